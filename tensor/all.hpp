@@ -1,0 +1,15 @@
+// Everything in tensor/, for programs that want the whole tensor library.
+#pragma once
+
+#include "tensor/dtype.hpp"
+#include "tensor/elementwise.hpp"
+#include "tensor/error.hpp"
+#include "tensor/indexing.hpp"
+#include "tensor/matmul.hpp"
+#include "tensor/parallel.hpp"
+#include "tensor/print.hpp"
+#include "tensor/random.hpp"
+#include "tensor/reduction.hpp"
+#include "tensor/shape.hpp"
+#include "tensor/storage.hpp"
+#include "tensor/tensor.hpp"

@@ -1,0 +1,131 @@
+// The vector helpers: the only place where xsimd appears outside the GEMM
+// micro-kernel. Each helper works on contiguous arrays; tails shorter than a vector
+// are copied into a padded vector, so every element goes through the same vector
+// code wherever it sits (which keeps results independent of how work is split).
+#pragma once
+
+// GCC 12 reports its own AVX-512 intrinsics (_mm512_undefined_*) as uninitialised
+// once they are inlined (GCC bug 105593, fixed in GCC 13); GCC attributes those
+// warnings to the header's location, so silencing them around the include is enough.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#include <xsimd/xsimd.hpp>
+#pragma GCC diagnostic pop
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+namespace lambdahat::simd {
+
+template <class T>
+using Vec = xsimd::batch<T>;
+template <class T>
+inline constexpr std::int64_t kLanes = static_cast<std::int64_t>(Vec<T>::size);
+
+// A scalar condition or a vector mask chooses between two values.
+template <class T>
+Vec<T> if_else(const xsimd::batch_bool<T>& c, const Vec<T>& a, const Vec<T>& b) {
+  return xsimd::select(c, a, b);
+}
+template <class T>
+T if_else(bool c, T a, T b) {
+  return c ? a : b;
+}
+
+// Horizontal reductions of one vector.
+template <class T>
+T hsum(const Vec<T>& v) {
+  return xsimd::hadd(v);
+}
+template <class T>
+T hmax(const Vec<T>& v) {
+  alignas(64) T lanes[kLanes<T>];
+  v.store_aligned(lanes);
+  T m = lanes[0];
+  for (std::int64_t i = 1; i < kLanes<T>; ++i) m = lanes[i] > m ? lanes[i] : m;
+  return m;
+}
+template <class T>
+T hmin(const Vec<T>& v) {
+  alignas(64) T lanes[kLanes<T>];
+  v.store_aligned(lanes);
+  T m = lanes[0];
+  for (std::int64_t i = 1; i < kLanes<T>; ++i) m = lanes[i] < m ? lanes[i] : m;
+  return m;
+}
+
+namespace detail {
+template <class T>
+Vec<T> load(const T* p, bool repeat, std::int64_t i) {
+  return repeat ? Vec<T>(*p) : Vec<T>::load_unaligned(p + i);
+}
+template <class T, std::size_t N, class F, std::size_t... K>
+Vec<T> apply(F& f, const std::array<const T*, N>& in, const std::array<bool, N>& repeat, std::int64_t i,
+             std::index_sequence<K...>) {
+  return f(load(in[K], repeat[K], i)...);
+}
+}  // namespace detail
+
+// out[i] = f(in_0[i], ..., in_{N-1}[i]) for 0 <= i < n, where an input flagged in
+// `repeat` is one element used for every i. Floating-point T only.
+template <class T, std::size_t N, class F>
+void map(T* out, const std::array<const T*, N>& in, const std::array<bool, N>& repeat, std::int64_t n,
+         F&& f) {
+  constexpr std::int64_t W = kLanes<T>;
+  const auto seq = std::make_index_sequence<N>{};
+  std::int64_t i = 0;
+  for (; i + W <= n; i += W) detail::apply(f, in, repeat, i, seq).store_unaligned(out + i);
+  if (i == n) return;
+  const std::int64_t rest = n - i;
+  alignas(64) T tail_in[N][W == 0 ? 1 : W] = {};
+  alignas(64) T tail_out[W];
+  std::array<const T*, N> tail_ptr;
+  for (std::size_t k = 0; k < N; ++k) {
+    if (repeat[k]) {
+      tail_ptr[k] = in[k];
+    } else {
+      std::memcpy(tail_in[k], in[k] + i, rest * sizeof(T));
+      tail_ptr[k] = tail_in[k];
+    }
+  }
+  detail::apply(f, tail_ptr, repeat, 0, seq).store_aligned(tail_out);
+  std::memcpy(out + i, tail_out, rest * sizeof(T));
+}
+
+// Sum of n contiguous elements by pairwise summation: blocks of 16 vectors are
+// summed with independent accumulators, blocks are combined as a balanced tree. The
+// error grows like log(n) instead of n, and the order depends only on n.
+template <class T>
+T pairwise_sum(const T* x, std::int64_t n) {
+  constexpr std::int64_t W = kLanes<T>;
+  constexpr std::int64_t kBlock = 16 * W;
+  if (n <= kBlock) {
+    Vec<T> acc[4] = {Vec<T>(T(0)), Vec<T>(T(0)), Vec<T>(T(0)), Vec<T>(T(0))};
+    std::int64_t i = 0;
+    for (; i + 4 * W <= n; i += 4 * W)
+      for (int a = 0; a < 4; ++a) acc[a] += Vec<T>::load_unaligned(x + i + a * W);
+    for (; i + W <= n; i += W) acc[0] += Vec<T>::load_unaligned(x + i);
+    T s = hsum((acc[0] + acc[1]) + (acc[2] + acc[3]));
+    for (; i < n; ++i) s += x[i];
+    return s;
+  }
+  // split at a multiple of the block so that the tree shape depends only on n
+  const std::int64_t half = (n / kBlock + 1) / 2 * kBlock;
+  return pairwise_sum(x, half) + pairwise_sum(x + half, n - half);
+}
+
+// acc[j] += x[j] for j < n.
+template <class T>
+void add_into(T* acc, const T* x, std::int64_t n) {
+  constexpr std::int64_t W = kLanes<T>;
+  std::int64_t j = 0;
+  for (; j + W <= n; j += W)
+    (Vec<T>::load_unaligned(acc + j) + Vec<T>::load_unaligned(x + j)).store_unaligned(acc + j);
+  for (; j < n; ++j) acc[j] += x[j];
+}
+
+}  // namespace lambdahat::simd

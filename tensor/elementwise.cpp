@@ -1,0 +1,304 @@
+#include "tensor/elementwise.hpp"
+
+#include <cmath>
+#include <numbers>
+
+#include "tensor/detail/map.hpp"
+
+namespace lambdahat {
+namespace {
+
+using simd::Vec;
+
+// Marks an operation that has no int64 form.
+struct FloatOnly {};
+
+template <class T>
+Vec<T> one_if(const xsimd::batch_bool<T>& c) {
+  return xsimd::select(c, Vec<T>(T(1)), Vec<T>(T(0)));
+}
+
+template <class IntF>
+void check_dtype_supported(const char* name, DType t) {
+  if constexpr (std::is_same_v<IntF, FloatOnly>)
+    check(is_floating(t), name, "expected a floating-point tensor, got ", dtype_name(t));
+}
+
+// Dispatches on dtype and runs the engine: FloatF is called with vectors of float or
+// double, IntF with int64 scalars.
+template <std::size_t N, class FloatF, class IntF>
+void run_map(const char* name, const Tensor& out, const std::array<const Tensor*, N>& in, FloatF ff, IntF fi) {
+  check_dtype_supported<IntF>(name, out.dtype());
+  switch (out.dtype()) {
+    case DType::f32: detail::map_into<float, N>(out, in, ff); break;
+    case DType::f64: detail::map_into<double, N>(out, in, ff); break;
+    case DType::i64:
+      if constexpr (!std::is_same_v<IntF, FloatOnly>) detail::map_into<std::int64_t, N>(out, in, fi);
+      break;
+  }
+}
+
+void check_same_dtype(const char* name, const Tensor& a, const Tensor& b) {
+  check(a.defined() && b.defined(), name, "undefined tensor argument");
+  check(a.dtype() == b.dtype(), name, "dtypes ", a.dtype(), " and ", b.dtype(), " differ (shapes ",
+        a.shape(), " and ", b.shape(), ")");
+}
+
+template <class FloatF, class IntF = FloatOnly>
+Tensor binary(const char* name, const Tensor& a, const Tensor& b, FloatF ff, IntF fi = {}) {
+  check_same_dtype(name, a, b);
+  Tensor out = Tensor::empty(broadcast_shapes(a.shape(), b.shape(), name), a.dtype());
+  run_map<2>(name, out, {&a, &b}, ff, fi);
+  return out;
+}
+
+template <class FloatF, class IntF = FloatOnly>
+Tensor unary(const char* name, const Tensor& a, FloatF ff, IntF fi = {}) {
+  check(a.defined(), name, "undefined tensor argument");
+  Tensor out = Tensor::empty(a.shape(), a.dtype());
+  run_map<1>(name, out, {&a}, ff, fi);
+  return out;
+}
+
+template <class FloatF, class IntF = FloatOnly>
+void binary_inplace(const char* name, Tensor& a, const Tensor& b, FloatF ff, IntF fi = {}) {
+  check_same_dtype(name, a, b);
+  const Dims shape = broadcast_shapes(a.shape(), b.shape(), name);
+  check(shape == a.shape(), name, "cannot write a result of shape ", shape, " into a tensor of shape ",
+        a.shape());
+  run_map<2>(name, a, {&a, &b}, ff, fi);
+}
+
+template <class FloatF, class IntF = FloatOnly>
+void unary_inplace(const char* name, Tensor& a, FloatF ff, IntF fi = {}) {
+  check(a.defined(), name, "undefined tensor argument");
+  run_map<1>(name, a, {&a}, ff, fi);
+}
+
+// x^n for an integer n by repeated squaring (exact for small n, any sign of x).
+template <class V>
+V integer_power(V x, long n) {
+  if (n < 0) return V(1) / integer_power(x, -n);
+  V result(1);
+  for (V base = x; n > 0; n >>= 1, base *= base)
+    if (n & 1) result *= base;
+  return result;
+}
+
+constexpr double kSqrt1_2 = 0.70710678118654752440;        // 1/√2
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;     // 1/√(2π)
+constexpr double kSqrt2OverPi = 0.79788456080286535588;    // √(2/π)
+constexpr double kGeluCubic = 0.044715;
+
+auto plus = [](auto x, auto y) { return x + y; };
+auto minus = [](auto x, auto y) { return x - y; };
+auto times = [](auto x, auto y) { return x * y; };
+auto negate = [](auto x) { return -x; };
+
+}  // namespace
+
+// ---- binary ----
+Tensor add(const Tensor& a, const Tensor& b) { return binary("add", a, b, plus, plus); }
+Tensor sub(const Tensor& a, const Tensor& b) { return binary("sub", a, b, minus, minus); }
+Tensor mul(const Tensor& a, const Tensor& b) { return binary("mul", a, b, times, times); }
+Tensor div(const Tensor& a, const Tensor& b) {
+  return binary("div", a, b, [](auto x, auto y) { return x / y; });
+}
+Tensor pow(const Tensor& a, const Tensor& b) {
+  return binary("pow", a, b, [](auto x, auto y) { return xsimd::pow(x, y); });
+}
+Tensor maximum(const Tensor& a, const Tensor& b) {
+  return binary("maximum", a, b, [](auto x, auto y) { return xsimd::max(x, y); },
+                [](std::int64_t x, std::int64_t y) { return std::max(x, y); });
+}
+Tensor minimum(const Tensor& a, const Tensor& b) {
+  return binary("minimum", a, b, [](auto x, auto y) { return xsimd::min(x, y); },
+                [](std::int64_t x, std::int64_t y) { return std::min(x, y); });
+}
+
+#define LAMBDAHAT_COMPARISON(NAME, OP)                                                              \
+  Tensor NAME(const Tensor& a, const Tensor& b) {                                                   \
+    return binary(#NAME, a, b, [](auto x, auto y) { return one_if(x OP y); },                       \
+                  [](std::int64_t x, std::int64_t y) { return std::int64_t{x OP y}; });             \
+  }
+LAMBDAHAT_COMPARISON(eq, ==)
+LAMBDAHAT_COMPARISON(ne, !=)
+LAMBDAHAT_COMPARISON(lt, <)
+LAMBDAHAT_COMPARISON(le, <=)
+LAMBDAHAT_COMPARISON(gt, >)
+LAMBDAHAT_COMPARISON(ge, >=)
+#undef LAMBDAHAT_COMPARISON
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  check_same_dtype("where", a, b);
+  check(cond.defined(), "where", "undefined condition");
+  const Tensor c = cond.to(a.dtype());
+  const Dims shape = broadcast_shapes(broadcast_shapes(c.shape(), a.shape(), "where"), b.shape(), "where");
+  Tensor out = Tensor::empty(shape, a.dtype());
+  run_map<3>("where", out, {&c, &a, &b},
+             [](auto k, auto x, auto y) { return xsimd::select(k != decltype(k)(0), x, y); },
+             [](std::int64_t k, std::int64_t x, std::int64_t y) { return k != 0 ? x : y; });
+  return out;
+}
+
+// ---- with a scalar ----
+Tensor add(const Tensor& a, double b) { return add(a, scalar(b, a.dtype())); }
+Tensor mul(const Tensor& a, double b) { return mul(a, scalar(b, a.dtype())); }
+
+Tensor pow(const Tensor& a, double exponent) {
+  if (exponent == std::round(exponent) && std::abs(exponent) <= 64) {
+    const long n = static_cast<long>(exponent);
+    return unary("pow", a, [n](auto x) { return integer_power(x, n); });
+  }
+  if (exponent == 0.5) return sqrt(a);
+  return unary("pow", a, [exponent](auto x) { return xsimd::pow(x, decltype(x)(exponent)); });
+}
+
+Tensor clamp(const Tensor& a, double lo, double hi) {
+  check(lo <= hi, "clamp", "lower bound ", lo, " exceeds upper bound ", hi);
+  return unary("clamp", a, [lo, hi](auto x) {
+    using V = decltype(x);
+    return xsimd::min(xsimd::max(x, V(lo)), V(hi));
+  }, [lo, hi](std::int64_t x) {
+    return std::min(std::max(x, static_cast<std::int64_t>(std::ceil(lo))), static_cast<std::int64_t>(std::floor(hi)));
+  });
+}
+
+// ---- unary ----
+Tensor neg(const Tensor& a) { return unary("neg", a, negate, negate); }
+Tensor abs(const Tensor& a) {
+  return unary("abs", a, [](auto x) { return xsimd::abs(x); }, [](std::int64_t x) { return x < 0 ? -x : x; });
+}
+Tensor sign(const Tensor& a) {
+  return unary("sign", a, [](auto x) {
+    using V = decltype(x);
+    return one_if(x > V(0)) - one_if(x < V(0));
+  }, [](std::int64_t x) { return std::int64_t{(x > 0) - (x < 0)}; });
+}
+Tensor square(const Tensor& a) { return unary("square", a, [](auto x) { return x * x; }, [](std::int64_t x) { return x * x; }); }
+Tensor exp(const Tensor& a) { return unary("exp", a, [](auto x) { return xsimd::exp(x); }); }
+Tensor log(const Tensor& a) { return unary("log", a, [](auto x) { return xsimd::log(x); }); }
+Tensor log1p(const Tensor& a) { return unary("log1p", a, [](auto x) { return xsimd::log1p(x); }); }
+Tensor sqrt(const Tensor& a) { return unary("sqrt", a, [](auto x) { return xsimd::sqrt(x); }); }
+Tensor tanh(const Tensor& a) { return unary("tanh", a, [](auto x) { return xsimd::tanh(x); }); }
+Tensor sigmoid(const Tensor& a) {
+  return unary("sigmoid", a, [](auto x) {
+    using V = decltype(x);
+    return V(1) / (V(1) + xsimd::exp(-x));
+  });
+}
+Tensor relu(const Tensor& a) {
+  return unary("relu", a, [](auto x) { return xsimd::max(x, decltype(x)(0)); },
+               [](std::int64_t x) { return std::max<std::int64_t>(x, 0); });
+}
+Tensor softplus(const Tensor& a) {
+  // log(1 + e^x) = max(x, 0) + log1p(e^{-|x|}): no overflow for large |x|.
+  return unary("softplus", a, [](auto x) {
+    using V = decltype(x);
+    return xsimd::max(x, V(0)) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)));
+  });
+}
+
+Tensor gelu(const Tensor& a, GeluApprox approx) {
+  if (approx == GeluApprox::tanh)
+    return unary("gelu", a, [](auto x) {
+      using V = decltype(x);
+      const V u = V(kSqrt2OverPi) * (x + V(kGeluCubic) * x * x * x);
+      return V(0.5) * x * (V(1) + xsimd::tanh(u));
+    });
+  return unary("gelu", a, [](auto x) {
+    using V = decltype(x);
+    return V(0.5) * x * (V(1) + xsimd::erf(x * V(kSqrt1_2)));
+  });
+}
+
+// ---- derivatives ----
+Tensor gelu_backward(const Tensor& g, const Tensor& x, GeluApprox approx) {
+  check_same_dtype("gelu_backward", g, x);
+  Tensor out = Tensor::empty(broadcast_shapes(g.shape(), x.shape(), "gelu_backward"), x.dtype());
+  if (approx == GeluApprox::tanh) {
+    // d/dx ½x(1 + tanh u) = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²), t = tanh u
+    run_map<2>("gelu_backward", out, {&g, &x}, [](auto gv, auto xv) {
+      using V = decltype(xv);
+      const V x2 = xv * xv;
+      const V t = xsimd::tanh(V(kSqrt2OverPi) * (xv + V(kGeluCubic) * x2 * xv));
+      const V du = V(kSqrt2OverPi) * (V(1) + V(3 * kGeluCubic) * x2);
+      return gv * (V(0.5) * (V(1) + t) + V(0.5) * xv * (V(1) - t * t) * du);
+    }, FloatOnly{});
+    return out;
+  }
+  // d/dx xΦ(x) = Φ(x) + x φ(x)
+  run_map<2>("gelu_backward", out, {&g, &x}, [](auto gv, auto xv) {
+    using V = decltype(xv);
+    const V cdf = V(0.5) * (V(1) + xsimd::erf(xv * V(kSqrt1_2)));
+    const V pdf = V(kInvSqrt2Pi) * xsimd::exp(V(-0.5) * xv * xv);
+    return gv * (cdf + xv * pdf);
+  }, FloatOnly{});
+  return out;
+}
+
+Tensor relu_backward(const Tensor& g, const Tensor& x) {
+  check_same_dtype("relu_backward", g, x);
+  return binary("relu_backward", g, x, [](auto gv, auto xv) {
+    using V = decltype(xv);
+    return xsimd::select(xv > V(0), gv, V(0));
+  });
+}
+
+Tensor softplus_backward(const Tensor& g, const Tensor& x) {
+  return binary("softplus_backward", g, x, [](auto gv, auto xv) {
+    using V = decltype(xv);
+    return gv / (V(1) + xsimd::exp(-xv));
+  });
+}
+
+// ---- in place ----
+void add_(Tensor& a, const Tensor& b) { binary_inplace("add_", a, b, plus, plus); }
+void sub_(Tensor& a, const Tensor& b) { binary_inplace("sub_", a, b, minus, minus); }
+void mul_(Tensor& a, const Tensor& b) { binary_inplace("mul_", a, b, times, times); }
+void div_(Tensor& a, const Tensor& b) {
+  binary_inplace("div_", a, b, [](auto x, auto y) { return x / y; });
+}
+void add_(Tensor& a, const Tensor& b, double alpha) {
+  binary_inplace("add_", a, b, [alpha](auto x, auto y) { return xsimd::fma(decltype(y)(alpha), y, x); },
+                 [alpha](std::int64_t x, std::int64_t y) { return x + static_cast<std::int64_t>(alpha) * y; });
+}
+void add_(Tensor& a, double b) {
+  unary_inplace("add_", a, [b](auto x) { return x + decltype(x)(b); },
+                [b](std::int64_t x) { return x + static_cast<std::int64_t>(b); });
+}
+void mul_(Tensor& a, double b) {
+  unary_inplace("mul_", a, [b](auto x) { return x * decltype(x)(b); },
+                [b](std::int64_t x) { return x * static_cast<std::int64_t>(b); });
+}
+void clamp_(Tensor& a, double lo, double hi) {
+  check(lo <= hi, "clamp_", "lower bound ", lo, " exceeds upper bound ", hi);
+  unary_inplace("clamp_", a, [lo, hi](auto x) {
+    using V = decltype(x);
+    return xsimd::min(xsimd::max(x, V(lo)), V(hi));
+  });
+}
+
+// ---- whole-tensor comparisons ----
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+  if (!(a.shape() == b.shape())) return false;
+  const auto x = a.to_vector<double>(), y = b.to_vector<double>();
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (std::isnan(x[i]) || std::isnan(y[i])) {
+      if (!(equal_nan && std::isnan(x[i]) && std::isnan(y[i]))) return false;
+      continue;
+    }
+    if (x[i] == y[i]) continue;  // equal infinities
+    if (!(std::abs(x[i] - y[i]) <= atol + rtol * std::abs(y[i]))) return false;
+  }
+  return true;
+}
+
+bool all_finite(const Tensor& a) {
+  if (!is_floating(a.dtype())) return true;
+  for (double v : a.to_vector<double>())
+    if (!std::isfinite(v)) return false;
+  return true;
+}
+
+}  // namespace lambdahat

@@ -1,0 +1,200 @@
+#include "tensor/indexing.hpp"
+
+#include <cstring>
+
+#include "tensor/detail/loop.hpp"
+#include "tensor/detail/simd.hpp"
+
+namespace lambdahat {
+namespace {
+
+void check_index(const char* op, const Tensor& index) {
+  check(index.defined(), op, "undefined index tensor");
+  check(index.dtype() == kInt64, op, "index tensor must be int64, got ", index.dtype());
+}
+
+// Reads the indices, checking each against `size`.
+std::vector<std::int64_t> checked_indices(const char* op, const Tensor& index, std::int64_t size, int dim) {
+  std::vector<std::int64_t> idx = index.to_vector<std::int64_t>();
+  for (auto i : idx)
+    check(i >= 0 && i < size, op, "index ", i, " is out of range for dimension ", dim, " of size ", size);
+  return idx;
+}
+
+// Sizes before and after `dim` of a contiguous layout.
+std::int64_t outer_size(const Dims& shape, int dim) {
+  std::int64_t n = 1;
+  for (int d = 0; d < dim; ++d) n *= shape[d];
+  return n;
+}
+std::int64_t inner_size(const Dims& shape, int dim) {
+  std::int64_t n = 1;
+  for (int d = dim + 1; d < shape.size(); ++d) n *= shape[d];
+  return n;
+}
+
+}  // namespace
+
+Tensor index_select(const Tensor& a_in, std::int64_t dim_, const Tensor& index) {
+  check(a_in.defined(), "index_select", "undefined tensor argument");
+  check_index("index_select", index);
+  check(index.dim() == 1, "index_select", "index must be 1-D, got shape ", index.shape());
+  const int dim = normalize_dim(dim_, a_in.dim(), "index_select");
+  check(a_in.dim() > 0, "index_select", "cannot index a 0-dimensional tensor");
+  const auto idx = checked_indices("index_select", index, a_in.size(dim), dim);
+  const Tensor a = a_in.contiguous();
+  Dims shape = a.shape();
+  shape[dim] = static_cast<std::int64_t>(idx.size());
+  Tensor out = Tensor::empty(shape, a.dtype());
+  const std::int64_t outer = outer_size(a.shape(), dim), inner = inner_size(a.shape(), dim);
+  const std::int64_t n = static_cast<std::int64_t>(idx.size()), size = a.size(dim);
+  const std::size_t row_bytes = static_cast<std::size_t>(inner) * itemsize(a.dtype());
+  const char* src = static_cast<const char*>(a.raw_data());
+  char* dst = static_cast<char*>(out.raw_data());
+  for (std::int64_t o = 0; o < outer; ++o)
+    for (std::int64_t i = 0; i < n; ++i)
+      std::memcpy(dst + (o * n + i) * row_bytes, src + (o * size + idx[i]) * row_bytes, row_bytes);
+  return out;
+}
+
+void index_add_(Tensor& out, std::int64_t dim_, const Tensor& index, const Tensor& src_in) {
+  check(out.defined() && src_in.defined(), "index_add_", "undefined tensor argument");
+  check_index("index_add_", index);
+  check(index.dim() == 1, "index_add_", "index must be 1-D, got shape ", index.shape());
+  check(out.dtype() == src_in.dtype(), "index_add_", "dtypes ", out.dtype(), " and ", src_in.dtype(), " differ");
+  check(out.is_contiguous(), "index_add_", "output must be contiguous");
+  const int dim = normalize_dim(dim_, out.dim(), "index_add_");
+  Dims expected = out.shape();
+  expected[dim] = index.size(0);
+  check(src_in.shape() == expected, "index_add_", "source of shape ", src_in.shape(), " does not match ",
+        expected, " (output ", out.shape(), ", ", index.size(0), " indices along dimension ", dim, ")");
+  const auto idx = checked_indices("index_add_", index, out.size(dim), dim);
+  const Tensor src = src_in.contiguous();
+  const std::int64_t outer = outer_size(out.shape(), dim), inner = inner_size(out.shape(), dim);
+  const std::int64_t n = index.size(0), size = out.size(dim);
+  visit_dtype(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* o = out.data<T>();
+    const T* s = src.data<T>();
+    for (std::int64_t b = 0; b < outer; ++b)
+      for (std::int64_t i = 0; i < n; ++i) {
+        T* row = o + (b * size + idx[i]) * inner;
+        const T* from = s + (b * n + i) * inner;
+        if constexpr (std::is_floating_point_v<T>) simd::add_into(row, from, inner);
+        else for (std::int64_t j = 0; j < inner; ++j) row[j] += from[j];
+      }
+  });
+}
+
+namespace {
+
+// Shared by gather and scatter_add_: walks every element of `index` and calls
+// f(offset into the indexed tensor, offset into the other tensor).
+template <class F>
+void walk_gather(const char* op, const Tensor& indexed, int dim, const Tensor& index, const Tensor& other,
+                 bool serial, F&& f) {
+  check(index.dim() == indexed.dim(), op, "index of shape ", index.shape(), " must have the rank of ",
+        indexed.shape());
+  for (int d = 0; d < index.dim(); ++d)
+    check(d == dim || index.size(d) <= indexed.size(d), op, "index of shape ", index.shape(),
+          " is larger than ", indexed.shape(), " in dimension ", d);
+  check(other.shape() == index.shape(), op, "tensor of shape ", other.shape(), " does not match index shape ",
+        index.shape());
+  Dims indexed_strides = indexed.strides();
+  indexed_strides[dim] = 0;
+  const detail::Loop<3> loop(index.shape(), {index.strides(), indexed_strides, other.strides()});
+  const auto s = loop.inner_strides();
+  const auto* ip = index.data<std::int64_t>();
+  const std::int64_t size = indexed.size(dim), step = indexed.stride(dim);
+  loop.for_each_run([&](const std::array<std::int64_t, 3>& off, std::int64_t n) {
+    for (std::int64_t j = 0; j < n; ++j) {
+      const std::int64_t i = ip[off[0] + j * s[0]];
+      check(i >= 0 && i < size, op, "index ", i, " is out of range for dimension ", dim, " of size ", size);
+      f(off[1] + j * s[1] + i * step, off[2] + j * s[2]);
+    }
+  }, serial ? 0 : 1);
+}
+
+}  // namespace
+
+Tensor gather(const Tensor& a, std::int64_t dim_, const Tensor& index) {
+  check(a.defined(), "gather", "undefined tensor argument");
+  check_index("gather", index);
+  const int dim = normalize_dim(dim_, a.dim(), "gather");
+  Tensor out = Tensor::empty(index.shape(), a.dtype());
+  visit_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* src = a.data<T>();
+    T* dst = out.data<T>();
+    walk_gather("gather", a, dim, index, out, true, [&](std::int64_t from, std::int64_t to) { dst[to] = src[from]; });
+  });
+  return out;
+}
+
+void scatter_add_(Tensor& out, std::int64_t dim_, const Tensor& index, const Tensor& src) {
+  check(out.defined() && src.defined(), "scatter_add_", "undefined tensor argument");
+  check_index("scatter_add_", index);
+  check(out.dtype() == src.dtype(), "scatter_add_", "dtypes ", out.dtype(), " and ", src.dtype(), " differ");
+  const int dim = normalize_dim(dim_, out.dim(), "scatter_add_");
+  visit_dtype(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* dst = out.data<T>();
+    const T* from = src.data<T>();
+    walk_gather("scatter_add_", out, dim, index, src, true,
+                [&](std::int64_t to, std::int64_t at) { dst[to] += from[at]; });
+  });
+}
+
+Tensor one_hot(const Tensor& index, std::int64_t num_classes, DType dtype) {
+  check_index("one_hot", index);
+  check(num_classes > 0, "one_hot", "number of classes must be positive, got ", num_classes);
+  const auto idx = checked_indices("one_hot", index, num_classes, index.dim());
+  Dims shape = index.shape();
+  shape.push_back(num_classes);
+  Tensor out = zeros(shape, dtype);
+  visit_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* o = out.data<T>();
+    for (std::size_t i = 0; i < idx.size(); ++i) o[static_cast<std::int64_t>(i) * num_classes + idx[i]] = T(1);
+  });
+  return out;
+}
+
+Tensor concat(const std::vector<Tensor>& tensors, std::int64_t dim_) {
+  check(!tensors.empty(), "concat", "no tensors given");
+  const Tensor& first = tensors.front();
+  check(first.defined(), "concat", "undefined tensor argument");
+  check(first.dim() > 0, "concat", "cannot concatenate 0-dimensional tensors");
+  const int dim = normalize_dim(dim_, first.dim(), "concat");
+  Dims shape = first.shape();
+  shape[dim] = 0;
+  for (const auto& t : tensors) {
+    check(t.defined(), "concat", "undefined tensor argument");
+    check(t.dtype() == first.dtype(), "concat", "dtypes ", first.dtype(), " and ", t.dtype(), " differ");
+    bool ok = t.dim() == first.dim();
+    for (int d = 0; ok && d < t.dim(); ++d) ok = d == dim || t.size(d) == first.size(d);
+    check(ok, "concat", "shapes ", first.shape(), " and ", t.shape(), " differ outside dimension ", dim);
+    shape[dim] += t.size(dim);
+  }
+  Tensor out = Tensor::empty(shape, first.dtype());
+  std::int64_t at = 0;
+  for (const auto& t : tensors) {
+    out.narrow(dim, at, t.size(dim)).copy_(t);
+    at += t.size(dim);
+  }
+  return out;
+}
+
+Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim) {
+  check(!tensors.empty(), "stack", "no tensors given");
+  const int d = normalize_dim(dim < 0 ? dim + 1 : dim, tensors.front().dim() + 1, "stack");
+  std::vector<Tensor> expanded;
+  for (const auto& t : tensors) {
+    check(t.defined() && t.shape() == tensors.front().shape(), "stack", "shapes ", tensors.front().shape(), " and ",
+          t.defined() ? to_string(t.shape()) : "undefined", " differ");
+    expanded.push_back(t.unsqueeze(d));
+  }
+  return concat(expanded, d);
+}
+
+}  // namespace lambdahat

@@ -1,0 +1,29 @@
+// Selecting and combining along a dimension. Index tensors are int64; every index
+// is checked against the size it addresses.
+//
+//   index_select(a, d, idx)   out.select(d, i) = a.select(d, idx[i])       idx 1-D
+//   index_add_(out, d, idx, src)  out.select(d, idx[i]) += src.select(d, i)  (its gradient)
+//   gather(a, d, idx)         out[..i..] = a[..idx[..i..]..] at dimension d  (PyTorch's gather)
+//   scatter_add_(out, d, idx, src)  out[..idx[..i..]..] += src[..i..]         (its gradient)
+#pragma once
+
+#include <vector>
+
+#include "tensor/tensor.hpp"
+
+namespace lambdahat {
+
+Tensor index_select(const Tensor& a, std::int64_t dim, const Tensor& index);
+void index_add_(Tensor& out, std::int64_t dim, const Tensor& index, const Tensor& src);
+
+Tensor gather(const Tensor& a, std::int64_t dim, const Tensor& index);
+void scatter_add_(Tensor& out, std::int64_t dim, const Tensor& index, const Tensor& src);
+
+// index (any shape, int64) -> index.shape + (num_classes), 1 at the index, else 0.
+Tensor one_hot(const Tensor& index, std::int64_t num_classes, DType dtype = kFloat32);
+
+// Joins tensors along an existing dimension (concat) or a new one (stack).
+Tensor concat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
+Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
+
+}  // namespace lambdahat

@@ -1,0 +1,340 @@
+#include "tensor/reduction.hpp"
+
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "tensor/detail/loop.hpp"
+#include "tensor/detail/simd.hpp"
+#include "tensor/elementwise.hpp"
+
+namespace lambdahat {
+namespace {
+
+using simd::Vec;
+
+// Splits the input's dimensions into kept and reduced ones.
+struct ReducePlan {
+  Dims out_shape;                 // result shape (keepdim applied)
+  Dims kept_shape, kept_strides;  // the kept dimensions of the input, in order
+  Dims red_shape, red_strides;    // the reduced dimensions of the input, in order
+  Dims kept_then_reduced;         // permutation putting the reduced dimensions last
+  std::int64_t reduced = 1;       // elements per output
+
+  ReducePlan(const Tensor& a, const Dims& dims, bool keepdim, const char* op) {
+    bool is_reduced[Dims::kMaxRank] = {};
+    if (dims.empty()) {
+      for (int d = 0; d < a.dim(); ++d) is_reduced[d] = true;
+    }
+    for (auto d : dims) {
+      const int nd = normalize_dim(d, a.dim(), op);
+      check(!is_reduced[nd] || a.dim() == 0, op, "dimension ", d, " listed twice in ", dims);
+      is_reduced[nd] = true;
+    }
+    for (int d = 0; d < a.dim(); ++d)
+      if (!is_reduced[d]) kept_then_reduced.push_back(d);
+    for (int d = 0; d < a.dim(); ++d)
+      if (is_reduced[d]) kept_then_reduced.push_back(d);
+    for (int d = 0; d < a.dim(); ++d) {
+      if (is_reduced[d]) {
+        red_shape.push_back(a.size(d));
+        red_strides.push_back(a.stride(d));
+        reduced *= a.size(d);
+        if (keepdim) out_shape.push_back(1);
+      } else {
+        kept_shape.push_back(a.size(d));
+        kept_strides.push_back(a.stride(d));
+        out_shape.push_back(a.size(d));
+      }
+    }
+  }
+};
+
+// The reduced elements of each output are one contiguous run: true if the reduced
+// dimensions collapse to a single stride-1 dimension.
+bool reduced_block_is_contiguous(const ReducePlan& p) {
+  if (p.reduced <= 1) return true;
+  const detail::Loop<1> loop(p.red_shape, {p.red_strides});
+  return loop.runs() == 1 && loop.inner_strides()[0] == 1;
+}
+
+// Calls f(out_index, input_offset) for every output element, possibly in parallel.
+template <class F>
+void for_each_output(const ReducePlan& p, F&& f) {
+  const Dims out_strides = contiguous_strides(p.kept_shape);
+  const detail::Loop<2> loop(p.kept_shape, {out_strides, p.kept_strides});
+  const auto s = loop.inner_strides();
+  loop.for_each_run([&](const std::array<std::int64_t, 2>& off, std::int64_t n) {
+    for (std::int64_t j = 0; j < n; ++j) f(off[0] + j * s[0], off[1] + j * s[1]);
+  }, 1);
+}
+
+// Runs `row(out_index, pointer to `reduced` contiguous elements)` for every output,
+// copying the input into that layout first when it is not already.
+template <class T, class RowF>
+void reduce_rows(const Tensor& a, const ReducePlan& plan, RowF&& row) {
+  if (reduced_block_is_contiguous(plan)) {
+    const T* base = a.data<T>();
+    for_each_output(plan, [&](std::int64_t o, std::int64_t off) { row(o, base + off); });
+    return;
+  }
+  // move the reduced dimensions last and copy into row-major order
+  const Tensor permuted = a.permute(plan.kept_then_reduced).contiguous();
+  const T* base = permuted.data<T>();
+  const std::int64_t outputs = product(plan.kept_shape);
+  parallel_for(0, outputs, plan.reduced, [&](std::int64_t lo, std::int64_t hi) {
+    for (std::int64_t o = lo; o < hi; ++o) row(o, base + o * plan.reduced);
+  });
+}
+
+// Sum of n contiguous elements; very long sums are split into pieces fixed by n so
+// they can run in parallel without changing the result.
+template <class T>
+T sum_contiguous(const T* x, std::int64_t n) {
+  constexpr std::int64_t kPiece = 1 << 16;
+  if (n <= 2 * kPiece) return simd::pairwise_sum(x, n);
+  const std::int64_t pieces = (n + kPiece - 1) / kPiece;
+  std::vector<T> partial(static_cast<std::size_t>(pieces));
+  parallel_for(0, pieces, kPiece, [&](std::int64_t lo, std::int64_t hi) {
+    for (std::int64_t p = lo; p < hi; ++p)
+      partial[p] = simd::pairwise_sum(x + p * kPiece, std::min(kPiece, n - p * kPiece));
+  });
+  return simd::pairwise_sum(partial.data(), pieces);
+}
+
+// out[j] = Σ_i x[i·ld + j] for i < rows, j < cols, pairwise over rows.
+template <class T>
+void column_sum(const T* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, T* out, T* scratch) {
+  constexpr std::int64_t kBase = 8;
+  if (rows <= kBase) {
+    std::copy(x, x + cols, out);
+    for (std::int64_t i = 1; i < rows; ++i) simd::add_into(out, x + i * ld, cols);
+    return;
+  }
+  const std::int64_t half = (rows / kBase + 1) / 2 * kBase;
+  column_sum(x, half, cols, ld, out, scratch + cols);
+  column_sum(x + half * ld, rows - half, cols, ld, scratch, scratch + cols);
+  simd::add_into(out, scratch, cols);
+}
+
+// Sum where the reduced dimensions form a single outer dimension and the kept ones
+// one contiguous inner run (the bias-gradient pattern: (B, N) summed over B).
+template <class T>
+bool try_column_sum(const Tensor& a, const ReducePlan& plan, Tensor& out) {
+  if (plan.kept_shape.empty() || plan.reduced <= 1) return false;
+  const detail::Loop<1> kept(plan.kept_shape, {plan.kept_strides});
+  const detail::Loop<1> red(plan.red_shape, {plan.red_strides});
+  if (kept.runs() != 1 || kept.inner_strides()[0] != 1 || red.runs() != 1) return false;
+  const std::int64_t cols = kept.inner(), rows = red.inner(), ld = red.inner_strides()[0];
+  const T* x = a.data<T>();
+  T* o = out.data<T>();
+  constexpr std::int64_t kColChunk = 1024;
+  parallel_for(0, (cols + kColChunk - 1) / kColChunk, rows * kColChunk, [&](std::int64_t lo, std::int64_t hi) {
+    // one partial row per level of the pairwise tree
+    const auto levels = static_cast<std::size_t>(std::bit_width(static_cast<std::uint64_t>(rows)) + 1);
+    thread_local std::vector<T> scratch;
+    if (scratch.size() < levels * kColChunk) scratch.resize(levels * kColChunk);
+    for (std::int64_t c = lo; c < hi; ++c) {
+      const std::int64_t j = c * kColChunk, n = std::min(kColChunk, cols - j);
+      column_sum(x + j, rows, n, ld, o + j, scratch.data());
+    }
+  });
+  return true;
+}
+
+template <class T>
+T max_row(const T* x, std::int64_t n, bool want_max) {
+  constexpr std::int64_t W = simd::kLanes<T>;
+  const T init = want_max ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+  Vec<T> acc(init);
+  auto nan = Vec<T>(T(0)) != Vec<T>(T(0));
+  std::int64_t i = 0;
+  for (; i + W <= n; i += W) {
+    const Vec<T> v = Vec<T>::load_unaligned(x + i);
+    nan = nan | (v != v);
+    acc = want_max ? xsimd::max(acc, v) : xsimd::min(acc, v);
+  }
+  if (xsimd::any(nan)) return std::numeric_limits<T>::quiet_NaN();
+  T m = want_max ? simd::hmax(acc) : simd::hmin(acc);
+  for (; i < n; ++i) {
+    if (std::isnan(x[i])) return x[i];
+    m = want_max ? std::max(m, x[i]) : std::min(m, x[i]);
+  }
+  return m;
+}
+
+template <class T>
+T sum_exp_shifted(const T* x, std::int64_t n, T shift) {
+  // Σ e^{x - shift} in chunks: each chunk pairwise in T, chunks accumulated in double.
+  constexpr std::int64_t kChunk = 256;
+  alignas(64) T buf[kChunk];
+  double total = 0;
+  for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    const std::int64_t m = std::min(kChunk, n - i0);
+    simd::map(buf, std::array<const T*, 1>{x + i0}, {false}, m,
+              [shift](auto v) { return xsimd::exp(v - decltype(v)(shift)); });
+    total += simd::pairwise_sum(buf, m);
+  }
+  return static_cast<T>(total);
+}
+
+template <class T>
+T squared_deviation(const T* x, std::int64_t n, T center) {
+  constexpr std::int64_t kChunk = 256;
+  alignas(64) T buf[kChunk];
+  double total = 0;
+  for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    const std::int64_t m = std::min(kChunk, n - i0);
+    simd::map(buf, std::array<const T*, 1>{x + i0}, {false}, m, [center](auto v) {
+      const auto d = v - decltype(v)(center);
+      return d * d;
+    });
+    total += simd::pairwise_sum(buf, m);
+  }
+  return static_cast<T>(total);
+}
+
+void check_input(const Tensor& a, const char* op) { check(a.defined(), op, "undefined tensor argument"); }
+
+}  // namespace
+
+Tensor sum(const Tensor& a, const Dims& dims, bool keepdim) {
+  check_input(a, "sum");
+  const ReducePlan plan(a, dims, keepdim, "sum");
+  Tensor out = Tensor::empty(plan.out_shape, a.dtype());
+  visit_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* o = out.data<T>();
+    if constexpr (std::is_same_v<T, std::int64_t>) {
+      reduce_rows<T>(a, plan, [&](std::int64_t i, const T* x) {
+        T s = 0;
+        for (std::int64_t k = 0; k < plan.reduced; ++k) s += x[k];
+        o[i] = s;
+      });
+    } else {
+      if (plan.reduced == 0) {
+        std::fill(o, o + out.numel(), T(0));
+        return;
+      }
+      if (try_column_sum<T>(a, plan, out)) return;
+      reduce_rows<T>(a, plan, [&](std::int64_t i, const T* x) { o[i] = sum_contiguous(x, plan.reduced); });
+    }
+  });
+  return out;
+}
+
+Tensor mean(const Tensor& a, const Dims& dims, bool keepdim) {
+  check_input(a, "mean");
+  check(is_floating(a.dtype()), "mean", "expected a floating-point tensor, got ", a.dtype());
+  const ReducePlan plan(a, dims, keepdim, "mean");
+  Tensor out = sum(a, dims, keepdim);
+  mul_(out, 1.0 / static_cast<double>(plan.reduced));
+  return out;
+}
+
+namespace {
+Tensor extreme(const Tensor& a, const Dims& dims, bool keepdim, bool want_max, const char* op) {
+  check_input(a, op);
+  const ReducePlan plan(a, dims, keepdim, op);
+  check(plan.reduced > 0, op, "cannot reduce an empty dimension of shape ", a.shape());
+  Tensor out = Tensor::empty(plan.out_shape, a.dtype());
+  visit_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* o = out.data<T>();
+    reduce_rows<T>(a, plan, [&](std::int64_t i, const T* x) {
+      if constexpr (std::is_same_v<T, std::int64_t>) {
+        o[i] = want_max ? *std::max_element(x, x + plan.reduced) : *std::min_element(x, x + plan.reduced);
+      } else {
+        o[i] = max_row(x, plan.reduced, want_max);
+      }
+    });
+  });
+  return out;
+}
+
+Tensor arg_extreme(const Tensor& a, std::int64_t dim, bool keepdim, bool want_max, const char* op) {
+  check_input(a, op);
+  const ReducePlan plan(a, {dim}, keepdim, op);
+  check(plan.reduced > 0, op, "cannot reduce an empty dimension of shape ", a.shape());
+  Tensor out = Tensor::empty(plan.out_shape, kInt64);
+  auto* o = out.data<std::int64_t>();
+  visit_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    reduce_rows<T>(a, plan, [&](std::int64_t i, const T* x) {
+      std::int64_t best = 0;
+      for (std::int64_t k = 1; k < plan.reduced; ++k) {
+        if constexpr (std::is_floating_point_v<T>) {
+          if (std::isnan(x[best])) break;  // the first NaN wins, as in NumPy
+          if (std::isnan(x[k])) {
+            best = k;
+            break;
+          }
+        }
+        if (want_max ? x[k] > x[best] : x[k] < x[best]) best = k;
+      }
+      o[i] = best;
+    });
+  });
+  return out;
+}
+}  // namespace
+
+Tensor max(const Tensor& a, const Dims& dims, bool keepdim) { return extreme(a, dims, keepdim, true, "max"); }
+Tensor min(const Tensor& a, const Dims& dims, bool keepdim) { return extreme(a, dims, keepdim, false, "min"); }
+Tensor argmax(const Tensor& a, std::int64_t dim, bool keepdim) { return arg_extreme(a, dim, keepdim, true, "argmax"); }
+Tensor argmin(const Tensor& a, std::int64_t dim, bool keepdim) { return arg_extreme(a, dim, keepdim, false, "argmin"); }
+
+Tensor logsumexp(const Tensor& a, const Dims& dims, bool keepdim) {
+  check_input(a, "logsumexp");
+  const ReducePlan plan(a, dims, keepdim, "logsumexp");
+  Tensor out = Tensor::empty(plan.out_shape, a.dtype());
+  visit_floating(a.dtype(), "logsumexp", [&](auto tag) {
+    using T = decltype(tag);
+    T* o = out.data<T>();
+    reduce_rows<T>(a, plan, [&](std::int64_t i, const T* x) {
+      if (plan.reduced == 0) {
+        o[i] = -std::numeric_limits<T>::infinity();
+        return;
+      }
+      const T m = max_row(x, plan.reduced, true);
+      // all -inf (or NaN, or +inf somewhere): the shift cannot help, the answer is m
+      if (!std::isfinite(m)) {
+        o[i] = m;
+        return;
+      }
+      o[i] = m + std::log(sum_exp_shifted(x, plan.reduced, m));
+    });
+  });
+  return out;
+}
+
+Tensor var(const Tensor& a, const Dims& dims, std::int64_t correction, bool keepdim) {
+  check_input(a, "var");
+  const ReducePlan plan(a, dims, keepdim, "var");
+  check(correction >= 0, "var", "correction must be >= 0, got ", correction);
+  Tensor out = Tensor::empty(plan.out_shape, a.dtype());
+  const double denom = static_cast<double>(plan.reduced - correction);
+  visit_floating(a.dtype(), "var", [&](auto tag) {
+    using T = decltype(tag);
+    T* o = out.data<T>();
+    reduce_rows<T>(a, plan, [&](std::int64_t i, const T* x) {
+      if (denom <= 0) {
+        o[i] = std::numeric_limits<T>::quiet_NaN();
+        return;
+      }
+      const T center = sum_contiguous(x, plan.reduced) / static_cast<T>(plan.reduced);
+      o[i] = static_cast<T>(squared_deviation(x, plan.reduced, center) / denom);
+    });
+  });
+  return out;
+}
+
+double sum_all(const Tensor& a) {
+  check_input(a, "sum_all");
+  double s = 0;
+  for (double v : a.to_vector<double>()) s += v;
+  return s;
+}
+
+}  // namespace lambdahat
