@@ -148,7 +148,9 @@ void scatter_add_(Tensor& out, std::int64_t dim_, const Tensor& index, const Ten
 Tensor one_hot(const Tensor& index, std::int64_t num_classes, DType dtype) {
   check_index("one_hot", index);
   check(num_classes > 0, "one_hot", "number of classes must be positive, got ", num_classes);
-  const auto idx = checked_indices("one_hot", index, num_classes, index.dim());
+  const auto idx = index.to_vector<std::int64_t>();
+  for (auto i : idx)
+    check(i >= 0 && i < num_classes, "one_hot", "index ", i, " is out of range for ", num_classes, " classes");
   Dims shape = index.shape();
   shape.push_back(num_classes);
   Tensor out = zeros(shape, dtype);
@@ -187,7 +189,7 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t dim_) {
 
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim) {
   check(!tensors.empty(), "stack", "no tensors given");
-  const int d = normalize_dim(dim < 0 ? dim + 1 : dim, tensors.front().dim() + 1, "stack");
+  const int d = normalize_dim(dim, tensors.front().dim() + 1, "stack");
   std::vector<Tensor> expanded;
   for (const auto& t : tensors) {
     check(t.defined() && t.shape() == tensors.front().shape(), "stack", "shapes ", tensors.front().shape(), " and ",

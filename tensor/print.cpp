@@ -14,7 +14,31 @@ struct Formatter {
   bool scientific = false;
   bool all_integral = true;
   int precision = 4;
-  std::size_t width = 0;
+  // fixed-point values are aligned on the decimal point: widths of the parts
+  std::size_t int_width = 0, frac_width = 0, nonfinite_width = 0;
+
+  void measure(double v) {
+    const std::string s = format(v);
+    if (!std::isfinite(v)) {  // nan and inf are right-aligned in the whole width
+      nonfinite_width = std::max(nonfinite_width, s.size());
+      return;
+    }
+    const auto dot = s.find('.');
+    int_width = std::max(int_width, dot == std::string::npos ? s.size() : dot);
+    frac_width = std::max(frac_width, dot == std::string::npos ? 0 : s.size() - dot);
+  }
+
+  std::string padded(double v) const {
+    const std::string s = format(v);
+    if (!std::isfinite(v)) {
+      const std::size_t total = std::max(int_width + frac_width, nonfinite_width);
+      return std::string(total - s.size(), ' ') + s;
+    }
+    const auto dot = s.find('.');
+    const std::size_t left = dot == std::string::npos ? s.size() : dot, right = s.size() - left;
+    return std::string(int_width > left ? int_width - left : 0, ' ') + s +
+           std::string(frac_width > right ? frac_width - right : 0, ' ');
+  }
 
   std::string format(double v) const {
     char buf[64];
@@ -53,7 +77,7 @@ std::vector<std::int64_t> shown(std::int64_t n, bool summarise, std::int64_t edg
 void print_rec(std::ostream& os, const std::vector<double>& values, const Dims& shape, const Dims& strides, int d,
                std::int64_t offset, const Formatter& f, bool summarise, std::int64_t edge, int indent) {
   if (shape.size() == 0) {
-    os << f.format(values[offset]);
+    os << f.format(values[offset]);  // a scalar: no padding
     return;
   }
   os << '[';
@@ -73,8 +97,7 @@ void print_rec(std::ostream& os, const std::vector<double>& values, const Dims& 
     }
     const std::int64_t at = offset + idx[k] * strides[d];
     if (d + 1 == shape.size()) {
-      std::string s = f.format(values[at]);
-      os << std::string(f.width > s.size() ? f.width - s.size() : 0, ' ') << s;
+      os << f.padded(values[at]);
     } else {
       print_rec(os, values, shape, strides, d + 1, at, f, summarise, edge, indent);
     }
@@ -99,7 +122,9 @@ std::string to_string(const Tensor& t, const PrintOptions& options) {
     if (v != 0) min_abs = std::min(min_abs, std::abs(v));
   }
   if (!f.integer_dtype) f.scientific = max_abs >= 1e8 || (min_abs < 1e-4 && !f.all_integral);
-  for (double v : values) f.width = std::max(f.width, f.format(v).size());
+  for (double v : values) f.measure(v);
+  // widen the integer part if nan/inf are wider than the finite values
+  if (f.nonfinite_width > f.int_width + f.frac_width) f.int_width = f.nonfinite_width - f.frac_width;
 
   std::ostringstream os;
   os << "tensor(";

@@ -255,7 +255,7 @@ Tensor Tensor::squeeze(std::int64_t dim_) const {
 }
 
 Tensor Tensor::unsqueeze(std::int64_t dim_) const {
-  const int d = normalize_dim(dim_ < 0 ? dim_ + 1 : dim_, dim() + 1, "unsqueeze");
+  const int d = normalize_dim(dim_, dim() + 1, "unsqueeze");
   Dims shape = shape_, strides = strides_;
   const std::int64_t stride = d < dim() ? strides_[d] * shape_[d] : 1;
   shape.insert(d, 1);
@@ -371,17 +371,24 @@ Tensor arange(double start, double stop, double step, DType dtype) {
 Tensor arange(std::int64_t n, DType dtype) { return arange(0.0, static_cast<double>(n), 1.0, dtype); }
 
 template <class T>
-Tensor from_vector(const std::vector<T>& values, Dims shape, DType dtype) {
-  if (shape.empty() && values.size() != 1) shape = Dims{static_cast<std::int64_t>(values.size())};
+Tensor from_vector(const std::vector<T>& values) {
+  return from_vector(values, Dims{static_cast<std::int64_t>(values.size())}, dtype_of<T>);
+}
+
+template <class T>
+Tensor from_vector(const std::vector<T>& values, const Dims& shape, DType dtype) {
   check(product(shape) == static_cast<std::int64_t>(values.size()), "from_vector", values.size(),
         " values do not fill shape ", shape);
   Tensor t = Tensor::empty(shape, dtype_of<T>);
   if (!values.empty()) std::memcpy(t.raw_data(), values.data(), values.size() * sizeof(T));
   return t.to(dtype);
 }
-template Tensor from_vector<float>(const std::vector<float>&, Dims, DType);
-template Tensor from_vector<double>(const std::vector<double>&, Dims, DType);
-template Tensor from_vector<std::int64_t>(const std::vector<std::int64_t>&, Dims, DType);
+template Tensor from_vector<float>(const std::vector<float>&);
+template Tensor from_vector<double>(const std::vector<double>&);
+template Tensor from_vector<std::int64_t>(const std::vector<std::int64_t>&);
+template Tensor from_vector<float>(const std::vector<float>&, const Dims&, DType);
+template Tensor from_vector<double>(const std::vector<double>&, const Dims&, DType);
+template Tensor from_vector<std::int64_t>(const std::vector<std::int64_t>&, const Dims&, DType);
 
 Tensor tensor(std::initializer_list<double> values, DType dtype) {
   return from_vector(std::vector<double>(values), Dims{static_cast<std::int64_t>(values.size())}, dtype);

@@ -113,9 +113,11 @@ Tensor ones_like(const Tensor& t);
 Tensor arange(double start, double stop, double step = 1, DType dtype = kFloat32);
 Tensor arange(std::int64_t n, DType dtype = kInt64);
 
-// From values in row-major order; the shape defaults to 1-D.
+// From values in row-major order: a 1-D tensor, or the given shape (() for a scalar).
 template <class T>
-Tensor from_vector(const std::vector<T>& values, Dims shape = {}, DType dtype = dtype_of<T>);
+Tensor from_vector(const std::vector<T>& values);
+template <class T>
+Tensor from_vector(const std::vector<T>& values, const Dims& shape, DType dtype = dtype_of<T>);
 Tensor tensor(std::initializer_list<double> values, DType dtype = kFloat32);
 Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, DType dtype = kFloat32);
 

@@ -1,0 +1,92 @@
+// Indexing ops against naive loops, and their bounds checks.
+#include "support/reference.hpp"
+
+namespace lambdahat {
+namespace {
+
+using testing::error_of;
+
+Tensor idx(std::vector<std::int64_t> v) { return from_vector(v); }
+
+TEST(Indexing, IndexSelectAlongEveryDimension) {
+  Generator gen(11);
+  for (DType dtype : {kFloat32, kFloat64, kInt64}) {
+    const Tensor a0 = testing::random_tensor({4, 5, 6}, dtype, gen, -9, 9);
+    const Tensor a = testing::strided_copy(a0, 1);
+    for (int dim = 0; dim < 3; ++dim) {
+      const Tensor index = idx({2, 0, 2, 3});
+      const Tensor out = index_select(a, dim, index);
+      Dims expected_shape = a.shape();
+      expected_shape[dim] = 4;
+      ASSERT_EQ(out.shape(), expected_shape);
+      testing::for_each_index(out.shape(), [&](const std::vector<std::int64_t>& i) {
+        std::vector<std::int64_t> src = i;
+        src[dim] = index.to_vector<std::int64_t>()[i[dim]];
+        EXPECT_EQ(out.at({i[0], i[1], i[2]}), a0.at({src[0], src[1], src[2]}));
+      });
+    }
+  }
+}
+
+TEST(Indexing, IndexAddIsTheAdjointOfIndexSelect) {
+  // <index_select(a, idx), g> == <a, index_add(0, idx, g)> for every a, g
+  Generator gen(12);
+  const Tensor a = testing::random_tensor({5, 3}, kFloat64, gen);
+  const Tensor index = idx({4, 1, 4, 0, 4});
+  const Tensor g = testing::random_tensor({5, 3}, kFloat64, gen);
+  Tensor acc = zeros({5, 3}, kFloat64);
+  index_add_(acc, 0, index, g);
+  EXPECT_NEAR(sum(index_select(a, 0, index) * g).item(), sum(a * acc).item(), 1e-12);
+  // repeated indices accumulate
+  EXPECT_NEAR(acc.at({4, 1}), g.at({0, 1}) + g.at({2, 1}) + g.at({4, 1}), 1e-15);
+  Tensor acc1 = zeros({3, 5}, kFloat64);
+  index_add_(acc1, 1, index, g.t());
+  EXPECT_TRUE(allclose(acc1, acc.t()));
+}
+
+TEST(Indexing, GatherAndScatterAdd) {
+  const Tensor logits = tensor({{0.1, 0.2, 0.3}, {1.0, 2.0, 3.0}}, kFloat64);
+  const Tensor targets = from_vector(std::vector<std::int64_t>{2, 0}, {2, 1});
+  EXPECT_EQ(gather(logits, 1, targets).to_vector<double>(), (std::vector<double>{0.3, 1.0}));
+  EXPECT_EQ(gather(logits.t(), 0, from_vector(std::vector<std::int64_t>{1, 2}, {1, 2})).to_vector<double>(),
+            (std::vector<double>{0.2, 3.0}));
+  Tensor out = zeros({2, 3}, kFloat64);
+  scatter_add_(out, 1, from_vector(std::vector<std::int64_t>{2, 2, 0, 1}, {2, 2}),
+               tensor({{1, 10}, {100, 1000}}, kFloat64));
+  EXPECT_EQ(out.to_vector<double>(), (std::vector<double>{0, 0, 11, 100, 1000, 0}));
+}
+
+TEST(Indexing, OneHotConcatStack) {
+  const Tensor oh = one_hot(idx({2, 0}), 3);
+  EXPECT_EQ(oh.shape(), (Dims{2, 3}));
+  EXPECT_EQ(oh.to_vector<float>(), (std::vector<float>{0, 0, 1, 1, 0, 0}));
+  const Tensor a = tensor({{1, 2}, {3, 4}}), b = tensor({{5, 6}});
+  EXPECT_EQ(concat({a, b}, 0).to_vector<float>(), (std::vector<float>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(concat({a, a.t()}, 1).to_vector<float>(), (std::vector<float>{1, 2, 1, 3, 3, 4, 2, 4}));
+  const Tensor s = stack({tensor({1, 2}), tensor({3, 4})}, 1);
+  EXPECT_EQ(s.shape(), (Dims{2, 2}));
+  EXPECT_EQ(s.to_vector<float>(), (std::vector<float>{1, 3, 2, 4}));
+  EXPECT_EQ(stack({tensor({1, 2}), tensor({3, 4})}, -1).to_vector<float>(), s.to_vector<float>());
+}
+
+TEST(Indexing, OutOfRangeIndicesAreErrors) {
+  const Tensor a = zeros({3, 4});
+  EXPECT_EQ(error_of([&] { index_select(a, 0, idx({0, 3})); }),
+            "index_select: index 3 is out of range for dimension 0 of size 3");
+  EXPECT_EQ(error_of([&] { index_select(a, 1, idx({-1})); }),
+            "index_select: index -1 is out of range for dimension 1 of size 4");
+  EXPECT_EQ(error_of([&] { index_select(a, 0, tensor({0})); }), "index_select: index tensor must be int64, got float32");
+  EXPECT_EQ(error_of([&] { gather(a, 1, from_vector(std::vector<std::int64_t>{4}, {1, 1})); }),
+            "gather: index 4 is out of range for dimension 1 of size 4");
+  Tensor out = zeros({3, 4});
+  EXPECT_EQ(error_of([&] { index_add_(out, 0, idx({0}), zeros({2, 4})); }),
+            "index_add_: source of shape (2,4) does not match (1,4) (output (3,4), 1 indices along dimension 0)");
+  EXPECT_EQ(error_of([&] { one_hot(idx({3}), 3); }), "one_hot: index 3 is out of range for 3 classes");
+  EXPECT_EQ(error_of([&] { concat({a, zeros({3, 4}, kFloat64)}); }), "concat: dtypes float32 and float64 differ");
+  EXPECT_EQ(error_of([&] { concat({a, zeros({2, 3})}, 0); }),
+            "concat: shapes (3,4) and (2,3) differ outside dimension 0");
+  EXPECT_EQ(error_of([] { concat({}); }), "concat: no tensors given");
+}
+
+}  // namespace
+}  // namespace lambdahat

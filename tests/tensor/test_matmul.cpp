@@ -1,0 +1,113 @@
+// The blocked GEMM against the naive reference kernel: random shapes (including the
+// seed study's small ones and sizes that exercise every edge tile), transposed and
+// strided operands, batches with broadcasting, alpha/beta accumulation.
+#include "support/reference.hpp"
+
+namespace lambdahat {
+namespace {
+
+// Error bound for a K-term dot product of values in [-1, 1].
+double matmul_tolerance(DType dtype, std::int64_t K) { return (dtype == kFloat32 ? 3e-6 : 1e-14) * (K + 4); }
+
+void expect_matches_reference(const Tensor& a, const Tensor& b, const std::string& what) {
+  const Tensor fast = matmul(a, b);
+  const Tensor ref = matmul_reference(a.to(kFloat64), b.to(kFloat64));
+  const std::int64_t K = a.dim() == 1 ? a.size(0) : a.size(-1);
+  EXPECT_TRUE(testing::all_near(fast, ref.to_vector<double>(), 0, matmul_tolerance(a.dtype(), K))) << what;
+}
+
+TEST(Matmul, MatchesReferenceOnManyShapes) {
+  Generator gen(7);
+  const std::vector<std::array<std::int64_t, 3>> shapes = {
+      {1, 1, 1},    {2, 3, 4},     {5, 1, 7},     {1, 9, 1},     {13, 17, 19},  {12, 32, 8},
+      {128, 12, 48}, {128, 48, 53}, {1000, 10, 10}, {512, 8, 2},  {2, 8, 512},   {25, 300, 33},
+      {97, 257, 65}, {200, 3, 150}, {64, 64, 64},  {11, 600, 7},  {300, 40, 1},  {1, 40, 300}};
+  for (DType dtype : {kFloat32, kFloat64})
+    for (auto [M, K, N] : shapes)
+      for (int layout = 0; layout < 4; ++layout) {
+        const Tensor a0 = testing::random_tensor({M, K}, dtype, gen, -1, 1);
+        const Tensor b0 = testing::random_tensor({K, N}, dtype, gen, -1, 1);
+        // 0: contiguous, 1: A transposed view, 2: B transposed view, 3: both strided
+        const Tensor a = layout == 1 ? a0.t().clone().t() : layout == 3 ? testing::strided_copy(a0, 0) : a0;
+        const Tensor b = layout == 2 ? b0.t().clone().t() : layout == 3 ? testing::strided_copy(b0, 1) : b0;
+        std::ostringstream what;
+        what << dtype << " (" << M << "x" << K << ")·(" << K << "x" << N << ") layout " << layout;
+        expect_matches_reference(a, b, what.str());
+      }
+}
+
+TEST(Matmul, LargeSquareMatchesReference) {
+  Generator gen(8);
+  for (std::int64_t n : {256, 300}) {
+    const Tensor a = testing::random_tensor({n, n}, kFloat32, gen, -1, 1);
+    const Tensor b = testing::random_tensor({n, n}, kFloat32, gen, -1, 1);
+    expect_matches_reference(a, b, "square " + std::to_string(n));
+    expect_matches_reference(a.t(), b, "square transposed " + std::to_string(n));
+  }
+}
+
+TEST(Matmul, BatchedWithBroadcastAndVectors) {
+  Generator gen(9);
+  for (DType dtype : {kFloat32, kFloat64}) {
+    const Tensor a = testing::random_tensor({3, 1, 4, 5}, dtype, gen, -1, 1);
+    const Tensor b = testing::random_tensor({2, 5, 6}, dtype, gen, -1, 1);
+    const Tensor c = matmul(a, b);
+    ASSERT_EQ(c.shape(), (Dims{3, 2, 4, 6}));
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 2; ++j)
+        EXPECT_TRUE(allclose(c.select(0, i).select(0, j), matmul_reference(a.select(0, i).select(0, 0), b.select(0, j)),
+                             1e-5, 1e-6));
+    const Tensor v = testing::random_tensor({5}, dtype, gen, -1, 1);
+    const Tensor m = testing::random_tensor({5, 3}, dtype, gen, -1, 1);
+    EXPECT_EQ(matmul(v, m).shape(), (Dims{3}));
+    EXPECT_EQ(matmul(m.t(), v).shape(), (Dims{3}));
+    EXPECT_EQ(matmul(v, v).dim(), 0);
+    EXPECT_NEAR(matmul(v, v).item(), sum(v * v).item(), 1e-5);
+    expect_matches_reference(m.t(), v, "matrix-vector");
+  }
+}
+
+TEST(Matmul, IntoAccumulatesWithAlphaAndBeta) {
+  Generator gen(10);
+  for (auto [M, K, N] : std::vector<std::array<std::int64_t, 3>>{{3, 4, 5}, {70, 300, 40}}) {
+    const Tensor a = testing::random_tensor({M, K}, kFloat64, gen, -1, 1);
+    const Tensor b = testing::random_tensor({K, N}, kFloat64, gen, -1, 1);
+    const Tensor c0 = testing::random_tensor({M, N}, kFloat64, gen, -1, 1);
+    Tensor c = c0.clone();
+    matmul_into(c, a, b, 0.5, 2.0);
+    EXPECT_TRUE(allclose(c, matmul_reference(a, b) * 0.5 + c0 * 2.0, 1e-12, 1e-12));
+    // beta = 0 ignores NaN in the output
+    Tensor garbage = full({M, N}, NAN, kFloat64);
+    matmul_into(garbage, a, b);
+    EXPECT_TRUE(allclose(garbage, matmul_reference(a, b), 1e-12, 1e-12));
+    // writing into a transposed view
+    Tensor ct = zeros({N, M}, kFloat64);
+    Tensor view = ct.t();
+    matmul_into(view, a, b);
+    EXPECT_TRUE(allclose(ct.t(), matmul_reference(a, b), 1e-12, 1e-12));
+  }
+}
+
+TEST(Matmul, EmptyDimensions) {
+  EXPECT_EQ(matmul(zeros({0, 3}), zeros({3, 4})).shape(), (Dims{0, 4}));
+  EXPECT_EQ(matmul(zeros({2, 0}), zeros({0, 4})).to_vector<float>(), std::vector<float>(8, 0));
+}
+
+TEST(Matmul, ErrorsNameShapes) {
+  EXPECT_EQ(testing::error_of([] { matmul(zeros({3, 4}), zeros({5, 2})); }),
+            "matmul: shapes (3,4) and (5,2) cannot be multiplied (4 != 5)");
+  EXPECT_EQ(testing::error_of([] { matmul(zeros({3, 4}), zeros({4, 2}, kFloat64)); }),
+            "matmul: dtypes float32 and float64 differ");
+  EXPECT_EQ(testing::error_of([] { matmul(zeros({3, 4}, kInt64), zeros({4, 2}, kInt64)); }),
+            "matmul: expected floating-point tensors, got int64");
+  EXPECT_EQ(testing::error_of([] { matmul(scalar(1), zeros({4, 2})); }),
+            "matmul: expected tensors of rank >= 1, got shapes () and (4,2)");
+  EXPECT_NE(testing::error_of([] { matmul(zeros({2, 3, 4}), zeros({3, 4, 5})); }).find("cannot be broadcast"),
+            std::string::npos);
+  Tensor c = zeros({3, 3});
+  EXPECT_EQ(testing::error_of([&] { matmul_into(c, zeros({3, 4}), zeros({4, 2})); }),
+            "matmul_into: output of shape (3,3) and dtype float32 cannot hold the product of (3,4) and (4,2)");
+}
+
+}  // namespace
+}  // namespace lambdahat

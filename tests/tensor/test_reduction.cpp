@@ -1,0 +1,152 @@
+// Reductions against naive double-precision loops, over every subset of dimensions.
+#include <cmath>
+#include <limits>
+
+#include "support/reference.hpp"
+
+namespace lambdahat {
+namespace {
+
+using testing::for_each_index;
+
+// Naive reduction over `dims` of a tensor with values `v` and shape `shape`:
+// collects the reduced elements of each output and applies `f` to them.
+std::vector<double> naive_reduce(const std::vector<double>& v, const Dims& shape, const Dims& dims,
+                                 const std::function<double(const std::vector<double>&)>& f) {
+  std::vector<bool> reduced(static_cast<std::size_t>(shape.size()), dims.empty());
+  for (auto d : dims) reduced[static_cast<std::size_t>(normalize_dim(d, shape.size(), "test"))] = true;
+  Dims kept;
+  for (int d = 0; d < shape.size(); ++d)
+    if (!reduced[d]) kept.push_back(shape[d]);
+  std::vector<std::vector<double>> groups(static_cast<std::size_t>(product(kept)));
+  std::int64_t flat = 0;
+  for_each_index(shape, [&](const std::vector<std::int64_t>& idx) {
+    std::int64_t out = 0;
+    for (int d = 0; d < shape.size(); ++d)
+      if (!reduced[d]) out = out * shape[d] + idx[d];
+    groups[out].push_back(v[flat++]);
+  });
+  std::vector<double> result;
+  for (auto& g : groups) result.push_back(f(g));
+  return result;
+}
+
+double ref_sum(const std::vector<double>& g) {
+  double s = 0;
+  for (double x : g) s += x;
+  return s;
+}
+double ref_mean(const std::vector<double>& g) { return ref_sum(g) / g.size(); }
+double ref_max(const std::vector<double>& g) { return *std::max_element(g.begin(), g.end()); }
+double ref_min(const std::vector<double>& g) { return *std::min_element(g.begin(), g.end()); }
+double ref_lse(const std::vector<double>& g) {
+  const double m = ref_max(g);
+  double s = 0;
+  for (double x : g) s += std::exp(x - m);
+  return m + std::log(s);
+}
+double ref_var(const std::vector<double>& g) {
+  const double m = ref_mean(g);
+  double s = 0;
+  for (double x : g) s += (x - m) * (x - m);
+  return s / (g.size() - 1);
+}
+
+// All subsets of the dimensions of a rank-r tensor, as Dims (the empty set means all).
+std::vector<Dims> dim_subsets(int rank) {
+  std::vector<Dims> out;
+  for (int mask = 1; mask < (1 << rank); ++mask) {
+    Dims d;
+    for (int i = 0; i < rank; ++i)
+      if (mask & (1 << i)) d.push_back(i);
+    out.push_back(d);
+  }
+  out.push_back({});
+  return out;
+}
+
+TEST(Reduction, MatchNaiveOverAllDimensionSubsets) {
+  Generator gen(5);
+  struct Case {
+    const char* name;
+    std::function<Tensor(const Tensor&, const Dims&, bool)> op;
+    std::function<double(const std::vector<double>&)> ref;
+  };
+  const std::vector<Case> cases = {
+      {"sum", [](auto& t, auto& d, bool k) { return sum(t, d, k); }, ref_sum},
+      {"mean", [](auto& t, auto& d, bool k) { return mean(t, d, k); }, ref_mean},
+      {"max", [](auto& t, auto& d, bool k) { return max(t, d, k); }, ref_max},
+      {"min", [](auto& t, auto& d, bool k) { return min(t, d, k); }, ref_min},
+      {"logsumexp", [](auto& t, auto& d, bool k) { return logsumexp(t, d, k); }, ref_lse},
+      {"var", [](auto& t, auto& d, bool k) { return var(t, d, 1, k); }, ref_var},
+  };
+  const std::vector<Dims> shapes = {{7}, {4, 5}, {3, 1, 6}, {2, 3, 4, 5}, {130, 33}, {3, 300}};
+  for (const auto& c : cases)
+    for (DType dtype : {kFloat32, kFloat64})
+      for (const auto& shape : shapes)
+        for (const auto& dims : dim_subsets(shape.size()))
+          for (int layout = 0; layout < 2; ++layout)
+            for (bool keepdim : {false, true}) {
+              const Tensor x0 = testing::random_tensor(shape, dtype, gen);
+              const Tensor x = layout ? testing::strided_copy(x0, 1) : x0;
+              const Tensor y = c.op(x, dims, keepdim);
+              Dims expected_shape;
+              for (int d = 0; d < shape.size(); ++d) {
+                bool r = dims.empty();
+                for (auto dd : dims) r = r || dd == d;
+                if (!r) expected_shape.push_back(shape[d]);
+                else if (keepdim) expected_shape.push_back(1);
+              }
+              ASSERT_EQ(y.shape(), expected_shape) << c.name << " " << shape << " over " << dims;
+              EXPECT_TRUE(testing::all_near(y, naive_reduce(x0.to_vector<double>(), shape, dims, c.ref),
+                                            testing::tolerance(dtype) * 10, testing::tolerance(dtype) * 10))
+                  << c.name << " " << dtype << " " << shape << " over " << dims << " layout " << layout;
+            }
+}
+
+TEST(Reduction, ArgmaxAndArgminPickTheFirstExtreme) {
+  const Tensor t = tensor({{1, 5, 5, 0}, {7, 2, 7, -1}, {0, 0, 0, 0}});
+  EXPECT_EQ(argmax(t, 1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 0}));
+  EXPECT_EQ(argmin(t, 1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{3, 3, 0}));
+  EXPECT_EQ(argmax(t, 0).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 1, 0}));
+  EXPECT_EQ(argmax(t, 1, true).shape(), (Dims{3, 1}));
+  EXPECT_EQ(argmax(t.t(), 0).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 0}));
+  EXPECT_EQ(argmax(tensor({1, NAN, 3}), 0).item(), 1);
+}
+
+TEST(Reduction, Float32SumsStayAccurateOnLongInputs) {
+  // 2^24 + 2 ones: naive float accumulation gets stuck at 2^24.
+  const std::int64_t n = (1 << 24) + 2;
+  EXPECT_EQ(sum(ones({n})).item(), static_cast<double>(n));
+  // values with a large common offset: the pairwise sum keeps the error near log(n)·eps
+  Generator gen(6);
+  const Tensor x = uniform({1 << 20}, gen, 1000, 1001);
+  const double exact = sum(x.to(kFloat64)).item();
+  EXPECT_NEAR(sum(x).item(), exact, exact * 2e-7);
+  EXPECT_NEAR(mean(x).item(), exact / (1 << 20), 1e-3);
+  // column sums (reduce the leading dimension) are pairwise too
+  const Tensor rows = ones({100000, 3});
+  EXPECT_EQ(sum(rows, {0}).to_vector<float>(), (std::vector<float>{100000, 100000, 100000}));
+}
+
+TEST(Reduction, SpecialValues) {
+  EXPECT_TRUE(std::isnan(max(tensor({1, NAN, 3})).item()));
+  EXPECT_TRUE(std::isnan(min(tensor({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, NAN})).item()));
+  EXPECT_EQ(logsumexp(tensor({-INFINITY, -INFINITY})).item(), -INFINITY);
+  EXPECT_NEAR(logsumexp(tensor({1000, 1000}, kFloat64)).item(), 1000 + std::log(2.0), 1e-9);
+  EXPECT_EQ(sum(zeros({0, 3}), {0}).to_vector<float>(), (std::vector<float>{0, 0, 0}));
+  EXPECT_TRUE(std::isnan(var(tensor({1})).item()));
+  EXPECT_NEAR(var(tensor({1, 2, 3, 4}), {}, 0).item(), 1.25, 1e-6);
+  EXPECT_EQ(sum(from_vector(std::vector<std::int64_t>{1, 2, 3})).item(), 6);
+}
+
+TEST(Reduction, ErrorsNameTheOp) {
+  const Tensor t = zeros({2, 3});
+  EXPECT_EQ(testing::error_of([&] { sum(t, {2}); }), "sum: dimension 2 is out of range for a tensor of rank 2");
+  EXPECT_EQ(testing::error_of([&] { sum(t, {1, -1}); }), "sum: dimension -1 listed twice in (1,-1)");
+  EXPECT_EQ(testing::error_of([&] { max(zeros({0})); }), "max: cannot reduce an empty dimension of shape (0)");
+  EXPECT_EQ(testing::error_of([&] { mean(zeros({2}, kInt64)); }), "mean: expected a floating-point tensor, got int64");
+}
+
+}  // namespace
+}  // namespace lambdahat
