@@ -1,4 +1,7 @@
-// A packed, blocked GEMM in the style of BLIS (Van Zee & van de Geijn, 2015):
+// Matrix multiply, in two strategies that share one micro-kernel.
+//
+// Large products: a packed, blocked GEMM in the style of BLIS (Van Zee & van de
+// Geijn, 2015):
 //
 //   for jc in N by NC:                      B panel  (KC × NC) → packed B̃, in L3
 //     for pc in K by KC:
@@ -7,20 +10,25 @@
 //         pack Ã as MR-tall slivers
 //         for jr in NC by NR:               one B̃ sliver (KC × NR) stays in L1
 //           for ir in MC by MR:
-//             micro-kernel: C[ir:ir+MR, jr:jr+NR] += Ã sliver · B̃ sliver
+//             micro-kernel: C[ir:ir+MR, jr:jr+NR] = Ã sliver · B̃ sliver (+ C)
+//
+// Small products (the seed study's models: K and N of 2 to 60): packing costs more
+// than it saves, so the micro-kernel reads A in place and B in place when its rows
+// are contiguous; nothing is copied.
 //
 // The micro-kernel keeps an MR × NR tile of C in vector registers and performs one
-// rank-1 update per k: NR/W vector loads of B̃, MR broadcasts of Ã, MR·NR/W fused
-// multiply-adds. Edge tiles use the kernel instantiated for their exact height, so a
-// 2-row remainder costs 2 rows of work.
+// rank-1 update per k: NR/W vector loads of B, MR broadcasts of A, MR·NR/W fused
+// multiply-adds. Edge tiles use the kernel instantiated for their exact height and
+// masked loads and stores for their width, so a 2-row, 10-column remainder costs
+// 2 rows of one vector.
 //
-// Every element of C is accumulated in the same order (k ascending within a KC
-// block, blocks in order) whatever tile or thread computes it, so results do not
-// depend on the thread count.
+// The strategy is chosen once per call from the shape alone, and every element of
+// C is accumulated in the same order whatever tile or thread computes it, so
+// results do not depend on the thread count.
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
-#include <vector>
 
 #include "tensor/detail/gemm.hpp"
 #include "tensor/detail/simd.hpp"
@@ -48,46 +56,69 @@ constexpr std::int64_t kKC = 256;
 constexpr std::int64_t kMC = 16 * kMR;
 constexpr std::int64_t kNC = 3072;
 
-// Products below this many multiply-adds skip packing and blocking.
-constexpr std::int64_t kSmallWork = 4096;
+// Operands up to this many bytes in total (A and B) use the direct strategy.
+constexpr std::int64_t kDirectBytes = 96 * 1024;
 
-// C tile (mr × nr valid of MR × NV·W) = alpha · Ã sliver · B̃ sliver + beta · C.
-//   a: packed MR × kc, a[k*MR + i];  b: packed kc × NV·W, b[k*NV*W + j]
-template <class T, int MR, int NV>
-void micro_kernel(std::int64_t kc, const T* a, const T* b, T* c, std::int64_t rsc, std::int64_t csc,
-                  std::int64_t nr, T alpha, T beta) {
-  constexpr std::int64_t W = kW<T>, NR = NV * W;
+// How the micro-kernel finds its operands.
+//   A element (i, k): packed ? a[k*MR + i] : a[i*rsa + k*csa]
+//   B row k: b + k*ldb, NV vectors, the last one holding `nr - (NV-1)·W` columns
+struct Operands {
+  std::int64_t rsa, csa, ldb, rsc, csc;
+};
+
+// C tile (mr × nr) = alpha · A · B + beta · C over kc terms. kFullWidth: the last
+// vector of the tile is whole (otherwise B is loaded and C stored with a mask).
+template <class T, int MR, int NV, bool kPackedA, bool kFullWidth>
+void micro_kernel(std::int64_t kc, const T* a, const T* b, T* c, const Operands& op, std::int64_t nr, T alpha,
+                  T beta) {
+  constexpr std::int64_t W = kW<T>;
+  const std::int64_t last = nr - (NV - 1) * W;  // columns in the last vector, 1..W
+  const std::int64_t rsa = op.rsa, ldb = op.ldb, a_step = kPackedA ? MR : op.csa;
   Vec<T> acc[MR][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = Vec<T>(T(0));
-  for (std::int64_t k = 0; k < kc; ++k) {
+
+  const T* ak = a;
+  for (std::int64_t k = 0; k < kc; ++k, ak += a_step) {
+    const T* bk = b + k * ldb;
     Vec<T> bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = Vec<T>::load_aligned(b + k * NR + v * W);
+    for (int v = 0; v < NV; ++v)
+      bv[v] = (kFullWidth || v < NV - 1) ? Vec<T>::load_unaligned(bk + v * W) : simd::load_partial(bk + v * W, last);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
-      const Vec<T> ai(a[k * MR + i]);
+      const Vec<T> ai(kPackedA ? ak[i] : ak[i * rsa]);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
     }
   }
+
   const Vec<T> va(alpha), vb(beta);
+  const std::int64_t rsc = op.rsc, csc = op.csc;
+  // unrolled so that acc is only ever indexed by constants and stays in registers
+#pragma GCC unroll 16
   for (int i = 0; i < MR; ++i) {
     T* row = c + i * rsc;
+#pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      const std::int64_t j0 = v * W;
-      if (csc == 1 && j0 + W <= nr) {
-        Vec<T> r = acc[i][v] * va;
-        if (beta != T(0)) r = xsimd::fma(vb, Vec<T>::load_unaligned(row + j0), r);
-        r.store_unaligned(row + j0);
+      const std::int64_t width = (kFullWidth || v < NV - 1) ? W : last;
+      Vec<T> r = acc[i][v] * va;
+      if (csc == 1) {
+        if (width == W) {
+          if (beta != T(0)) r = xsimd::fma(vb, Vec<T>::load_unaligned(row + v * W), r);
+          r.store_unaligned(row + v * W);
+        } else {
+          if (beta != T(0)) r = xsimd::fma(vb, simd::load_partial(row + v * W, width), r);
+          simd::store_partial(row + v * W, r, width);
+        }
       } else {
         alignas(64) T tmp[W];
-        (acc[i][v] * va).store_aligned(tmp);
-        for (std::int64_t j = j0; j < std::min(nr, j0 + W); ++j) {
-          T& dst = row[j * csc];
-          dst = beta != T(0) ? tmp[j - j0] + beta * dst : tmp[j - j0];
+        r.store_aligned(tmp);
+        for (std::int64_t j = 0; j < width; ++j) {
+          T& dst = row[(v * W + j) * csc];
+          dst = beta != T(0) ? tmp[j] + beta * dst : tmp[j];
         }
       }
     }
@@ -95,16 +126,38 @@ void micro_kernel(std::int64_t kc, const T* a, const T* b, T* c, std::int64_t rs
 }
 
 template <class T>
-using KernelFn = void (*)(std::int64_t, const T*, const T*, T*, std::int64_t, std::int64_t, std::int64_t, T, T);
+using KernelFn = void (*)(std::int64_t, const T*, const T*, T*, const Operands&, std::int64_t, T, T);
 
-// kernels[mr-1][nv-1]: the micro-kernel for an mr-row, nv-vector tile.
-template <class T, std::size_t... I>
-constexpr auto make_kernel_row(std::index_sequence<I...>) {
-  return std::array<std::array<KernelFn<T>, kNV>, sizeof...(I)>{
-      {{&micro_kernel<T, static_cast<int>(I) + 1, 1>, &micro_kernel<T, static_cast<int>(I) + 1, 2>}...}};
+// kernels[mr-1][nv-1][full]: the micro-kernel for an mr-row, nv-vector tile.
+template <class T, bool kPackedA, std::size_t... I>
+constexpr auto make_kernels(std::index_sequence<I...>) {
+  using Row = std::array<std::array<KernelFn<T>, 2>, kNV>;
+  return std::array<Row, sizeof...(I)>{
+      {Row{{{&micro_kernel<T, static_cast<int>(I) + 1, 1, kPackedA, false>,
+              &micro_kernel<T, static_cast<int>(I) + 1, 1, kPackedA, true>},
+             {&micro_kernel<T, static_cast<int>(I) + 1, 2, kPackedA, false>,
+              &micro_kernel<T, static_cast<int>(I) + 1, 2, kPackedA, true>}}}...}};
 }
-template <class T>
-constexpr auto kKernels = make_kernel_row<T>(std::make_index_sequence<kMR>{});
+template <class T, bool kPackedA>
+constexpr auto kKernels = make_kernels<T, kPackedA>(std::make_index_sequence<kMR>{});
+
+// Runs the kernels over an mc × nc block of C whose B rows are `ldb` apart.
+template <class T, bool kPackedA>
+void tile_loop(std::int64_t mc, std::int64_t nc, std::int64_t kc, const T* a, const T* b, T* c, Operands op,
+               std::int64_t b_sliver_stride, T alpha, T beta) {
+  constexpr std::int64_t W = kW<T>, NR = kNR<T>;
+  for (std::int64_t jr = 0; jr < nc; jr += NR) {
+    const std::int64_t nr = std::min(NR, nc - jr);
+    const std::int64_t nv = (nr + W - 1) / W;
+    const T* b_sliver = b + (jr / NR) * b_sliver_stride;
+    for (std::int64_t ir = 0; ir < mc; ir += kMR) {
+      const std::int64_t mr = std::min<std::int64_t>(kMR, mc - ir);
+      const T* a_sliver = kPackedA ? a + ir * kc : a + ir * op.rsa;
+      kKernels<T, kPackedA>[mr - 1][nv - 1][nr % W == 0](kc, a_sliver, b_sliver, c + ir * op.rsc + jr * op.csc, op, nr, alpha,
+                                            beta);
+    }
+  }
+}
 
 // Ã: rows [0,mc) × cols [0,kc) of A as MR-tall slivers, each laid out k-major.
 template <class T>
@@ -112,36 +165,30 @@ void pack_a(std::int64_t mc, std::int64_t kc, const T* a, std::int64_t rsa, std:
   for (std::int64_t i0 = 0; i0 < mc; i0 += kMR) {
     const std::int64_t mr = std::min<std::int64_t>(kMR, mc - i0);
     const T* src = a + i0 * rsa;
-    if (csa == 1) {
-      for (std::int64_t i = 0; i < mr; ++i)
-        for (std::int64_t k = 0; k < kc; ++k) out[k * mr + i] = src[i * rsa + k];
-    } else {
-      for (std::int64_t k = 0; k < kc; ++k)
-        for (std::int64_t i = 0; i < mr; ++i) out[k * mr + i] = src[i * rsa + k * csa];
-    }
+    for (std::int64_t k = 0; k < kc; ++k)
+      for (std::int64_t i = 0; i < mr; ++i) out[k * mr + i] = src[i * rsa + k * csa];
     out += mr * kc;
   }
 }
 
-// B̃: rows [0,kc) × cols [0,nc) of B as NR-wide slivers, each k-major; the last
-// sliver is padded with zeros to a whole number of vectors.
+// B̃: rows [0,kc) × cols [0,nc) of B as NR-wide slivers, each k-major with rows NR
+// apart; the last sliver is padded with zeros.
 template <class T>
 void pack_b(std::int64_t kc, std::int64_t nc, const T* b, std::int64_t rsb, std::int64_t csb, T* out) {
-  constexpr std::int64_t W = kW<T>;
-  for (std::int64_t j0 = 0; j0 < nc; j0 += kNR<T>) {
-    const std::int64_t nr = std::min(kNR<T>, nc - j0);
-    const std::int64_t width = (nr + W - 1) / W * W;
+  constexpr std::int64_t NR = kNR<T>;
+  for (std::int64_t j0 = 0; j0 < nc; j0 += NR) {
+    const std::int64_t nr = std::min(NR, nc - j0);
     const T* src = b + j0 * csb;
     for (std::int64_t k = 0; k < kc; ++k) {
-      T* dst = out + k * width;
+      T* dst = out + k * NR;
       if (csb == 1) {
         std::memcpy(dst, src + k * rsb, static_cast<std::size_t>(nr) * sizeof(T));
       } else {
         for (std::int64_t j = 0; j < nr; ++j) dst[j] = src[k * rsb + j * csb];
       }
-      for (std::int64_t j = nr; j < width; ++j) dst[j] = T(0);
+      for (std::int64_t j = nr; j < NR; ++j) dst[j] = T(0);
     }
-    out += width * kc;
+    out += NR * kc;
   }
 }
 
@@ -163,35 +210,28 @@ T* scratch(int which, std::size_t n) {
   return buf.data;
 }
 
-// C = alpha·A·B + beta·C for small products: a plain loop ordered so that the inner
-// loop runs along contiguous rows of B and C when it can.
+// Small products: A read in place; B read in place when its rows are contiguous,
+// otherwise packed once (it is small).
 template <class T>
-void gemm_small(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, std::int64_t rsa,
-                std::int64_t csa, const T* b, std::int64_t rsb, std::int64_t csb, T beta, T* c, std::int64_t rsc,
-                std::int64_t csc) {
-  T acc[64];
-  for (std::int64_t j0 = 0; j0 < N; j0 += 64) {
-    const std::int64_t nb = std::min<std::int64_t>(64, N - j0);
-    for (std::int64_t i = 0; i < M; ++i) {
-      for (std::int64_t j = 0; j < nb; ++j) acc[j] = T(0);
-      for (std::int64_t k = 0; k < K; ++k) {
-        const T aik = a[i * rsa + k * csa];
-        const T* brow = b + k * rsb + j0 * csb;
-        for (std::int64_t j = 0; j < nb; ++j) acc[j] += aik * brow[j * csb];
-      }
-      T* crow = c + i * rsc + j0 * csc;
-      for (std::int64_t j = 0; j < nb; ++j)
-        crow[j * csc] = beta != T(0) ? alpha * acc[j] + beta * crow[j * csc] : alpha * acc[j];
-    }
+void gemm_direct(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, std::int64_t rsa,
+                 std::int64_t csa, const T* b, std::int64_t rsb, std::int64_t csb, T beta, T* c, std::int64_t rsc,
+                 std::int64_t csc) {
+  constexpr std::int64_t NR = kNR<T>;
+  if (csb == 1) {
+    tile_loop<T, false>(M, N, K, a, b, c, {rsa, csa, rsb, rsc, csc}, NR, alpha, beta);
+    return;
   }
+  T* b_packed = scratch<T>(1, static_cast<std::size_t>(K * ((N + NR - 1) / NR * NR)));
+  pack_b(K, N, b, rsb, csb, b_packed);
+  tile_loop<T, false>(M, N, K, a, b_packed, c, {rsa, csa, NR, rsc, csc}, NR * K, alpha, beta);
 }
 
-// The blocked algorithm on one thread.
+// Large products: the blocked algorithm.
 template <class T>
 void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, std::int64_t rsa,
                   std::int64_t csa, const T* b, std::int64_t rsb, std::int64_t csb, T beta, T* c,
                   std::int64_t rsc, std::int64_t csc) {
-  constexpr std::int64_t W = kW<T>, NR = kNR<T>;
+  constexpr std::int64_t NR = kNR<T>;
   T* a_packed = scratch<T>(0, static_cast<std::size_t>(kMC * kKC));
   T* b_packed = scratch<T>(1, static_cast<std::size_t>(kKC * ((std::min(kNC, N) + NR - 1) / NR * NR)));
   for (std::int64_t jc = 0; jc < N; jc += kNC) {
@@ -204,16 +244,8 @@ void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const
       for (std::int64_t ic = 0; ic < M; ic += kMC) {
         const std::int64_t mc = std::min(kMC, M - ic);
         pack_a(mc, kc, a + ic * rsa + pc * csa, rsa, csa, a_packed);
-        for (std::int64_t jr = 0; jr < nc; jr += NR) {
-          const std::int64_t nr = std::min(NR, nc - jr);
-          const std::int64_t nv = (nr + W - 1) / W;
-          const T* b_sliver = b_packed + jr * kc;
-          for (std::int64_t ir = 0; ir < mc; ir += kMR) {
-            const std::int64_t mr = std::min<std::int64_t>(kMR, mc - ir);
-            T* c_tile = c + (ic + ir) * rsc + (jc + jr) * csc;
-            kKernels<T>[mr - 1][nv - 1](kc, a_packed + ir * kc, b_sliver, c_tile, rsc, csc, nr, alpha, beta_block);
-          }
-        }
+        tile_loop<T, true>(mc, nc, kc, a_packed, b_packed, c + ic * rsc + jc * csc, {1, kMR, NR, rsc, csc},
+                           NR * kc, alpha, beta_block);
       }
     }
   }
@@ -233,28 +265,20 @@ void gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, s
       }
     return;
   }
-  // The vector dimension of the micro-kernel is N: when N is narrow and M is not,
-  // compute Cᵀ = Bᵀ·Aᵀ instead (swapping roles and strides costs nothing).
-  if (N < kW<T> && M > N) {
-    gemm<T>(N, M, K, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc);
-    return;
-  }
-  if (M * N * K <= kSmallWork) {
-    gemm_small(M, N, K, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
-    return;
-  }
+  const bool direct = (M * K + K * N) * static_cast<std::int64_t>(sizeof(T)) <= kDirectBytes;
+  const auto serial = direct ? &gemm_direct<T> : &gemm_blocked<T>;
   // Large products: one block of rows (or columns) of C per thread, each running
-  // the serial blocked algorithm. Block edges fall on tile boundaries.
+  // the serial algorithm. Block edges fall on tile boundaries.
   const int threads = threads_for(M * N * K / 64);
   if (threads <= 1) {
-    gemm_blocked(M, N, K, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
+    serial(M, N, K, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
   } else if (M >= N) {
     parallel_for(0, M, N * K / 64 + 1, [&](std::int64_t lo, std::int64_t hi) {
-      gemm_blocked(hi - lo, N, K, alpha, a + lo * rsa, rsa, csa, b, rsb, csb, beta, c + lo * rsc, rsc, csc);
+      serial(hi - lo, N, K, alpha, a + lo * rsa, rsa, csa, b, rsb, csb, beta, c + lo * rsc, rsc, csc);
     }, kMR);
   } else {
     parallel_for(0, N, M * K / 64 + 1, [&](std::int64_t lo, std::int64_t hi) {
-      gemm_blocked(M, hi - lo, K, alpha, a, rsa, csa, b + lo * csb, rsb, csb, beta, c + lo * csc, rsc, csc);
+      serial(M, hi - lo, K, alpha, a, rsa, csa, b + lo * csb, rsb, csb, beta, c + lo * csc, rsc, csc);
     }, kNR<T>);
   }
 }

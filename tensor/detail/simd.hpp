@@ -17,6 +17,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 namespace lambdahat::simd {
@@ -56,6 +57,39 @@ T hmin(const Vec<T>& v) {
   T m = lanes[0];
   for (std::int64_t i = 1; i < kLanes<T>; ++i) m = lanes[i] < m ? lanes[i] : m;
   return m;
+}
+
+// The first n (0 <= n <= kLanes) elements of a vector from or to memory; the other
+// lanes load as zero and are not written. AVX-512 has masked loads and stores for
+// this; elsewhere a small buffer does the job.
+template <class T>
+Vec<T> load_partial(const T* p, std::int64_t n) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float> && kLanes<T> == 16)
+    return Vec<T>(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p));
+  if constexpr (std::is_same_v<T, double> && kLanes<T> == 8)
+    return Vec<T>(_mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << n) - 1), p));
+#endif
+  alignas(64) T buf[kLanes<T>] = {};
+  std::memcpy(buf, p, static_cast<std::size_t>(n) * sizeof(T));
+  return Vec<T>::load_aligned(buf);
+}
+
+template <class T>
+void store_partial(T* p, const Vec<T>& v, std::int64_t n) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float> && kLanes<T> == 16) {
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v);
+    return;
+  }
+  if constexpr (std::is_same_v<T, double> && kLanes<T> == 8) {
+    _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << n) - 1), v);
+    return;
+  }
+#endif
+  alignas(64) T buf[kLanes<T>];
+  v.store_aligned(buf);
+  std::memcpy(p, buf, static_cast<std::size_t>(n) * sizeof(T));
 }
 
 namespace detail {

@@ -1,0 +1,85 @@
+// Matmul speed: lambdahat's blocked GEMM, the naive reference kernel and, when
+// available, OpenBLAS, side by side in one run.
+//
+//   BM_matmul/<impl>/N            square N×N·N×N on all threads
+//   BM_matmul_small/<impl>/MxKxN  the seed study's small shapes, one thread
+//
+// The FLOPS counter is 2·M·N·K per iteration.
+#include <benchmark/benchmark.h>
+
+#include "lambdahat.hpp"
+#include "tensor/detail/gemm.hpp"
+
+#ifdef LAMBDAHAT_HAVE_OPENBLAS
+#include <cblas.h>
+extern "C" void openblas_set_num_threads(int);
+#endif
+
+namespace {
+
+using namespace lambdahat;
+
+enum class Impl { lambdahat, naive, blas };
+
+void run(benchmark::State& state, Impl impl, std::int64_t M, std::int64_t K, std::int64_t N, int threads) {
+  Generator gen(1);
+  const Tensor a = uniform({M, K}, gen, -1, 1), b = uniform({K, N}, gen, -1, 1);
+  Tensor c = zeros({M, N});
+  const float* pa = a.data<float>();
+  const float* pb = b.data<float>();
+  float* pc = c.data<float>();
+  set_num_threads(threads);
+#ifdef LAMBDAHAT_HAVE_OPENBLAS
+  openblas_set_num_threads(threads);
+#endif
+  for (auto _ : state) {
+    switch (impl) {
+      case Impl::lambdahat: detail::gemm<float>(M, N, K, 1, pa, K, 1, pb, N, 1, 0, pc, N, 1); break;
+      case Impl::naive: detail::gemm_reference<float>(M, N, K, 1, pa, K, 1, pb, N, 1, 0, pc, N, 1); break;
+      case Impl::blas:
+#ifdef LAMBDAHAT_HAVE_OPENBLAS
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(M), static_cast<int>(N),
+                    static_cast<int>(K), 1.0f, pa, static_cast<int>(K), pb, static_cast<int>(N), 0.0f, pc,
+                    static_cast<int>(N));
+#endif
+        break;
+    }
+    benchmark::DoNotOptimize(pc);
+    benchmark::ClobberMemory();
+  }
+  state.counters["FLOPS"] =
+      benchmark::Counter(2.0 * double(M) * double(N) * double(K), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+int register_all() {
+  std::vector<std::pair<const char*, Impl>> impls = {{"lambdahat", Impl::lambdahat}, {"naive", Impl::naive}};
+#ifdef LAMBDAHAT_HAVE_OPENBLAS
+  impls.push_back({"blas", Impl::blas});
+#endif
+  const int all = num_threads();
+  for (auto [name, impl] : impls)
+    for (std::int64_t n : {64, 128, 256, 512, 1024}) {
+      if (impl == Impl::naive && n > 512) continue;  // minutes per iteration, and the point is made
+      benchmark::RegisterBenchmark((std::string("BM_matmul/") + name + "/" + std::to_string(n)).c_str(),
+                                   [=](benchmark::State& s) { run(s, impl, n, n, n, all); })
+          ->Unit(benchmark::kMicrosecond)
+          ->UseRealTime();
+    }
+  // the seed study's products, forward and backward (MxKxN)
+  const std::vector<std::array<std::int64_t, 3>> small = {{128, 12, 48}, {128, 48, 53}, {1000, 10, 10}, {512, 8, 2},
+                                                         {48, 128, 53}, {128, 53, 48}, {512, 2, 8},  {2, 512, 8}};
+  for (auto [name, impl] : impls)
+    for (auto [M, K, N] : small)
+      benchmark::RegisterBenchmark((std::string("BM_matmul_small/") + name + "/" + std::to_string(M) + "x" +
+                                    std::to_string(K) + "x" + std::to_string(N))
+                                       .c_str(),
+                                   [=](benchmark::State& s) { run(s, impl, M, K, N, 1); })
+          ->Unit(benchmark::kMicrosecond);
+  return 0;
+}
+
+const int registered = register_all();
+
+}  // namespace
+
+BENCHMARK_MAIN();
