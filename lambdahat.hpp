@@ -1,4 +1,5 @@
 // The whole public API of lambdahat in one include.
 #pragma once
 
+#include "autograd/all.hpp"
 #include "tensor/all.hpp"

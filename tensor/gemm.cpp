@@ -60,40 +60,48 @@ constexpr std::int64_t kNC = 3072;
 constexpr std::int64_t kDirectBytes = 96 * 1024;
 
 // How the micro-kernel finds its operands.
-//   A element (i, k): packed ? a[k*MR + i] : a[i*rsa + k*csa]
+//   A element (i, k): a[i*rsa + k*csa]  (a packed sliver has rsa = 1, csa = MR)
 //   B row k: b + k*ldb, NV vectors, the last one holding `nr - (NV-1)·W` columns
 struct Operands {
   std::int64_t rsa, csa, ldb, rsc, csc;
 };
 
-// C tile (mr × nr) = alpha · A · B + beta · C over kc terms. kFullWidth: the last
-// vector of the tile is whole (otherwise B is loaded and C stored with a mask).
-template <class T, int MR, int NV, bool kPackedA, bool kFullWidth>
+// C tile (mr × nr) = alpha · A · B + beta · C over kc terms. The last vector of a
+// row may be partial: B is then loaded and C stored with a mask. kPackedA: A is a
+// packed sliver (element (i, k) at a[k*MR + i], offsets known at compile time).
+template <class T, int MR, int NV, bool kPackedA>
 void micro_kernel(std::int64_t kc, const T* a, const T* b, T* c, const Operands& op, std::int64_t nr, T alpha,
                   T beta) {
   constexpr std::int64_t W = kW<T>;
   const std::int64_t last = nr - (NV - 1) * W;  // columns in the last vector, 1..W
-  const std::int64_t rsa = op.rsa, ldb = op.ldb, a_step = kPackedA ? MR : op.csa;
+  const bool full = last == W;
+  const std::int64_t rsa = kPackedA ? 1 : op.rsa, csa = kPackedA ? MR : op.csa, ldb = op.ldb;
   Vec<T> acc[MR][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = Vec<T>(T(0));
 
-  const T* ak = a;
-  for (std::int64_t k = 0; k < kc; ++k, ak += a_step) {
-    const T* bk = b + k * ldb;
-    Vec<T> bv[NV];
+  // Two copies of the loop, so that the full-width one carries no mask.
+  auto rank1_updates = [&](auto full_width) {
+    const T* ak = a;
+    for (std::int64_t k = 0; k < kc; ++k, ak += csa) {
+      const T* bk = b + k * ldb;
+      Vec<T> bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v)
-      bv[v] = (kFullWidth || v < NV - 1) ? Vec<T>::load_unaligned(bk + v * W) : simd::load_partial(bk + v * W, last);
+      for (int v = 0; v < NV; ++v)
+        bv[v] = (v < NV - 1 || decltype(full_width)::value) ? Vec<T>::load_unaligned(bk + v * W)
+                                                             : simd::load_partial(bk + v * W, last);
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
-      const Vec<T> ai(kPackedA ? ak[i] : ak[i * rsa]);
+      for (int i = 0; i < MR; ++i) {
+        const Vec<T> ai(ak[i * rsa]);
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
+        for (int v = 0; v < NV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
+      }
     }
-  }
+  };
+  if (full) rank1_updates(std::true_type{});
+  else rank1_updates(std::false_type{});
 
   const Vec<T> va(alpha), vb(beta);
   const std::int64_t rsc = op.rsc, csc = op.csc;
@@ -103,7 +111,7 @@ void micro_kernel(std::int64_t kc, const T* a, const T* b, T* c, const Operands&
     T* row = c + i * rsc;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      const std::int64_t width = (kFullWidth || v < NV - 1) ? W : last;
+      const std::int64_t width = v < NV - 1 ? W : last;
       Vec<T> r = acc[i][v] * va;
       if (csc == 1) {
         if (width == W) {
@@ -128,23 +136,31 @@ void micro_kernel(std::int64_t kc, const T* a, const T* b, T* c, const Operands&
 template <class T>
 using KernelFn = void (*)(std::int64_t, const T*, const T*, T*, const Operands&, std::int64_t, T, T);
 
-// kernels[mr-1][nv-1][full]: the micro-kernel for an mr-row, nv-vector tile.
+// kernels[mr-1][nv-1]: the micro-kernel for an mr-row, nv-vector tile.
+//
+// Instrumented builds (sanitizers) set LAMBDAHAT_GEMM_COMPACT: only the full-height
+// and the one-row kernels are compiled, and an edge tile of mr rows runs the one-row
+// kernel mr times. Every element still sees the same arithmetic in the same order;
+// the build just avoids compiling dozens of instrumented kernels.
+#ifdef LAMBDAHAT_GEMM_COMPACT
+constexpr bool kCompact = true;
+#else
+constexpr bool kCompact = false;
+#endif
+
 template <class T, bool kPackedA, std::size_t... I>
 constexpr auto make_kernels(std::index_sequence<I...>) {
-  using Row = std::array<std::array<KernelFn<T>, 2>, kNV>;
-  return std::array<Row, sizeof...(I)>{
-      {Row{{{&micro_kernel<T, static_cast<int>(I) + 1, 1, kPackedA, false>,
-              &micro_kernel<T, static_cast<int>(I) + 1, 1, kPackedA, true>},
-             {&micro_kernel<T, static_cast<int>(I) + 1, 2, kPackedA, false>,
-              &micro_kernel<T, static_cast<int>(I) + 1, 2, kPackedA, true>}}}...}};
+  constexpr auto height = [](std::size_t i) { return kCompact && i + 1 != kMR ? 1 : static_cast<int>(i) + 1; };
+  return std::array<std::array<KernelFn<T>, kNV>, sizeof...(I)>{
+      {{&micro_kernel<T, height(I), 1, kPackedA>, &micro_kernel<T, height(I), 2, kPackedA>}...}};
 }
 template <class T, bool kPackedA>
 constexpr auto kKernels = make_kernels<T, kPackedA>(std::make_index_sequence<kMR>{});
 
 // Runs the kernels over an mc × nc block of C whose B rows are `ldb` apart.
-template <class T, bool kPackedA>
-void tile_loop(std::int64_t mc, std::int64_t nc, std::int64_t kc, const T* a, const T* b, T* c, Operands op,
-               std::int64_t b_sliver_stride, T alpha, T beta) {
+template <class T>
+void tile_loop(std::int64_t mc, std::int64_t nc, std::int64_t kc, const T* a, bool packed_a, const T* b, T* c,
+               Operands op, std::int64_t b_sliver_stride, T alpha, T beta) {
   constexpr std::int64_t W = kW<T>, NR = kNR<T>;
   for (std::int64_t jr = 0; jr < nc; jr += NR) {
     const std::int64_t nr = std::min(NR, nc - jr);
@@ -152,9 +168,20 @@ void tile_loop(std::int64_t mc, std::int64_t nc, std::int64_t kc, const T* a, co
     const T* b_sliver = b + (jr / NR) * b_sliver_stride;
     for (std::int64_t ir = 0; ir < mc; ir += kMR) {
       const std::int64_t mr = std::min<std::int64_t>(kMR, mc - ir);
-      const T* a_sliver = kPackedA ? a + ir * kc : a + ir * op.rsa;
-      kKernels<T, kPackedA>[mr - 1][nv - 1][nr % W == 0](kc, a_sliver, b_sliver, c + ir * op.rsc + jr * op.csc, op, nr, alpha,
-                                            beta);
+      const auto kernel = packed_a ? kKernels<T, true>[mr - 1][nv - 1] : kKernels<T, false>[mr - 1][nv - 1];
+      const T* a_tile = packed_a ? a + ir * kc : a + ir * op.rsa;
+      T* c_tile = c + ir * op.rsc + jr * op.csc;
+      if (kCompact && mr != kMR && mr > 1) {
+        // one row at a time (a packed sliver of mr rows keeps element (i,k) at i + k*mr)
+        Operands row_op = op;
+        if (packed_a) row_op = {1, mr, op.ldb, op.rsc, op.csc};
+        const auto one_row = kKernels<T, false>[0][nv - 1];
+        for (std::int64_t i = 0; i < mr; ++i)
+          one_row(kc, packed_a ? a_tile + i : a_tile + i * op.rsa, b_sliver, c_tile + i * op.rsc, row_op, nr, alpha,
+                  beta);
+        continue;
+      }
+      kernel(kc, a_tile, b_sliver, c_tile, op, nr, alpha, beta);
     }
   }
 }
@@ -218,12 +245,12 @@ void gemm_direct(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const 
                  std::int64_t csc) {
   constexpr std::int64_t NR = kNR<T>;
   if (csb == 1) {
-    tile_loop<T, false>(M, N, K, a, b, c, {rsa, csa, rsb, rsc, csc}, NR, alpha, beta);
+    tile_loop<T>(M, N, K, a, false, b, c, {rsa, csa, rsb, rsc, csc}, NR, alpha, beta);
     return;
   }
   T* b_packed = scratch<T>(1, static_cast<std::size_t>(K * ((N + NR - 1) / NR * NR)));
   pack_b(K, N, b, rsb, csb, b_packed);
-  tile_loop<T, false>(M, N, K, a, b_packed, c, {rsa, csa, NR, rsc, csc}, NR * K, alpha, beta);
+  tile_loop<T>(M, N, K, a, false, b_packed, c, {rsa, csa, NR, rsc, csc}, NR * K, alpha, beta);
 }
 
 // Large products: the blocked algorithm.
@@ -244,7 +271,7 @@ void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const
       for (std::int64_t ic = 0; ic < M; ic += kMC) {
         const std::int64_t mc = std::min(kMC, M - ic);
         pack_a(mc, kc, a + ic * rsa + pc * csa, rsa, csa, a_packed);
-        tile_loop<T, true>(mc, nc, kc, a_packed, b_packed, c + ic * rsc + jc * csc, {1, kMR, NR, rsc, csc},
+        tile_loop<T>(mc, nc, kc, a_packed, true, b_packed, c + ic * rsc + jc * csc, {1, kMR, NR, rsc, csc},
                            NR * kc, alpha, beta_block);
       }
     }

@@ -3,14 +3,12 @@
 #include <cmath>
 #include <numbers>
 
+#include "tensor/detail/philox.hpp"
 #include "tensor/detail/simd.hpp"
 #include "tensor/parallel.hpp"
 
 namespace lambdahat {
 namespace {
-
-constexpr std::uint32_t kMul0 = 0xD2511F53, kMul1 = 0xCD9E8D57;     // round multipliers
-constexpr std::uint32_t kWeyl0 = 0x9E3779B9, kWeyl1 = 0xBB67AE85;   // key schedule increments
 
 // SplitMix64 finaliser, used to derive stream ids.
 std::uint64_t mix64(std::uint64_t x) {
@@ -18,45 +16,6 @@ std::uint64_t mix64(std::uint64_t x) {
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
   x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
   return x ^ (x >> 31);
-}
-
-// Philox blocks for `count` consecutive positions, written as 4 words each. Written
-// lane-wise over arrays so that the compiler vectorises the 32×32→64 multiplies.
-void philox_blocks(std::uint64_t seed, std::uint64_t stream, std::uint64_t first, std::int64_t count,
-                   std::uint32_t* out) {
-  constexpr int L = 16;
-  for (std::int64_t b0 = 0; b0 < count; b0 += L) {
-    const int lanes = static_cast<int>(std::min<std::int64_t>(L, count - b0));
-    std::uint32_t c0[L], c1[L], c2[L], c3[L];
-    for (int l = 0; l < L; ++l) {
-      const std::uint64_t pos = first + static_cast<std::uint64_t>(b0 + l);
-      c0[l] = static_cast<std::uint32_t>(pos);
-      c1[l] = static_cast<std::uint32_t>(pos >> 32);
-      c2[l] = static_cast<std::uint32_t>(stream);
-      c3[l] = static_cast<std::uint32_t>(stream >> 32);
-    }
-    std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
-    for (int round = 0; round < 10; ++round) {
-      for (int l = 0; l < L; ++l) {
-        const std::uint64_t p0 = std::uint64_t{kMul0} * c0[l], p1 = std::uint64_t{kMul1} * c2[l];
-        const std::uint32_t n0 = static_cast<std::uint32_t>(p1 >> 32) ^ c1[l] ^ k0;
-        const std::uint32_t n2 = static_cast<std::uint32_t>(p0 >> 32) ^ c3[l] ^ k1;
-        c0[l] = n0;
-        c1[l] = static_cast<std::uint32_t>(p1);
-        c2[l] = n2;
-        c3[l] = static_cast<std::uint32_t>(p0);
-      }
-      k0 += kWeyl0;
-      k1 += kWeyl1;
-    }
-    for (int l = 0; l < lanes; ++l) {
-      std::uint32_t* o = out + 4 * (b0 + l);
-      o[0] = c0[l];
-      o[1] = c1[l];
-      o[2] = c2[l];
-      o[3] = c3[l];
-    }
-  }
 }
 
 // 24-bit and 53-bit uniforms in [0, 1), and in (0, 1] for logarithms.
@@ -84,58 +43,83 @@ void box_muller(const T* u1, const T* u2, T* z_cos, T* z_sin, std::int64_t n) {
   }
 }
 
-// How many values one block yields, per dtype.
-template <class T> constexpr std::int64_t kPerBlock = 4;
-template <> constexpr std::int64_t kPerBlock<double> = 2;
-
+// A bulk fill works in chunks of 64 values; chunk c uses the 16 blocks at positions
+// first + 16c ... first + 16c + 15 (w[j][l] is word j of block l):
+//   float32 uniform:  value 16j + l            from w[j][l]
+//   float32 normal:   values 16·(2p)+l, 16·(2p+1)+l from Box–Muller on (w[2p][l], w[2p+1][l])
+//   float64 uses 32 blocks per chunk (two rounds of 16 for 64 values), two words per double:
+//   uniform value 16j' + l from (w[2j'][l], w[2j'+1][l]) of the round, normal pairs from
+//   (w[0], w[1]) and (w[2], w[3]) combined into two doubles.
+// The result depends only on the seed, the stream and the start position.
 constexpr std::int64_t kFillChunk = 64;
+template <class T> constexpr std::uint64_t kBlocksPerChunk = std::is_same_v<T, float> ? 16 : 32;
 
-// Blocks a bulk fill of n values consumes (whole chunks of kFillChunk values).
 template <class T>
 std::uint64_t blocks_for(std::int64_t n) {
-  return static_cast<std::uint64_t>((n + kFillChunk - 1) / kFillChunk * (kFillChunk / kPerBlock<T>));
+  return static_cast<std::uint64_t>((n + kFillChunk - 1) / kFillChunk) * kBlocksPerChunk<T>;
 }
 
-// Fills out[0..n) from blocks first, first+1, ...: uniform if `gaussian` is false.
-// Works in chunks of 64 values so that Box–Muller always runs on whole vectors.
+// One chunk of 64 values (uniform in [0,1) or standard normal) from its blocks.
+template <class T>
+void chunk_values(std::uint64_t seed, std::uint64_t stream, std::uint64_t first, bool gaussian, T* z) {
+  alignas(64) std::uint32_t w[4][16];
+  if constexpr (std::is_same_v<T, float>) {
+    detail::philox_x16(first, stream, seed, w);
+    if (!gaussian) {
+      for (int j = 0; j < 4; ++j)
+        for (int l = 0; l < 16; ++l) z[16 * j + l] = u24(w[j][l]);
+      return;
+    }
+    alignas(64) float u1[32], u2[32];
+    for (int p = 0; p < 2; ++p)
+      for (int l = 0; l < 16; ++l) {
+        u1[16 * p + l] = u24_open0(w[2 * p][l]);
+        u2[16 * p + l] = u24(w[2 * p + 1][l]);
+      }
+    alignas(64) float zc[32], zs[32];
+    box_muller(u1, u2, zc, zs, 32);
+    for (int p = 0; p < 2; ++p)
+      for (int l = 0; l < 16; ++l) {
+        z[32 * p + l] = zc[16 * p + l];
+        z[32 * p + 16 + l] = zs[16 * p + l];
+      }
+  } else {
+    alignas(64) double u[64];
+    for (int round = 0; round < 2; ++round) {
+      detail::philox_x16(first + 16 * static_cast<std::uint64_t>(round), stream, seed, w);
+      for (int h = 0; h < 2; ++h)
+        for (int l = 0; l < 16; ++l)
+          u[32 * round + 16 * h + l] = gaussian ? u53_open0(w[2 * h][l], w[2 * h + 1][l]) : u53(w[2 * h][l], w[2 * h + 1][l]);
+    }
+    if (!gaussian) {
+      for (int i = 0; i < 64; ++i) z[i] = u[i];
+      return;
+    }
+    // pairs (u[i], u[32 + i]) for i < 32; u2 may be 1 here, which only shifts the angle by 2π
+    alignas(64) double zc[32], zs[32];
+    box_muller(u, u + 32, zc, zs, 32);
+    for (int i = 0; i < 32; ++i) {
+      z[i] = zc[i];
+      z[32 + i] = zs[i];
+    }
+  }
+}
+
+// Fills out[0..n) with a + b·value: value uniform in [0,1) or standard normal.
 template <class T>
 void fill_from_blocks(std::uint64_t seed, std::uint64_t stream, std::uint64_t first, T* out, std::int64_t n,
                       bool gaussian, T a, T b) {
-  constexpr std::int64_t kChunk = kFillChunk, kBlocks = kChunk / kPerBlock<T>;
-  const std::int64_t chunks = (n + kChunk - 1) / kChunk;
-  parallel_for(0, chunks, kChunk, [&](std::int64_t c_lo, std::int64_t c_hi) {
-    alignas(64) std::uint32_t words[4 * kBlocks];
-    alignas(64) T u1[kChunk / 2], u2[kChunk / 2], z[kChunk];
+  const std::int64_t chunks = (n + kFillChunk - 1) / kFillChunk;
+  parallel_for(0, chunks, kFillChunk, [&](std::int64_t c_lo, std::int64_t c_hi) {
+    alignas(64) T z[kFillChunk];
     for (std::int64_t c = c_lo; c < c_hi; ++c) {
-      philox_blocks(seed, stream, first + static_cast<std::uint64_t>(c * kBlocks), kBlocks, words);
-      const std::int64_t base = c * kChunk, m = std::min(kChunk, n - base);
-      if (!gaussian) {
-        for (std::int64_t i = 0; i < m; ++i) {
-          T u;
-          if constexpr (std::is_same_v<T, float>) u = u24(words[i]);
-          else u = u53(words[2 * i], words[2 * i + 1]);
-          out[base + i] = a + (b - a) * u;
-        }
-        continue;
+      chunk_values<T>(seed, stream, first + static_cast<std::uint64_t>(c) * kBlocksPerChunk<T>, gaussian, z);
+      const std::int64_t base = c * kFillChunk, m = std::min(kFillChunk, n - base);
+      if (gaussian) {
+        for (std::int64_t i = 0; i < m; ++i) out[base + i] = a + b * z[i];
+      } else {
+        for (std::int64_t i = 0; i < m; ++i) out[base + i] = a + (b - a) * z[i];
       }
-      // value 2j uses (u1_j, u2_j) with cos, value 2j+1 the same pair with sin
-      for (std::int64_t j = 0; j < kChunk / 2; ++j) {
-        if constexpr (std::is_same_v<T, float>) {
-          u1[j] = u24_open0(words[2 * j]);
-          u2[j] = u24(words[2 * j + 1]);
-        } else {
-          u1[j] = u53_open0(words[4 * j], words[4 * j + 1]);
-          u2[j] = u53(words[4 * j + 2], words[4 * j + 3]);
-        }
-      }
-      static_assert((kChunk / 2) % simd::kLanes<T> == 0);
-      alignas(64) T zc[kChunk / 2], zs[kChunk / 2];
-      box_muller(u1, u2, zc, zs, kChunk / 2);
-      for (std::int64_t j = 0; j < kChunk / 2; ++j) {
-        z[2 * j] = zc[j];
-        z[2 * j + 1] = zs[j];
-      }
-      for (std::int64_t i = 0; i < m; ++i) out[base + i] = a + b * z[i];
     }
   });
 }
@@ -144,11 +128,11 @@ void fill_from_blocks(std::uint64_t seed, std::uint64_t stream, std::uint64_t fi
 
 std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> ctr, std::array<std::uint32_t, 2> key) {
   for (int round = 0; round < 10; ++round) {
-    const std::uint64_t p0 = std::uint64_t{kMul0} * ctr[0], p1 = std::uint64_t{kMul1} * ctr[2];
+    const std::uint64_t p0 = std::uint64_t{detail::kPhiloxMul0} * ctr[0], p1 = std::uint64_t{detail::kPhiloxMul1} * ctr[2];
     ctr = {static_cast<std::uint32_t>(p1 >> 32) ^ ctr[1] ^ key[0], static_cast<std::uint32_t>(p1),
            static_cast<std::uint32_t>(p0 >> 32) ^ ctr[3] ^ key[1], static_cast<std::uint32_t>(p0)};
-    key[0] += kWeyl0;
-    key[1] += kWeyl1;
+    key[0] += detail::kPhiloxWeyl0;
+    key[1] += detail::kPhiloxWeyl1;
   }
   return ctr;
 }

@@ -41,8 +41,8 @@ class Generator {
   double normal();   // standard normal
   std::int64_t randint(std::int64_t lo, std::int64_t hi);  // uniform in [lo, hi), unbiased
 
-  // Bulk fills. Element i of a fill uses block (start + i/4) for float32 and
-  // (start + i/2) for float64, so the result does not depend on threading.
+  // Bulk fills, computed in chunks of 64 values from consecutive blocks (see
+  // random.cpp), so the result does not depend on threading.
   void fill_uniform(float* out, std::int64_t n, float lo, float hi);
   void fill_uniform(double* out, std::int64_t n, double lo, double hi);
   void fill_normal(float* out, std::int64_t n, float mean, float std);

@@ -129,17 +129,31 @@ bool try_column_sum(const Tensor& a, const ReducePlan& plan, Tensor& out) {
   const std::int64_t cols = kept.inner(), rows = red.inner(), ld = red.inner_strides()[0];
   const T* x = a.data<T>();
   T* o = out.data<T>();
-  constexpr std::int64_t kColChunk = 1024;
-  parallel_for(0, (cols + kColChunk - 1) / kColChunk, rows * kColChunk, [&](std::int64_t lo, std::int64_t hi) {
-    // one partial row per level of the pairwise tree
-    const auto levels = static_cast<std::size_t>(std::bit_width(static_cast<std::uint64_t>(rows)) + 1);
+  // Pieces of rows fixed by the shape (summed in parallel when there are several),
+  // then combined pairwise: the same tree for any thread count.
+  constexpr std::int64_t kRowPiece = 2048, kColChunk = 1024;
+  const std::int64_t pieces = (rows + kRowPiece - 1) / kRowPiece;
+  std::vector<T> partial(static_cast<std::size_t>(pieces > 1 ? pieces * cols : 0));
+  T* dst = pieces > 1 ? partial.data() : o;
+  const std::int64_t col_chunks = (cols + kColChunk - 1) / kColChunk;
+  parallel_for(0, pieces * col_chunks, std::min(rows, kRowPiece) * std::min(cols, kColChunk),
+               [&](std::int64_t lo, std::int64_t hi) {
+    const auto levels = static_cast<std::size_t>(std::bit_width(static_cast<std::uint64_t>(kRowPiece)) + 1);
     thread_local std::vector<T> scratch;
     if (scratch.size() < levels * kColChunk) scratch.resize(levels * kColChunk);
-    for (std::int64_t c = lo; c < hi; ++c) {
-      const std::int64_t j = c * kColChunk, n = std::min(kColChunk, cols - j);
-      column_sum(x + j, rows, n, ld, o + j, scratch.data());
+    for (std::int64_t w = lo; w < hi; ++w) {
+      const std::int64_t p = w / col_chunks, j = (w % col_chunks) * kColChunk;
+      const std::int64_t r0 = p * kRowPiece, nr = std::min(kRowPiece, rows - r0), n = std::min(kColChunk, cols - j);
+      column_sum(x + r0 * ld + j, nr, n, ld, dst + p * cols + j, scratch.data());
     }
   });
+  if (pieces > 1) {
+    // pairwise over the piece sums
+    for (std::int64_t step = 1; step < pieces; step *= 2)
+      for (std::int64_t p = 0; p + step < pieces; p += 2 * step)
+        simd::add_into(partial.data() + p * cols, partial.data() + (p + step) * cols, cols);
+    std::copy(partial.begin(), partial.begin() + cols, o);
+  }
   return true;
 }
 

@@ -85,7 +85,7 @@ TEST(Indexing, OutOfRangeIndicesAreErrors) {
   EXPECT_EQ(error_of([&] { concat({a, zeros({3, 4}, kFloat64)}); }), "concat: dtypes float32 and float64 differ");
   EXPECT_EQ(error_of([&] { concat({a, zeros({2, 3})}, 0); }),
             "concat: shapes (3,4) and (2,3) differ outside dimension 0");
-  EXPECT_EQ(error_of([] { concat({}); }), "concat: no tensors given");
+  EXPECT_EQ(error_of([] { concat(std::vector<Tensor>{}); }), "concat: no tensors given");
 }
 
 }  // namespace

@@ -1,0 +1,54 @@
+# Set-up and everyday commands. `make demo` and `make test` work on a fresh Debian
+# machine: they install missing packages (as root) or print the apt-get line.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+# Debian packages needed to build, test and run lambdahat.
+PACKAGES := cmake make g++ libxsimd-dev libgtest-dev libbenchmark-dev
+# Optional: the OpenBLAS peer of the matmul benchmark.
+BENCH_PACKAGES := libopenblas-dev
+
+.PHONY: all setup configure build test demo bench clean
+
+all: build
+
+# Installs missing Debian packages when run as root; otherwise prints the command.
+setup:
+	@if command -v dpkg-query >/dev/null 2>&1; then \
+	  missing=""; \
+	  for p in $(PACKAGES) $(EXTRA_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	  done; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	      echo "Installing:$$missing"; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	    else \
+	      echo "Missing Debian packages. Install them with:"; \
+	      echo "  sudo apt-get install -y$$missing"; \
+	      exit 1; \
+	    fi; \
+	  fi; \
+	fi
+
+configure: setup
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	@echo "Programs are in $(BUILD_DIR)/bin"
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+demo: build
+	$(BUILD_DIR)/bin/tensor_tour
+
+bench:
+	$(MAKE) build EXTRA_PACKAGES="$(BENCH_PACKAGES)"
+	$(BUILD_DIR)/bin/bench_matmul
+	$(BUILD_DIR)/bin/bench_elementwise
+
+clean:
+	rm -rf $(BUILD_DIR)

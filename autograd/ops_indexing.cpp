@@ -1,0 +1,36 @@
+// Indexing. Selecting rows copies them; the gradient scatters back and adds where an
+// index repeats (index_add_ / scatter_add_ on a zero tensor).
+#include "autograd/ops.hpp"
+#include "tensor/indexing.hpp"
+
+namespace lambdahat {
+namespace {
+using Grads = std::vector<Tensor>;
+}
+
+Variable index_select(const Variable& a, std::int64_t dim, const Tensor& index) {
+  return make_result(Op::index_select, index_select(a.value(), dim, index), {a},
+                     [shape = a.shape(), dim, index](const Tensor& g) -> Grads {
+                       Tensor grad = zeros(shape, g.dtype());
+                       index_add_(grad, dim, index, g);
+                       return {grad};
+                     });
+}
+
+Variable embedding(const Variable& weight, const Tensor& indices) {
+  check(weight.dim() == 2, "embedding", "weight must be 2-D (vocabulary, dimension), got shape ", weight.shape());
+  Dims shape = indices.shape();
+  shape.push_back(weight.size(1));
+  return reshape(index_select(weight, 0, indices.reshape({indices.numel()})), shape);
+}
+
+Variable gather(const Variable& a, std::int64_t dim, const Tensor& index) {
+  return make_result(Op::gather, gather(a.value(), dim, index), {a},
+                     [shape = a.shape(), dim, index](const Tensor& g) -> Grads {
+                       Tensor grad = zeros(shape, g.dtype());
+                       scatter_add_(grad, dim, index, g);
+                       return {grad};
+                     });
+}
+
+}  // namespace lambdahat

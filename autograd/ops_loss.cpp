@@ -1,0 +1,101 @@
+// Softmax and losses, written by hand for numerical stability and speed.
+//
+//   log_softmax(x)_i = x_i − log Σ_j e^{x_j}
+//   backward:  g − softmax(x) · Σ_j g_j
+//
+//   cross_entropy(z, t) = −log softmax(z)_t = logsumexp(z) − z_t
+//   backward:  (softmax(z) − onehot(t)) · g       (per row, divided by B for the mean)
+//
+//   mse(p, y) = mean((p − y)²),  backward: 2(p − y)/N · g  for p, the negative for y
+#include "autograd/ops.hpp"
+#include "tensor/indexing.hpp"
+#include "tensor/reduction.hpp"
+
+namespace lambdahat {
+namespace {
+using Grads = std::vector<Tensor>;
+}
+
+Variable log_softmax(const Variable& logits, std::int64_t dim) {
+  const Tensor& x = logits.value();
+  const int d = normalize_dim(dim, x.dim(), "log_softmax");
+  Tensor out = sub(x, logsumexp(x, {d}, /*keepdim=*/true));
+  return make_result(Op::log_softmax, out, {logits}, [out, d](const Tensor& g) -> Grads {
+    return {sub(g, mul(exp(out), sum(g, {d}, /*keepdim=*/true)))};
+  });
+}
+
+Variable softmax(const Variable& logits, std::int64_t dim) { return exp(log_softmax(logits, dim)); }
+
+namespace {
+
+void check_targets(const char* op, const Tensor& logits, const Tensor& targets) {
+  check(logits.dim() == 2, op, "logits must be 2-D (batch, classes), got shape ", logits.shape());
+  check(targets.dtype() == kInt64, op, "targets must be int64 class indices, got ", targets.dtype());
+  check(targets.dim() == 1 && targets.size(0) == logits.size(0), op, "targets of shape ", targets.shape(),
+        " do not match logits of shape ", logits.shape());
+}
+
+// probs (B, C) of softmax(logits) and the per-row losses (B).
+template <class T>
+void softmax_cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& t, Tensor& probs, Tensor& losses) {
+  const std::int64_t B = logits.size(0), C = logits.size(1);
+  const Tensor lse = logsumexp(logits, {1}, /*keepdim=*/true);
+  probs = exp(sub(logits, lse));
+  losses = Tensor::empty({B}, logits.dtype());
+  const Tensor z = logits.contiguous();
+  const T* zp = z.data<T>();
+  const T* lp = lse.data<T>();
+  T* out = losses.data<T>();
+  for (std::int64_t i = 0; i < B; ++i) out[i] = lp[i] - zp[i * C + t[i]];
+}
+
+}  // namespace
+
+Variable cross_entropy(const Variable& logits, const Tensor& targets, Reduction reduction) {
+  check_targets("cross_entropy", logits.value(), targets);
+  const std::int64_t B = logits.size(0), C = logits.size(1);
+  const std::vector<std::int64_t> t = targets.to_vector<std::int64_t>();
+  for (auto c : t) check(c >= 0 && c < C, "cross_entropy", "target ", c, " is out of range for ", C, " classes");
+  Tensor probs, losses;
+  visit_floating(logits.dtype(), "cross_entropy", [&](auto tag) {
+    softmax_cross_entropy<decltype(tag)>(logits.value(), t, probs, losses);
+  });
+  Tensor out = reduction == Reduction::none ? losses : sum(losses);
+  if (reduction == Reduction::mean) mul_(out, 1.0 / static_cast<double>(B));
+  return make_result(Op::cross_entropy, out, {logits}, [probs, t, reduction, B, C](const Tensor& g) -> Grads {
+    // (softmax − onehot) scaled by the gradient of each row's loss
+    Tensor grad = probs.clone();
+    visit_floating(grad.dtype(), "cross_entropy", [&](auto tag) {
+      using T = decltype(tag);
+      T* p = grad.data<T>();
+      for (std::int64_t i = 0; i < B; ++i) p[i * C + t[i]] -= T(1);
+    });
+    if (reduction == Reduction::none) return {mul(grad, g.unsqueeze(1))};
+    const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(B) : 1.0;
+    return {mul(grad, mul(g, scale))};
+  });
+}
+
+Variable mse_loss(const Variable& pred, const Variable& target, Reduction reduction) {
+  check(pred.shape() == target.shape(), "mse_loss", "prediction of shape ", pred.shape(),
+        " does not match target of shape ", target.shape());
+  if (reduction == Reduction::none) {
+    check(pred.dim() >= 1, "mse_loss", "per-sample losses need a batch dimension, got shape ", pred.shape());
+    Dims rest;
+    for (int d = 1; d < pred.dim(); ++d) rest.push_back(d);
+    const Variable sq = square(sub(pred, target));
+    return rest.empty() ? sq : mean(sq, rest);
+  }
+  const Tensor diff = sub(pred.value(), target.value());
+  const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(std::max<std::int64_t>(diff.numel(), 1)) : 1.0;
+  Tensor out = sum(square(diff));
+  mul_(out, scale);
+  const bool need_pred = pred.requires_grad(), need_target = target.requires_grad();
+  return make_result(Op::mse_loss, out, {pred, target}, [diff, scale, need_pred, need_target](const Tensor& g) -> Grads {
+    const Tensor gp = mul(diff, mul(g, 2 * scale));
+    return {need_pred ? gp : Tensor(), need_target ? neg(gp) : Tensor()};
+  });
+}
+
+}  // namespace lambdahat

@@ -1,0 +1,73 @@
+// Reductions and their gradients. The gradient of a reduction spreads the output
+// gradient back over the reduced dimensions: keep those dimensions as size 1, then
+// broadcast (expand, which copies nothing).
+#include "autograd/ops.hpp"
+#include "tensor/reduction.hpp"
+
+namespace lambdahat {
+namespace {
+using Grads = std::vector<Tensor>;
+
+// g with the reduced dimensions of `dims` (over a tensor of rank `rank`) restored as 1.
+Tensor keep_dims(const Tensor& g, const Dims& dims, int rank, bool keepdim) {
+  if (keepdim) return g;
+  Dims shape;
+  bool reduced[Dims::kMaxRank] = {};
+  if (dims.empty())
+    for (int d = 0; d < rank; ++d) reduced[d] = true;
+  for (auto d : dims) reduced[normalize_dim(d, rank, "sum")] = true;
+  int k = 0;
+  for (int d = 0; d < rank; ++d) shape.push_back(reduced[d] ? 1 : g.size(k++));
+  return g.reshape(shape);
+}
+
+std::int64_t reduced_count(const Tensor& x, const Tensor& out) { return x.numel() / std::max<std::int64_t>(out.numel(), 1); }
+}  // namespace
+
+// d Σ a = broadcast of g
+Variable sum(const Variable& a, const Dims& dims, bool keepdim) {
+  return make_result(Op::sum, sum(a.value(), dims, keepdim), {a},
+                     [shape = a.shape(), dims, keepdim](const Tensor& g) -> Grads {
+                       return {keep_dims(g, dims, shape.size(), keepdim).expand(shape)};
+                     });
+}
+
+Variable mean(const Variable& a, const Dims& dims, bool keepdim) {
+  Variable s = sum(a, dims, keepdim);
+  return mul(s, 1.0 / static_cast<double>(reduced_count(a.value(), s.value())));
+}
+
+namespace {
+// The gradient goes to the elements equal to the extreme, shared equally on ties.
+Variable extreme(Op op, const Variable& a, const Dims& dims, bool keepdim, bool want_max) {
+  Tensor out = want_max ? max(a.value(), dims, keepdim) : min(a.value(), dims, keepdim);
+  return make_result(op, out, {a}, [x = a.value(), out, dims, keepdim](const Tensor& g) -> Grads {
+    const Tensor winners = eq(x, keep_dims(out, dims, x.dim(), keepdim));
+    const Tensor count = sum(winners, dims, /*keepdim=*/true);
+    return {mul(keep_dims(g, dims, x.dim(), keepdim), div(winners, count))};
+  });
+}
+}  // namespace
+
+Variable max(const Variable& a, const Dims& dims, bool keepdim) { return extreme(Op::max, a, dims, keepdim, true); }
+Variable min(const Variable& a, const Dims& dims, bool keepdim) { return extreme(Op::min, a, dims, keepdim, false); }
+
+// d log Σ e^a = softmax(a) · g
+Variable logsumexp(const Variable& a, const Dims& dims, bool keepdim) {
+  Tensor out = logsumexp(a.value(), dims, keepdim);
+  return make_result(Op::logsumexp, out, {a}, [x = a.value(), out, dims, keepdim](const Tensor& g) -> Grads {
+    const Tensor softmax = exp(sub(x, keep_dims(out, dims, x.dim(), keepdim)));
+    return {mul(keep_dims(g, dims, x.dim(), keepdim), softmax)};
+  });
+}
+
+// Σ(a − mean)² / (n − correction), composed from differentiable parts.
+Variable var(const Variable& a, const Dims& dims, std::int64_t correction, bool keepdim) {
+  const Variable centered = sub(a, mean(a, dims, /*keepdim=*/true));
+  const Variable ss = sum(square(centered), dims, keepdim);
+  const double n = static_cast<double>(reduced_count(a.value(), ss.value()));
+  check(n - static_cast<double>(correction) > 0, "var", "needs more than ", correction, " elements per output, got ", n);
+  return mul(ss, 1.0 / (n - static_cast<double>(correction)));
+}
+
+}  // namespace lambdahat

@@ -1,0 +1,146 @@
+// Define-by-run reverse-mode automatic differentiation.
+//
+// A Variable wraps a Tensor. When an operation runs on Variables and any of them
+// requires a gradient, the result remembers a Node: which operation made it, its
+// inputs, and a backward function that turns the gradient of the result into
+// gradients of the inputs. backward() walks those nodes from the result back to the
+// leaves in reverse topological order and adds up gradients in the leaves' .grad().
+//
+//   Variable w(normal({3}, gen), /*requires_grad=*/true);
+//   Variable loss = sum(square(w * x - y));     // records mul, sub, square, sum
+//   loss.backward();                             // w.grad() = 2 x (w x - y)
+//
+// The graph and the tensors its nodes saved are released after backward() unless
+// retain_graph is set. Variables are handles: copies share the tensor, the gradient
+// and the node.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "autograd/op_list.hpp"
+#include "tensor/tensor.hpp"
+
+namespace lambdahat {
+
+class Variable;
+struct Node;
+
+// Turns the gradient of a node's output into one gradient per input (an undefined
+// Tensor for an input that gets none). Gradients may have the broadcast shape of
+// the output: the engine sums them back to each input's shape.
+using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output)>;
+
+struct VariableImpl {
+  Tensor value;
+  Tensor grad;
+  bool requires_grad = false;
+  std::shared_ptr<Node> node;  // the operation that produced this value; null for leaves
+};
+
+class Variable {
+ public:
+  Variable() = default;
+  // A leaf: a tensor the user owns. With requires_grad, backward() fills its grad().
+  explicit Variable(Tensor value, bool requires_grad = false);
+
+  bool defined() const { return impl_ != nullptr; }
+  const Tensor& value() const { return impl_->value; }
+  Tensor& value() { return impl_->value; }  // for in-place updates by optimizers and samplers
+  const Tensor& grad() const { return impl_->grad; }
+  Tensor& grad() { return impl_->grad; }
+  bool requires_grad() const { return impl_ && impl_->requires_grad; }
+  void set_requires_grad(bool required);
+  bool is_leaf() const { return !impl_->node; }
+  const std::shared_ptr<Node>& node() const { return impl_->node; }
+
+  // Forgets the accumulated gradient.
+  void zero_grad() { impl_->grad = Tensor(); }
+  // The same tensor, cut off from the graph (a new leaf that needs no gradient).
+  Variable detach() const { return Variable(impl_->value); }
+
+  // Reverse-mode sweep from this variable. Without a gradient it must hold one
+  // element and the gradient is 1. Adds into the grad() of every leaf that requires
+  // one; frees the graph unless retain_graph.
+  void backward(bool retain_graph = false) const;
+  void backward(const Tensor& grad_output, bool retain_graph = false) const;
+
+  // Shortcuts to the value.
+  const Dims& shape() const { return impl_->value.shape(); }
+  DType dtype() const { return impl_->value.dtype(); }
+  int dim() const { return impl_->value.dim(); }
+  std::int64_t size(std::int64_t d) const { return impl_->value.size(d); }
+  std::int64_t numel() const { return impl_->value.numel(); }
+  double item() const { return impl_->value.item(); }
+
+  bool same(const Variable& other) const { return impl_ == other.impl_; }
+  VariableImpl* impl() const { return impl_.get(); }
+
+ private:
+  std::shared_ptr<VariableImpl> impl_;
+};
+
+// One recorded operation.
+struct Node {
+  Op op;
+  std::vector<Variable> inputs;  // the operands; holding them keeps their part of the graph alive
+  BackwardFn backward;           // null once the graph has been freed
+  Tensor grad;                   // gradient of this node's output, accumulated during a backward pass
+  bool freed = false;
+  std::uint64_t visit_mark = 0;  // marks nodes already collected by the current backward pass
+};
+
+// Whether operations record nodes on this thread. Evaluation and sampler updates run
+// with recording off (NoGradGuard), which skips all graph bookkeeping.
+bool grad_enabled();
+
+class NoGradGuard {
+ public:
+  NoGradGuard();
+  ~NoGradGuard();
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// Whether an operation on these inputs must record a node.
+inline bool needs_grad(std::initializer_list<Variable> inputs) {
+  if (!grad_enabled()) return false;
+  for (const auto& v : inputs)
+    if (v.requires_grad()) return true;
+  return false;
+}
+
+// Attaches a node for `op` to a fresh result (make_result calls this; operations
+// with a variable number of inputs, like concat, call it directly).
+Variable attach_node(Op op, Tensor value, std::vector<Variable> inputs, BackwardFn backward);
+
+// Builds the result of an operation: a plain Variable when no input requires a
+// gradient (or recording is off), otherwise one with a Node that will call
+// `backward`. Every differentiable op funnels through here. The backward closure is
+// only turned into a BackwardFn (an allocation) when a node is recorded.
+template <class F>
+Variable make_result(Op op, Tensor value, std::initializer_list<Variable> inputs, F&& backward) {
+  if (!needs_grad(inputs)) return Variable(std::move(value));
+  return attach_node(op, std::move(value), std::vector<Variable>(inputs), BackwardFn(std::forward<F>(backward)));
+}
+
+// Runs backward from `root` (see Variable::backward).
+void run_backward(const Variable& root, const Tensor& grad_output, bool retain_graph);
+
+// Gradients of the one-element result of f with respect to each of `inputs`,
+// computed on fresh leaves, so no .grad() is touched. An input that f does not
+// use gets a zero gradient.
+std::vector<Tensor> grad(const std::function<Variable(const std::vector<Variable>&)>& f,
+                         const std::vector<Tensor>& inputs);
+
+// Sums a broadcast gradient back to `shape` (the inverse of broadcasting).
+Tensor sum_to(const Tensor& grad, const Dims& shape);
+
+}  // namespace lambdahat

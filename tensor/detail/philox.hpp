@@ -1,0 +1,83 @@
+// Sixteen Philox4x32-10 blocks at once: the vector form of philox4x32() in
+// random.cpp. With AVX-512 the 16 counters live in four registers (one per word)
+// and each round does two widening multiplies per pair of lanes; elsewhere a plain
+// loop computes the same words.
+#pragma once
+
+#include <cstdint>
+
+#include "tensor/detail/simd.hpp"
+
+namespace lambdahat::detail {
+
+inline constexpr std::uint32_t kPhiloxMul0 = 0xD2511F53, kPhiloxMul1 = 0xCD9E8D57;
+inline constexpr std::uint32_t kPhiloxWeyl0 = 0x9E3779B9, kPhiloxWeyl1 = 0xBB67AE85;
+
+// out[j][l] = word j of the block with counter (first + l, stream) and key `key`.
+inline void philox_x16(std::uint64_t first, std::uint64_t stream, std::uint64_t key, std::uint32_t out[4][16]) {
+  const auto first_lo = static_cast<std::uint32_t>(first), first_hi = static_cast<std::uint32_t>(first >> 32);
+  const auto s0 = static_cast<std::uint32_t>(stream), s1 = static_cast<std::uint32_t>(stream >> 32);
+  std::uint32_t k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
+#if defined(__AVX512F__)
+  // counters first + l, l = 0..15; the high word carries where the low word wraps
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  __m512i x0 = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first_lo)), lane);
+  const __mmask16 wrapped = _mm512_cmplt_epu32_mask(x0, _mm512_set1_epi32(static_cast<int>(first_lo)));
+  __m512i x1 = _mm512_mask_add_epi32(_mm512_set1_epi32(static_cast<int>(first_hi)), wrapped,
+                                     _mm512_set1_epi32(static_cast<int>(first_hi)), _mm512_set1_epi32(1));
+  __m512i x2 = _mm512_set1_epi32(static_cast<int>(s0)), x3 = _mm512_set1_epi32(static_cast<int>(s1));
+  const __m512i m0 = _mm512_set1_epi32(static_cast<int>(kPhiloxMul0));
+  const __m512i m1 = _mm512_set1_epi32(static_cast<int>(kPhiloxMul1));
+  constexpr __mmask16 kOdd = 0xAAAA;
+  // 32×32→64 products of every lane: vpmuludq covers the even lanes, a shift the odd
+  auto mul_hi_lo = [&](__m512i x, __m512i m, __m512i& hi, __m512i& lo) {
+    const __m512i even = _mm512_mul_epu32(x, m);
+    const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(x, 32), m);
+    lo = _mm512_mask_blend_epi32(kOdd, even, _mm512_slli_epi64(odd, 32));
+    hi = _mm512_mask_blend_epi32(kOdd, _mm512_srli_epi64(even, 32), odd);
+  };
+  for (int round = 0; round < 10; ++round) {
+    __m512i hi0, lo0, hi1, lo1;
+    mul_hi_lo(x0, m0, hi0, lo0);
+    mul_hi_lo(x2, m1, hi1, lo1);
+    const __m512i n0 = _mm512_xor_si512(_mm512_xor_si512(hi1, x1), _mm512_set1_epi32(static_cast<int>(k0)));
+    const __m512i n2 = _mm512_xor_si512(_mm512_xor_si512(hi0, x3), _mm512_set1_epi32(static_cast<int>(k1)));
+    x0 = n0;
+    x1 = lo1;
+    x2 = n2;
+    x3 = lo0;
+    k0 += kPhiloxWeyl0;
+    k1 += kPhiloxWeyl1;
+  }
+  _mm512_storeu_si512(out[0], x0);
+  _mm512_storeu_si512(out[1], x1);
+  _mm512_storeu_si512(out[2], x2);
+  _mm512_storeu_si512(out[3], x3);
+#else
+  std::uint32_t c[4][16];
+  for (int l = 0; l < 16; ++l) {
+    const std::uint64_t pos = first + static_cast<std::uint64_t>(l);
+    c[0][l] = static_cast<std::uint32_t>(pos);
+    c[1][l] = static_cast<std::uint32_t>(pos >> 32);
+    c[2][l] = s0;
+    c[3][l] = s1;
+  }
+  for (int round = 0; round < 10; ++round) {
+    for (int l = 0; l < 16; ++l) {
+      const std::uint64_t p0 = std::uint64_t{kPhiloxMul0} * c[0][l], p1 = std::uint64_t{kPhiloxMul1} * c[2][l];
+      const std::uint32_t n0 = static_cast<std::uint32_t>(p1 >> 32) ^ c[1][l] ^ k0;
+      const std::uint32_t n2 = static_cast<std::uint32_t>(p0 >> 32) ^ c[3][l] ^ k1;
+      c[0][l] = n0;
+      c[1][l] = static_cast<std::uint32_t>(p1);
+      c[2][l] = n2;
+      c[3][l] = static_cast<std::uint32_t>(p0);
+    }
+    k0 += kPhiloxWeyl0;
+    k1 += kPhiloxWeyl1;
+  }
+  for (int j = 0; j < 4; ++j)
+    for (int l = 0; l < 16; ++l) out[j][l] = c[j][l];
+#endif
+}
+
+}  // namespace lambdahat::detail
