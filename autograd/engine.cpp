@@ -34,12 +34,21 @@ void accumulate_leaf(VariableImpl& leaf, Tensor g) {
   leaf.grad = owned ? std::move(g) : g.clone();
 }
 
+// Moves into `pending` the nodes of inputs that only `node` still refers to, and
+// drops the inputs.
+void unlink_inputs(Node& node, std::vector<std::shared_ptr<Node>>& pending) {
+  for (auto& input : node.inputs)
+    if (input.defined() && input.handle_count() == 1 && input.node()) pending.push_back(std::move(input.impl()->node));
+  node.inputs.clear();
+}
+
 // Nodes reachable from `root` through inputs that require gradients, ordered so
-// that every node comes before the nodes it consumes (reverse post-order).
-std::vector<Node*> topological_order(Node* root) {
+// that every node comes before the nodes it consumes (reverse post-order). The
+// order holds the nodes, so they outlive the graph being freed during the walk.
+std::vector<std::shared_ptr<Node>> topological_order(const std::shared_ptr<Node>& root) {
   const std::uint64_t mark = next_mark.fetch_add(1);
-  std::vector<Node*> post_order;
-  std::vector<std::pair<Node*, std::size_t>> stack;  // node and the next input to visit
+  std::vector<std::shared_ptr<Node>> post_order;
+  std::vector<std::pair<std::shared_ptr<Node>, std::size_t>> stack;  // node and the next input to visit
   root->visit_mark = mark;
   stack.emplace_back(root, 0);
   while (!stack.empty()) {
@@ -48,13 +57,14 @@ std::vector<Node*> topological_order(Node* root) {
           " was freed by an earlier backward(); pass retain_graph=true to the first call to run backward twice");
     if (next < node->inputs.size()) {
       const Variable& input = node->inputs[next++];
-      Node* child = input.requires_grad() ? input.node().get() : nullptr;
-      if (child && child->visit_mark != mark) {
+      if (!input.requires_grad() || !input.node()) continue;
+      const std::shared_ptr<Node>& child = input.node();
+      if (child->visit_mark != mark) {
         child->visit_mark = mark;
         stack.emplace_back(child, 0);
       }
     } else {
-      post_order.push_back(node);
+      post_order.push_back(std::move(node));
       stack.pop_back();
     }
   }
@@ -62,6 +72,18 @@ std::vector<Node*> topological_order(Node* root) {
 }
 
 }  // namespace
+
+Node::~Node() {
+  // Destroying a chain of nodes recursively (node → input → its node → ...) would
+  // overflow the stack on long graphs; take over the last references instead.
+  std::vector<std::shared_ptr<Node>> pending;
+  unlink_inputs(*this, pending);
+  while (!pending.empty()) {
+    std::shared_ptr<Node> node = std::move(pending.back());
+    pending.pop_back();
+    if (node.use_count() == 1) unlink_inputs(*node, pending);
+  }
+}
 
 Variable::Variable(Tensor value, bool requires_grad) : impl_(std::make_shared<VariableImpl>()) {
   check(value.defined(), "Variable", "undefined tensor");
@@ -129,9 +151,9 @@ void run_backward(const Variable& root, const Tensor& grad_output, bool retain_g
     return;
   }
 
-  const std::vector<Node*> order = topological_order(root.node().get());
+  const std::vector<std::shared_ptr<Node>> order = topological_order(root.node());
   root.node()->grad = seed;
-  for (Node* node : order) {
+  for (const auto& node : order) {
     if (!node->grad.defined()) continue;  // no gradient reached this node
     std::vector<Tensor> grads = node->backward(node->grad);
     node->grad = Tensor();

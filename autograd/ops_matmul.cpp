@@ -9,6 +9,7 @@ namespace lambdahat {
 Variable matmul(const Variable& a, const Variable& b) {
   check(a.defined() && b.defined(), "matmul", "undefined variable");
   // vectors become matrices for the product and lose the added dimension after it
+  if (a.dim() == 1 && b.dim() == 1) return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), {});
   if (a.dim() == 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
   const bool need_a = a.requires_grad(), need_b = b.requires_grad();

@@ -79,6 +79,7 @@ class Variable {
 
   bool same(const Variable& other) const { return impl_ == other.impl_; }
   VariableImpl* impl() const { return impl_.get(); }
+  long handle_count() const { return impl_.use_count(); }  // Variables sharing this value
 
  private:
   std::shared_ptr<VariableImpl> impl_;
@@ -86,6 +87,11 @@ class Variable {
 
 // One recorded operation.
 struct Node {
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  ~Node();  // releases the graph behind it without recursion
+
   Op op;
   std::vector<Variable> inputs;  // the operands; holding them keeps their part of the graph alive
   BackwardFn backward;           // null once the graph has been freed

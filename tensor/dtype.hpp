@@ -49,7 +49,7 @@ decltype(auto) visit_dtype(DType t, F&& f) {
 
 // The same for operations defined only on floating-point tensors.
 template <class F>
-decltype(auto) visit_floating(DType t, std::string_view op, F&& f) {
+decltype(auto) visit_floating(DType t, const char* op, F&& f) {
   check(is_floating(t), op, "expected a floating-point tensor, got ", dtype_name(t));
   if (t == DType::f64) return f(double{});
   return f(float{});

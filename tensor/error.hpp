@@ -19,8 +19,9 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// `op` is a plain C string so that a passing check costs no strlen.
 template <class... Parts>
-[[noreturn]] void fail(std::string_view op, const Parts&... parts) {
+[[noreturn]] void fail(const char* op, const Parts&... parts) {
   std::ostringstream message;
   message << op << ": ";
   (message << ... << parts);
@@ -28,7 +29,7 @@ template <class... Parts>
 }
 
 template <class... Parts>
-inline void check(bool ok, std::string_view op, const Parts&... parts) {
+inline void check(bool ok, const char* op, const Parts&... parts) {
   if (!ok) [[unlikely]]
     fail(op, parts...);
 }

@@ -76,6 +76,30 @@ void map_run(T* out, std::int64_t out_stride, std::array<const T*, N> in, std::a
 // Writes f(inputs...) into `out` (which may be one of the inputs, viewed identically).
 template <class T, std::size_t N, class F>
 void map_into(const Tensor& out, const std::array<const Tensor*, N>& inputs, F f) {
+  if constexpr (std::is_floating_point_v<T>) {
+    // The common case first: everything contiguous, inputs of the output's shape or
+    // single elements. No stride bookkeeping.
+    bool simple = out.is_contiguous();
+    std::array<const T*, N> p;
+    std::array<bool, N> repeat;
+    for (std::size_t k = 0; k < N && simple; ++k) {
+      const Tensor& in = *inputs[k];
+      repeat[k] = in.numel() == 1 && out.numel() != 1;
+      simple = repeat[k] || (in.is_contiguous() && in.shape() == out.shape()) ||
+               (in.is_contiguous() && in.numel() == out.numel() && in.dim() <= out.dim() &&
+                std::equal(in.shape().begin(), in.shape().end(), out.shape().end() - in.dim()));
+      p[k] = in.template data<T>();
+    }
+    if (simple) {
+      T* o = out.data<T>();
+      parallel_for(0, out.numel(), 1, [&](std::int64_t lo, std::int64_t hi) {
+        std::array<const T*, N> q;
+        for (std::size_t k = 0; k < N; ++k) q[k] = repeat[k] ? p[k] : p[k] + lo;
+        simd::map(o + lo, q, repeat, hi - lo, f);
+      }, 64);
+      return;
+    }
+  }
   std::array<Dims, N + 1> strides;
   strides[0] = out.strides();
   for (std::size_t k = 0; k < N; ++k) strides[k + 1] = broadcast_strides(*inputs[k], out.shape());
