@@ -10,6 +10,7 @@
 #include "autograd/ops.hpp"
 #include "tensor/indexing.hpp"
 #include "tensor/reduction.hpp"
+#include "tensor/softmax.hpp"
 
 namespace lambdahat {
 namespace {
@@ -19,9 +20,9 @@ using Grads = std::vector<Tensor>;
 Variable log_softmax(const Variable& logits, std::int64_t dim) {
   const Tensor& x = logits.value();
   const int d = normalize_dim(dim, x.dim(), "log_softmax");
-  Tensor out = sub(x, logsumexp(x, {d}, /*keepdim=*/true));
-  return make_result(Op::log_softmax, out, {logits}, [out, d](const Tensor& g) -> Grads {
-    return {sub(g, mul(exp(out), sum(g, {d}, /*keepdim=*/true)))};
+  SoftmaxResult s = softmax_and_logsumexp(x, d);
+  return make_result(Op::log_softmax, sub(x, s.logsumexp), {logits}, [probs = s.probs, d](const Tensor& g) -> Grads {
+    return {sub(g, mul(probs, sum(g, {d}, /*keepdim=*/true)))};
   });
 }
 
@@ -36,16 +37,16 @@ void check_targets(const char* op, const Tensor& logits, const Tensor& targets) 
         " do not match logits of shape ", logits.shape());
 }
 
-// probs (B, C) of softmax(logits) and the per-row losses (B).
+// probs (B, C) of softmax(logits) and the per-row losses (B): logsumexp − z_t.
 template <class T>
 void softmax_cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& t, Tensor& probs, Tensor& losses) {
   const std::int64_t B = logits.size(0), C = logits.size(1);
-  const Tensor lse = logsumexp(logits, {1}, /*keepdim=*/true);
-  probs = exp(sub(logits, lse));
+  SoftmaxResult s = softmax_and_logsumexp(logits, 1);
+  probs = s.probs;
   losses = Tensor::empty({B}, logits.dtype());
   const Tensor z = logits.contiguous();
   const T* zp = z.data<T>();
-  const T* lp = lse.data<T>();
+  const T* lp = s.logsumexp.data<T>();
   T* out = losses.data<T>();
   for (std::int64_t i = 0; i < B; ++i) out[i] = lp[i] - zp[i * C + t[i]];
 }

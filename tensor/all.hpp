@@ -10,6 +10,7 @@
 #include "tensor/print.hpp"
 #include "tensor/random.hpp"
 #include "tensor/reduction.hpp"
+#include "tensor/softmax.hpp"
 #include "tensor/shape.hpp"
 #include "tensor/storage.hpp"
 #include "tensor/tensor.hpp"

@@ -158,27 +158,6 @@ bool try_column_sum(const Tensor& a, const ReducePlan& plan, Tensor& out) {
 }
 
 template <class T>
-T max_row(const T* x, std::int64_t n, bool want_max) {
-  constexpr std::int64_t W = simd::kLanes<T>;
-  const T init = want_max ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
-  Vec<T> acc(init);
-  auto nan = Vec<T>(T(0)) != Vec<T>(T(0));
-  std::int64_t i = 0;
-  for (; i + W <= n; i += W) {
-    const Vec<T> v = Vec<T>::load_unaligned(x + i);
-    nan = nan | (v != v);
-    acc = want_max ? xsimd::max(acc, v) : xsimd::min(acc, v);
-  }
-  if (xsimd::any(nan)) return std::numeric_limits<T>::quiet_NaN();
-  T m = want_max ? simd::hmax(acc) : simd::hmin(acc);
-  for (; i < n; ++i) {
-    if (std::isnan(x[i])) return x[i];
-    m = want_max ? std::max(m, x[i]) : std::min(m, x[i]);
-  }
-  return m;
-}
-
-template <class T>
 T sum_exp_shifted(const T* x, std::int64_t n, T shift) {
   // Σ e^{x - shift} in chunks: each chunk pairwise in T, chunks accumulated in double.
   constexpr std::int64_t kChunk = 256;
@@ -260,7 +239,7 @@ Tensor extreme(const Tensor& a, const Dims& dims, bool keepdim, bool want_max, c
       if constexpr (std::is_same_v<T, std::int64_t>) {
         o[i] = want_max ? *std::max_element(x, x + plan.reduced) : *std::min_element(x, x + plan.reduced);
       } else {
-        o[i] = max_row(x, plan.reduced, want_max);
+        o[i] = simd::extreme(x, plan.reduced, want_max);
       }
     });
   });
@@ -311,7 +290,7 @@ Tensor logsumexp(const Tensor& a, const Dims& dims, bool keepdim) {
         o[i] = -std::numeric_limits<T>::infinity();
         return;
       }
-      const T m = max_row(x, plan.reduced, true);
+      const T m = simd::extreme(x, plan.reduced, true);
       // all -inf (or NaN, or +inf somewhere): the shift cannot help, the answer is m
       if (!std::isfinite(m)) {
         o[i] = m;

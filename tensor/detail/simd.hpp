@@ -17,6 +17,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
@@ -35,6 +36,14 @@ Vec<T> if_else(const xsimd::batch_bool<T>& c, const Vec<T>& a, const Vec<T>& b) 
 template <class T>
 T if_else(bool c, T a, T b) {
   return c ? a : b;
+}
+
+// 0, 1, 2, ... in the lanes of a vector.
+template <class T>
+Vec<T> lane_index() {
+  alignas(64) T lanes[kLanes<T>];
+  for (std::int64_t i = 0; i < kLanes<T>; ++i) lanes[i] = static_cast<T>(i);
+  return Vec<T>::load_aligned(lanes);
 }
 
 // Horizontal reductions of one vector.
@@ -150,6 +159,31 @@ T pairwise_sum(const T* x, std::int64_t n) {
   // split at a multiple of the block so that the tree shape depends only on n
   const std::int64_t half = (n / kBlock + 1) / 2 * kBlock;
   return pairwise_sum(x, half) + pairwise_sum(x + half, n - half);
+}
+
+// Largest (want_max) or smallest of n contiguous elements; NaN if any is NaN, and
+// ∓infinity for n = 0.
+template <class T>
+T extreme(const T* x, std::int64_t n, bool want_max) {
+  constexpr std::int64_t W = kLanes<T>;
+  const T init = want_max ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+  Vec<T> acc(init);
+  auto nan = Vec<T>(T(0)) != Vec<T>(T(0));
+  std::int64_t i = 0;
+  for (; i + W <= n; i += W) {
+    const Vec<T> v = Vec<T>::load_unaligned(x + i);
+    nan = nan | xsimd::isnan(v);
+    acc = want_max ? xsimd::max(acc, v) : xsimd::min(acc, v);
+  }
+  if (i < n) {  // the tail, padded with the neutral value
+    alignas(64) T tail[W];
+    for (std::int64_t j = 0; j < W; ++j) tail[j] = j < n - i ? x[i + j] : init;
+    const Vec<T> t = Vec<T>::load_aligned(tail);
+    nan = nan | xsimd::isnan(t);
+    acc = want_max ? xsimd::max(acc, t) : xsimd::min(acc, t);
+  }
+  if (xsimd::any(nan)) return std::numeric_limits<T>::quiet_NaN();
+  return want_max ? hmax(acc) : hmin(acc);
 }
 
 // acc[j] += x[j] for j < n.

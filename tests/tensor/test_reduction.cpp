@@ -131,6 +131,11 @@ TEST(Reduction, Float32SumsStayAccurateOnLongInputs) {
 
 TEST(Reduction, SpecialValues) {
   EXPECT_TRUE(std::isnan(max(tensor({1, NAN, 3})).item()));
+  // a NaN inside a full vector, not only in the tail
+  std::vector<float> many(40, 1.0f);
+  many[5] = NAN;
+  EXPECT_TRUE(std::isnan(max(from_vector(many)).item()));
+  EXPECT_TRUE(std::isnan(min(from_vector(many)).item()));
   EXPECT_TRUE(std::isnan(min(tensor({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, NAN})).item()));
   EXPECT_EQ(logsumexp(tensor({-INFINITY, -INFINITY})).item(), -INFINITY);
   EXPECT_NEAR(logsumexp(tensor({1000, 1000}, kFloat64)).item(), 1000 + std::log(2.0), 1e-9);
@@ -146,6 +151,29 @@ TEST(Reduction, ErrorsNameTheOp) {
   EXPECT_EQ(testing::error_of([&] { sum(t, {1, -1}); }), "sum: dimension -1 listed twice in (1,-1)");
   EXPECT_EQ(testing::error_of([&] { max(zeros({0})); }), "max: cannot reduce an empty dimension of shape (0)");
   EXPECT_EQ(testing::error_of([&] { mean(zeros({2}, kInt64)); }), "mean: expected a floating-point tensor, got int64");
+}
+
+}  // namespace
+}  // namespace lambdahat
+
+namespace lambdahat {
+namespace {
+
+TEST(Softmax, MatchesNaiveAlongEveryDimension) {
+  Generator gen(21);
+  for (DType dtype : {kFloat32, kFloat64})
+    for (const Dims& shape : std::vector<Dims>{{7}, {3, 53}, {4, 5, 6}, {2, 200}, {130, 16}})
+      for (int d = 0; d < shape.size(); ++d) {
+        const Tensor x = testing::random_tensor(shape, dtype, gen, -5, 5);
+        const SoftmaxResult s = softmax_and_logsumexp(x, d);
+        const Tensor lse = logsumexp(x, {d}, true);
+        EXPECT_TRUE(allclose(s.logsumexp, lse, 1e-5, 1e-5)) << shape << " dim " << d;
+        EXPECT_TRUE(allclose(s.probs, exp(sub(x, lse)), 1e-5, 1e-6)) << shape << " dim " << d;
+        EXPECT_TRUE(allclose(log_softmax(testing::strided_copy(x, 1), d), sub(x, lse), 1e-5, 1e-5));
+      }
+  // stable for huge logits, and NaN propagates
+  EXPECT_TRUE(allclose(softmax(tensor({1000, 1000})), tensor({0.5, 0.5})));
+  EXPECT_TRUE(std::isnan(softmax(tensor({1, NAN, 2})).to_vector<double>()[0]));
 }
 
 }  // namespace

@@ -1,0 +1,100 @@
+#include "tensor/softmax.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "tensor/detail/simd.hpp"
+#include "tensor/elementwise.hpp"
+#include "tensor/parallel.hpp"
+#include "tensor/reduction.hpp"
+
+namespace lambdahat {
+namespace {
+
+// One row of n contiguous values: probs = e^{x − max} / Σ, returns log Σ e^x.
+template <class T>
+T softmax_row(const T* x, T* probs, std::int64_t n) {
+  using V = simd::Vec<T>;
+  constexpr std::int64_t W = simd::kLanes<T>;
+  constexpr std::int64_t kRegisterRow = 8 * W;
+  if (n > 0 && n <= kRegisterRow) {
+    // Short rows (class counts) stay in registers: load once, masked at the end.
+    V v[8];
+    const std::int64_t full = n / W, rest = n % W, count = full + (rest ? 1 : 0);
+    const T neg_inf = -std::numeric_limits<T>::infinity();
+    V m(neg_inf);
+    auto nan = V(T(0)) != V(T(0));
+    for (std::int64_t k = 0; k < count; ++k) {
+      v[k] = k < full ? V::load_unaligned(x + k * W)
+                      : xsimd::select(simd::lane_index<T>() < V(T(rest)), simd::load_partial(x + k * W, rest), V(neg_inf));
+      nan = nan | xsimd::isnan(v[k]);
+      m = xsimd::max(m, v[k]);
+    }
+    const T row_max = simd::hmax(m);
+    if (xsimd::any(nan) || !std::isfinite(row_max)) {
+      for (std::int64_t i = 0; i < n; ++i) probs[i] = std::numeric_limits<T>::quiet_NaN();
+      return xsimd::any(nan) ? std::numeric_limits<T>::quiet_NaN() : row_max;
+    }
+    V total(T(0));
+    for (std::int64_t k = 0; k < count; ++k) {
+      v[k] = xsimd::exp(v[k] - V(row_max));  // padding lanes: e^{-inf} = 0
+      total += v[k];
+    }
+    const T sum = simd::hsum(total);
+    const V inv(T(1) / sum);
+    for (std::int64_t k = 0; k < full; ++k) (v[k] * inv).store_unaligned(probs + k * W);
+    if (rest) simd::store_partial(probs + full * W, v[full] * inv, rest);
+    return row_max + std::log(sum);
+  }
+  const T m = simd::extreme(x, n, /*want_max=*/true);
+  if (!std::isfinite(m)) {  // all -inf, or an inf or NaN present: no stable shift exists
+    for (std::int64_t i = 0; i < n; ++i) probs[i] = std::numeric_limits<T>::quiet_NaN();
+    return m;
+  }
+  simd::map(probs, std::array<const T*, 1>{x}, {false}, n, [m](auto v) { return xsimd::exp(v - decltype(v)(m)); });
+  const T total = simd::pairwise_sum(probs, n);
+  const V inv(T(1) / total);
+  std::int64_t i = 0;
+  for (; i + W <= n; i += W) (V::load_unaligned(probs + i) * inv).store_unaligned(probs + i);
+  for (; i < n; ++i) probs[i] *= T(1) / total;
+  return m + std::log(total);
+}
+
+}  // namespace
+
+SoftmaxResult softmax_and_logsumexp(const Tensor& x_in, std::int64_t dim) {
+  check(x_in.defined(), "softmax", "undefined tensor argument");
+  check(x_in.dim() >= 1, "softmax", "expected a tensor of rank >= 1, got shape ", x_in.shape());
+  const int d = normalize_dim(dim, x_in.dim(), "softmax");
+  // rows along the last dimension: move `dim` there (a view), copy if needed
+  const bool last = d == x_in.dim() - 1;
+  const Tensor x = (last ? x_in : x_in.transpose(d, -1)).contiguous();
+  const std::int64_t n = x.size(-1), rows = n == 0 ? 0 : x.numel() / n;
+  Tensor probs = Tensor::empty(x.shape(), x.dtype());
+  Dims lse_shape = x.shape();
+  lse_shape[lse_shape.size() - 1] = 1;
+  Tensor lse = Tensor::empty(lse_shape, x.dtype());
+  visit_floating(x.dtype(), "softmax", [&](auto tag) {
+    using T = decltype(tag);
+    const T* xp = x.data<T>();
+    T* pp = probs.data<T>();
+    T* lp = lse.data<T>();
+    parallel_for(0, rows, n, [&](std::int64_t lo, std::int64_t hi) {
+      for (std::int64_t r = lo; r < hi; ++r) lp[r] = softmax_row(xp + r * n, pp + r * n, n);
+    });
+  });
+  if (!last) {
+    probs = probs.transpose(d, -1).contiguous();
+    lse = lse.transpose(d, -1);
+  }
+  return {probs, lse};
+}
+
+Tensor softmax(const Tensor& x, std::int64_t dim) { return softmax_and_logsumexp(x, dim).probs; }
+
+Tensor log_softmax(const Tensor& x, std::int64_t dim) {
+  const int d = normalize_dim(dim, x.dim(), "log_softmax");
+  return sub(x, softmax_and_logsumexp(x, d).logsumexp);
+}
+
+}  // namespace lambdahat
