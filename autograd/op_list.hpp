@@ -17,7 +17,7 @@ namespace lambdahat {
   /* reductions */                                                                                             \
   X(sum) X(max) X(min) X(logsumexp)                                                                            \
   /* products */                                                                                               \
-  X(matmul)                                                                                                    \
+  X(matmul) X(linear)                                                                                          \
   /* shape */                                                                                                  \
   X(reshape) X(permute) X(slice) X(expand) X(concat)                                                           \
   /* indexing */                                                                                               \

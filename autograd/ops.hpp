@@ -46,6 +46,8 @@ Variable var(const Variable& a, const Dims& dims = {}, std::int64_t correction =
 
 // ---- products ----
 Variable matmul(const Variable& a, const Variable& b);
+// x (..., in) · weightᵀ + bias with weight (out, in), bias (out) or undefined.
+Variable linear(const Variable& x, const Variable& weight, const Variable& bias = Variable());
 
 // ---- shape ----
 Variable reshape(const Variable& a, const Dims& shape);

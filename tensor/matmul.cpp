@@ -98,3 +98,29 @@ void matmul_into(Tensor& c, const Tensor& a, const Tensor& b, double alpha, doub
 }
 
 }  // namespace lambdahat
+
+namespace lambdahat {
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  check(x.defined() && weight.defined(), "linear", "undefined tensor argument");
+  check(weight.dim() == 2, "linear", "weight must be 2-D (out, in), got shape ", weight.shape());
+  check(x.dim() >= 1 && x.size(-1) == weight.size(1), "linear", "input of shape ", x.shape(),
+        " does not match weight of shape ", weight.shape(), " (", x.dim() ? x.size(-1) : 0, " != ", weight.size(1), ")");
+  check(x.dtype() == weight.dtype(), "linear", "dtypes ", x.dtype(), " and ", weight.dtype(), " differ");
+  const std::int64_t out_features = weight.size(0);
+  const Tensor x2 = x.reshape({-1, x.size(-1)});
+  Tensor out = Tensor::empty({x2.size(0), out_features}, x.dtype());
+  double beta = 0;
+  if (bias.defined()) {
+    check(bias.dim() == 1 && bias.size(0) == out_features && bias.dtype() == x.dtype(), "linear", "bias of shape ",
+          bias.shape(), " and dtype ", bias.dtype(), " does not match weight of shape ", weight.shape());
+    out.copy_(bias);
+    beta = 1;
+  }
+  matmul_into(out, x2, weight.t(), 1, beta);
+  Dims shape = x.shape();
+  shape[shape.size() - 1] = out_features;
+  return out.view(shape);
+}
+
+}  // namespace lambdahat

@@ -17,6 +17,11 @@ namespace lambdahat {
 Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor matmul_reference(const Tensor& a, const Tensor& b);
 
+// A fully connected layer: x (..., in) · weightᵀ + bias, with weight (out, in) and
+// bias (out) or undefined, as in PyTorch's Linear. The bias is written into the
+// output before the product accumulates onto it, so no separate pass adds it.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+
 // c = alpha · a · b + beta · c for 2-D tensors, writing into an existing c (which
 // may be a strided view). With beta == 0, c's old contents are ignored.
 void matmul_into(Tensor& c, const Tensor& a, const Tensor& b, double alpha = 1, double beta = 0);

@@ -88,6 +88,10 @@ std::vector<Entry> entries() {
   add(Op::matmul, "matmul vector", [](auto& v) { return matmul(v[0], v[1]) + matmul(v[1], v[1]); },
       {rnd({3, 4}, 47), rnd({4}, 48)});
   add(Op::matmul, "matmul reused (x xᵀ)", [](auto& v) { return matmul(v[0], transpose(v[0], 0, 1)); }, {rnd({3, 4}, 49)});
+  add(Op::linear, "linear with bias", [](auto& v) { return linear(v[0], v[1], v[2]); },
+      {rnd({4, 3}, 72), rnd({5, 3}, 73), rnd({5}, 74)});
+  add(Op::linear, "linear batched, no bias, strided", [](auto& v) { return linear(v[0], v[1]); },
+      {rnd({2, 3, 4}, 75), strided(rnd({2, 4}, 76))});
   // ---- shape ----
   add(Op::reshape, "reshape", [](auto& v) { return reshape(v[0], {6, 2}) * Variable(rnd({6, 2}, 50)); }, {strided(rnd({3, 4}, 51))});
   add(Op::permute, "permute", [](auto& v) { return permute(v[0], {2, 0, 1}) * Variable(rnd({4, 2, 3}, 52)); }, {rnd({2, 3, 4}, 53)});

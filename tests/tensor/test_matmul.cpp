@@ -111,3 +111,25 @@ TEST(Matmul, ErrorsNameShapes) {
 
 }  // namespace
 }  // namespace lambdahat
+
+namespace lambdahat {
+namespace {
+
+TEST(Matmul, LinearIsInputTimesWeightTransposedPlusBias) {
+  Generator gen(31);
+  for (DType dtype : {kFloat32, kFloat64}) {
+    const Tensor x = uniform({2, 5, 3}, gen, -1, 1, dtype), w = uniform({4, 3}, gen, -1, 1, dtype),
+                 b = uniform({4}, gen, -1, 1, dtype);
+    const Tensor y = linear(x, w, b);
+    EXPECT_EQ(y.shape(), (Dims{2, 5, 4}));
+    EXPECT_TRUE(allclose(y, add(matmul_reference(x, w.t()), b), 1e-5, 1e-6));
+    EXPECT_TRUE(allclose(linear(x, w), matmul_reference(x, w.t()), 1e-5, 1e-6));
+  }
+  EXPECT_EQ(testing::error_of([] { linear(zeros({2, 3}), zeros({4, 5})); }),
+            "linear: input of shape (2,3) does not match weight of shape (4,5) (3 != 5)");
+  EXPECT_NE(testing::error_of([] { linear(zeros({2, 3}), zeros({4, 3}), zeros({5})); }).find("bias of shape (5)"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace lambdahat
