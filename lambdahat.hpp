@@ -2,4 +2,5 @@
 #pragma once
 
 #include "autograd/all.hpp"
+#include "nn/all.hpp"
 #include "tensor/all.hpp"

@@ -1,0 +1,101 @@
+#include "nn/models/regression.hpp"
+
+#include "tensor/matmul.hpp"
+
+namespace lambdahat {
+
+namespace {
+Tensor initial_weights(std::size_t n, const std::vector<double>& init, DType dtype, const char* op) {
+  check(init.empty() || init.size() == n, op, "expected ", n, " initial values, got ", init.size());
+  return init.empty() ? zeros({static_cast<std::int64_t>(n)}, dtype) : from_vector(init, {static_cast<std::int64_t>(n)}, dtype);
+}
+}  // namespace
+
+Variable monomial(const Variable& w, const std::vector<int>& powers) {
+  Variable product;
+  for (std::size_t i = 0; i < powers.size(); ++i) {
+    if (powers[i] == 0) continue;
+    const Variable term = pow(select(w, 0, static_cast<std::int64_t>(i)), static_cast<double>(powers[i]));
+    product = product.defined() ? product * term : term;
+  }
+  // all powers zero: the constant 1
+  return product.defined() ? product : Variable(ones({}, w.dtype()));
+}
+
+PolynomialRegressor::PolynomialRegressor(std::vector<int> powers, DType dtype, std::vector<double> init)
+    : powers_(std::move(powers)) {
+  check(!powers_.empty(), "PolynomialRegressor", "needs at least one power");
+  for (int k : powers_) check(k >= 0, "PolynomialRegressor", "powers must be >= 0, got ", k);
+  w = parameter(initial_weights(powers_.size(), init, dtype, "PolynomialRegressor"));
+}
+
+Variable PolynomialRegressor::forward(const Variable& x) { return x * monomial(w, powers_); }
+
+SumOfMonomials::SumOfMonomials(std::vector<std::vector<int>> powers, DType dtype, std::vector<double> init)
+    : powers_(std::move(powers)) {
+  check(!powers_.empty() && !powers_[0].empty(), "SumOfMonomials", "needs at least one monomial of one variable");
+  for (const auto& row : powers_) {
+    check(row.size() == powers_[0].size(), "SumOfMonomials", "every monomial needs ", powers_[0].size(),
+          " powers, got ", row.size());
+    for (int k : row) check(k >= 0, "SumOfMonomials", "powers must be >= 0, got ", k);
+  }
+  w = parameter(initial_weights(powers_[0].size(), init, dtype, "SumOfMonomials"));
+}
+
+Variable SumOfMonomials::forward(const Variable& x) {
+  Variable total;
+  for (const auto& row : powers_) {
+    const Variable m = monomial(w, row);
+    total = total.defined() ? total + m : m;
+  }
+  return x * total;
+}
+
+DeepLinearNetwork::DeepLinearNetwork(std::vector<std::int64_t> widths, Generator& gen, DType dtype) {
+  check(widths.size() >= 2, "DeepLinearNetwork", "needs at least two widths (input and output), got ", widths.size());
+  for (std::size_t l = 0; l + 1 < widths.size(); ++l) layers.emplace_back(widths[l], widths[l + 1], gen, false, dtype);
+}
+
+void DeepLinearNetwork::visit(ModuleVisitor& v) {
+  for (std::size_t l = 0; l < layers.size(); ++l) v.module(std::to_string(l), layers[l]);
+}
+
+Variable DeepLinearNetwork::forward(const Variable& x) {
+  Variable y = x;
+  for (auto& layer : layers) y = layer(y);
+  return y;
+}
+
+std::vector<std::int64_t> DeepLinearNetwork::widths() const {
+  std::vector<std::int64_t> w{layers.front().in_features()};
+  for (const auto& layer : layers) w.push_back(layer.out_features());
+  return w;
+}
+
+Tensor DeepLinearNetwork::end_to_end() const {
+  Tensor product = layers.front().weight.value();
+  for (std::size_t l = 1; l < layers.size(); ++l) product = matmul(layers[l].weight.value(), product);
+  return product;
+}
+
+Autoencoder::Autoencoder(std::int64_t dim, std::int64_t bottleneck, Generator& gen, bool tied, Activation activation,
+                         bool bias, DType dtype)
+    : encoder(dim, bottleneck, gen, bias, dtype), activation_(activation) {
+  if (!tied) decoder.emplace_back(bottleneck, dim, gen, bias, dtype);
+  else if (bias) decoder_bias = parameter(zeros({dim}, dtype));
+}
+
+void Autoencoder::visit(ModuleVisitor& v) {
+  v.module("encoder", encoder);
+  if (!decoder.empty()) v.module("decoder", decoder.front());
+  if (decoder_bias.defined()) v.parameter("decoder_bias", decoder_bias);
+}
+
+Variable Autoencoder::forward(const Variable& x) {
+  Variable h = encoder(x);
+  if (activation_ == Activation::relu) h = relu(h);
+  if (!decoder.empty()) return decoder.front()(h);
+  return linear(h, transpose(encoder.weight, 0, 1), decoder_bias);
+}
+
+}  // namespace lambdahat

@@ -1,0 +1,87 @@
+// Regression models whose learning coefficients are known exactly (SLT_REFERENCE §6).
+//
+//   PolynomialRegressor   f(x; w) = x · Π_i w_i^{k_i}
+//   SumOfMonomials        f(x; w) = x · Σ_j Π_i w_i^{k_ji}
+//   DeepLinearNetwork     f(x) = W_L ⋯ W_2 W_1 x, no biases (widths H_1 … H_{L+1})
+//   Autoencoder           d → h → d, linear or with ReLU, tied or untied weights
+#pragma once
+
+#include <vector>
+
+#include "nn/layers.hpp"
+
+namespace lambdahat {
+
+class PolynomialRegressor : public ModuleBase<PolynomialRegressor> {
+ public:
+  // w starts at `init` (default: all zeros, the singular point w* = 0).
+  explicit PolynomialRegressor(std::vector<int> powers, DType dtype = kFloat32, std::vector<double> init = {});
+
+  Variable w;
+
+  void visit(ModuleVisitor& v) override { v.parameter("w", w); }
+  // x of any shape → x · Π w_i^{k_i}, same shape
+  Variable forward(const Variable& x) override;
+  std::string type_name() const override { return "PolynomialRegressor"; }
+  const std::vector<int>& powers() const { return powers_; }
+
+ private:
+  std::vector<int> powers_;
+};
+
+// Π_i w_i^{k_i} as a one-element Variable (shared by both polynomial models).
+Variable monomial(const Variable& w, const std::vector<int>& powers);
+
+class SumOfMonomials : public ModuleBase<SumOfMonomials> {
+ public:
+  // powers[j][i] is the power of w_i in monomial j; every row has the same length.
+  explicit SumOfMonomials(std::vector<std::vector<int>> powers, DType dtype = kFloat32, std::vector<double> init = {});
+
+  Variable w;
+
+  void visit(ModuleVisitor& v) override { v.parameter("w", w); }
+  Variable forward(const Variable& x) override;
+  std::string type_name() const override { return "SumOfMonomials"; }
+
+ private:
+  std::vector<std::vector<int>> powers_;
+};
+
+// Linear layers without bias, named "0.weight", "1.weight", ... like a PyTorch
+// nn.Sequential of bias-free Linear layers.
+class DeepLinearNetwork : public ModuleBase<DeepLinearNetwork> {
+ public:
+  DeepLinearNetwork(std::vector<std::int64_t> widths, Generator& gen, DType dtype = kFloat32);
+
+  std::vector<Linear> layers;
+
+  void visit(ModuleVisitor& v) override;
+  Variable forward(const Variable& x) override;
+  std::string type_name() const override { return "DeepLinearNetwork"; }
+  std::vector<std::int64_t> widths() const;
+  // The product W_L ⋯ W_1 as one (out, in) matrix.
+  Tensor end_to_end() const;
+};
+
+enum class Activation { none, relu };
+
+// x ↦ decoder(act(encoder(x))). Tied: the decoder is the encoder's transpose.
+class Autoencoder : public ModuleBase<Autoencoder> {
+ public:
+  Autoencoder(std::int64_t dim, std::int64_t bottleneck, Generator& gen, bool tied = false,
+              Activation activation = Activation::none, bool bias = false, DType dtype = kFloat32);
+
+  Linear encoder;                 // dim → bottleneck
+  std::vector<Linear> decoder;    // bottleneck → dim; empty when tied
+  Variable decoder_bias;          // used when tied and bias
+
+  void visit(ModuleVisitor& v) override;
+  Variable forward(const Variable& x) override;
+  std::string type_name() const override { return "Autoencoder"; }
+  bool tied() const { return decoder.empty(); }
+
+ private:
+  Activation activation_;
+};
+
+}  // namespace lambdahat

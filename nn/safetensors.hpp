@@ -1,0 +1,46 @@
+// Checkpoints in the safetensors format, readable and writable by PyTorch:
+//
+//   8 bytes    N, the header length (unsigned, little-endian)
+//   N bytes    JSON: {"name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]}, ...,
+//                     "__metadata__": {"key": "value", ...}}   (optional)
+//   the rest   raw little-endian tensor data, each tensor at its [begin, end) offsets
+//
+// The reader trusts nothing: header length, JSON, dtypes, shapes, offsets (in
+// bounds, the right size, no overlaps or holes) are all checked, and a malformed,
+// truncated or hostile file becomes a lambdahat::Error, never a crash or an
+// allocation larger than the file. Supported dtypes: F32, F64, I64.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "nn/module.hpp"
+
+namespace lambdahat {
+
+struct SafetensorsFile {
+  StateDict tensors;  // in order of data offset
+  std::map<std::string, std::string> metadata;
+};
+
+// Bytes of a safetensors file holding `tensors` (in the given order) and `metadata`.
+std::string serialize_safetensors(const StateDict& tensors, const std::map<std::string, std::string>& metadata = {});
+// Parses bytes of a safetensors file; `what` names it in error messages.
+SafetensorsFile parse_safetensors(const void* data, std::size_t size, const char* what = "buffer");
+
+// Files. Writing goes through a temporary file renamed into place, so a crash never
+// leaves a half-written checkpoint under the final name.
+void save_safetensors(const std::string& path, const StateDict& tensors,
+                      const std::map<std::string, std::string>& metadata = {});
+SafetensorsFile load_safetensors(const std::string& path);
+
+// A module's parameters to and from a file; loading checks every name and shape.
+void save_checkpoint(Module& module, const std::string& path, const std::map<std::string, std::string>& metadata = {});
+void load_checkpoint(Module& module, const std::string& path);
+
+// Writes bytes to `path` atomically (temporary file, then rename).
+void write_file_atomically(const std::string& path, const std::string& bytes);
+
+}  // namespace lambdahat
