@@ -1,0 +1,79 @@
+// The seed study's models compute what their formulas say.
+#include <cmath>
+#include <numbers>
+
+#include "support/reference.hpp"
+
+namespace lambdahat {
+namespace {
+
+TEST(Models, ModularAdditionMlpMatchesItsFormula) {
+  Generator gen(1);
+  ModularAdditionMLP m(7, 3, 5, gen, kFloat64);
+  const Tensor tokens = from_vector(std::vector<std::int64_t>{1, 2, 6, 0}, {2, 2});
+  const Tensor logits = m(Variable(tokens)).value();
+  ASSERT_EQ(logits.shape(), (Dims{2, 7}));
+  const Tensor E = m.embedding.weight.value();
+  for (int row = 0; row < 2; ++row) {
+    const Tensor a = E.select(0, tokens.at({row, 0}) == 1 ? 1 : 6);
+    const Tensor b = E.select(0, tokens.at({row, 1}) == 2 ? 2 : 0);
+    const Tensor h = gelu(add(add(matmul(m.left.weight.value(), a), m.left.bias.value()),
+                              add(matmul(m.right.weight.value(), b), m.right.bias.value())));
+    EXPECT_TRUE(allclose(logits.select(0, row), matmul(m.out.weight.value(), h), 1e-12, 1e-12));
+  }
+  EXPECT_NE(testing::error_of([&] { m(Variable(zeros({2, 2}))); }).find("expected int64 tokens"), std::string::npos);
+}
+
+TEST(Models, ToyModelAndNoisyKGon) {
+  Generator gen(2);
+  ToyModel m(8, 2, gen, kFloat64);
+  const Tensor x = one_hot(from_vector(std::vector<std::int64_t>{0, 3, 7}), 8, kFloat64);
+  const Tensor W = m.W.value(), b = m.b.value();
+  EXPECT_TRUE(allclose(m(Variable(x)).value(), relu(add(matmul(matmul(x, W.t()), W), b)), 1e-12, 1e-12));
+  KGonInit init;
+  init.k = 2;
+  init.noise = 0;
+  init_noisy_kgon(m, init, gen);
+  // without noise: two opposite columns of length 0.9, the others zero
+  const Tensor Wk = m.W.value();
+  const double c0 = std::hypot(Wk.at({0, 0}), Wk.at({1, 0})), c1 = std::hypot(Wk.at({0, 1}), Wk.at({1, 1}));
+  EXPECT_NEAR(c0, 0.9, 1e-12);
+  EXPECT_NEAR(c1, 0.9, 1e-12);
+  EXPECT_NEAR(Wk.at({0, 0}) * Wk.at({0, 1}) + Wk.at({1, 0}) * Wk.at({1, 1}), -0.81, 1e-12);
+  for (int j = 2; j < 8; ++j) EXPECT_EQ(Wk.at({0, j}), 0);
+  init.k = 5;
+  init_noisy_kgon(m, init, gen);
+  const Tensor W5 = m.W.value();
+  const double angle = std::atan2(W5.at({1, 1}), W5.at({0, 1})) - std::atan2(W5.at({1, 0}), W5.at({0, 0}));
+  EXPECT_NEAR(std::remainder(angle, 2 * std::numbers::pi), 2 * std::numbers::pi / 5, 1e-12);
+}
+
+TEST(Models, PolynomialRegressors) {
+  PolynomialRegressor poly({1, 3}, kFloat64, {2.0, -0.5});
+  const Tensor x = tensor({1, -2, 0.5}, kFloat64);
+  EXPECT_TRUE(allclose(poly(Variable(x)).value(), mul(x, 2.0 * -0.125)));
+  SumOfMonomials sum_m({{2, 0}, {1, 1}}, kFloat64, {1.5, 2.0});
+  EXPECT_TRUE(allclose(sum_m(Variable(x)).value(), mul(x, 1.5 * 1.5 + 1.5 * 2.0)));
+  // gradient of the monomial: d/dw (w1 w2³) = (w2³, 3 w1 w2²)
+  PolynomialRegressor p2({1, 3}, kFloat64, {2.0, -0.5});
+  sum(p2(Variable(ones({1}, kFloat64)))).backward();
+  EXPECT_TRUE(allclose(p2.w.grad(), tensor({-0.125, 3 * 2.0 * 0.25}, kFloat64)));
+  EXPECT_EQ(PolynomialRegressor({0, 2}).w.value().to_vector<float>(), (std::vector<float>{0, 0}));
+}
+
+TEST(Models, DeepLinearNetworkAndAutoencoder) {
+  Generator gen(3);
+  DeepLinearNetwork dln({4, 3, 5, 2}, gen, kFloat64);
+  EXPECT_EQ(dln.widths(), (std::vector<std::int64_t>{4, 3, 5, 2}));
+  const Tensor x = normal({6, 4}, gen, 0, 1, kFloat64);
+  EXPECT_TRUE(allclose(dln(Variable(x)).value(), matmul(x, dln.end_to_end().t()), 1e-12, 1e-12));
+  Autoencoder untied(5, 2, gen, false, Activation::relu);
+  EXPECT_EQ(untied(Variable(ones({3, 5}))).shape(), (Dims{3, 5}));
+  Autoencoder tied(5, 2, gen, true, Activation::none, false, kFloat64);
+  const Tensor A = tied.encoder.weight.value();
+  const Tensor y = normal({3, 5}, gen, 0, 1, kFloat64);
+  EXPECT_TRUE(allclose(tied(Variable(y)).value(), matmul(matmul(y, A.t()), A), 1e-12, 1e-12));
+}
+
+}  // namespace
+}  // namespace lambdahat
