@@ -19,3 +19,13 @@ if(LAMBDAHAT_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# Fuzzing: everything is instrumented for coverage and checked by AddressSanitizer;
+# the fuzz targets themselves link libFuzzer's main.
+if(LAMBDAHAT_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "LAMBDAHAT_FUZZ needs clang (libFuzzer); configure with CXX=clang++")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,81 @@
+// Trains the modular-addition MLP with the seed study's settings (SLT_REFERENCE §7)
+// and prints train/validation loss and accuracy every 100 steps. With the defaults
+// it groks: validation accuracy passes 0.95 at step 13 500 for the default
+// seed 6. (With these settings, weak L2 weight decay, most seeds need longer than
+// 25 000 steps; the seed study skips those runs.)
+#include <cstdio>
+#include <filesystem>
+
+#include "flags.hpp"
+#include "lambdahat.hpp"
+
+using namespace lambdahat;
+
+namespace {
+
+struct Eval {
+  double loss, accuracy;
+};
+
+Eval evaluate(Module& model, const Dataset& data) {
+  NoGradGuard no_grad;
+  const Variable logits = model(Variable(data.inputs()));
+  const double loss = cross_entropy(logits, data.targets()).item();
+  const double acc = mean(eq(argmax(logits.value(), 1), data.targets()).to(kFloat64)).item();
+  return {loss, acc};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  examples::Flags flags(argc, argv,
+                        "usage: train_grokking [--p 53] [--embed 12] [--hidden 48] [--train-fraction 0.4]\n"
+                        "                      [--lr 5e-3] [--weight-decay 2e-4] [--batch 128] [--steps 25000]\n"
+                        "                      [--seed 6] [--log-every 100] [--checkpoint-dir DIR] [--checkpoint-every 100]\n");
+  const long p = flags.integer("p", 53), embed = flags.integer("embed", 12), hidden = flags.integer("hidden", 48);
+  const double fraction = flags.number("train-fraction", 0.4), lr = flags.number("lr", 5e-3);
+  const double weight_decay = flags.number("weight-decay", 2e-4);
+  const long batch = flags.integer("batch", 128), steps = flags.integer("steps", 25000);
+  const long seed = flags.integer("seed", 6), log_every = flags.integer("log-every", 100);
+  const std::string checkpoint_dir = flags.text("checkpoint-dir", "");
+  const long checkpoint_every = flags.integer("checkpoint-every", 100);
+  flags.finish();
+
+  try {
+    const ModularData data = modular_arithmetic(p, fraction, static_cast<std::uint64_t>(seed));
+    Generator gen(static_cast<std::uint64_t>(seed), 1);
+    ModularAdditionMLP model(p, embed, hidden, gen);
+    Adam optimizer(model.parameters(), AdamOptions{lr, 0.9, 0.999, 1e-8, weight_decay});
+    DataLoader loader(data.train, LoaderOptions{batch, true, false, static_cast<std::uint64_t>(seed)});
+    if (!checkpoint_dir.empty()) std::filesystem::create_directories(checkpoint_dir);
+
+    std::printf("modular addition p=%ld: %lld train / %lld validation pairs, %lld parameters\n", p,
+                static_cast<long long>(data.train.size()), static_cast<long long>(data.validation.size()),
+                static_cast<long long>(model.num_parameters()));
+    std::printf("%8s %12s %10s %12s %10s\n", "step", "train loss", "train acc", "val loss", "val acc");
+    long grokked_at = -1;
+    for (long step = 1; step <= steps; ++step) {
+      const Batch b = loader.next();
+      optimizer.zero_grad();
+      cross_entropy(model(Variable(b.inputs)), b.targets).backward();
+      optimizer.step();
+      if (step % log_every == 0 || step == steps) {
+        const Eval train = evaluate(model, data.train), val = evaluate(model, data.validation);
+        std::printf("%8ld %12.5f %10.4f %12.5f %10.4f\n", step, train.loss, train.accuracy, val.loss, val.accuracy);
+        if (grokked_at < 0 && val.accuracy >= 0.95) grokked_at = step;
+      }
+      if (!checkpoint_dir.empty() && step % checkpoint_every == 0) {
+        char name[64];
+        std::snprintf(name, sizeof name, "step_%06ld.safetensors", step);
+        save_checkpoint(model, (std::filesystem::path(checkpoint_dir) / name).string(),
+                        {{"step", std::to_string(step)}, {"seed", std::to_string(seed)}});
+      }
+    }
+    if (grokked_at > 0) std::printf("validation accuracy reached 0.95 at step %ld\n", grokked_at);
+    else std::printf("validation accuracy stayed below 0.95 for %ld steps\n", steps);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,55 @@
+// Trains the toy model of superposition (8 features, 2 hidden dimensions) from a
+// noisy 2-gon with the seed study's settings (SLT_REFERENCE §7: 1000 samples with
+// one active feature, SGD lr 0.01 momentum 0.9, batch 100, MSE) and prints the loss
+// curve.
+#include <cstdio>
+
+#include "flags.hpp"
+#include "lambdahat.hpp"
+
+using namespace lambdahat;
+
+int main(int argc, char** argv) {
+  examples::Flags flags(argc, argv,
+                        "usage: train_tms [--features 8] [--hidden 2] [--n 1000] [--epochs 4500] [--lr 0.01]\n"
+                        "                 [--momentum 0.9] [--batch 100] [--k 2] [--bias-std 10] [--seed 0]\n"
+                        "                 [--log-every 100]\n");
+  const long features = flags.integer("features", 8), hidden = flags.integer("hidden", 2);
+  const long n = flags.integer("n", 1000), epochs = flags.integer("epochs", 4500), batch = flags.integer("batch", 100);
+  const double lr = flags.number("lr", 0.01), momentum = flags.number("momentum", 0.9);
+  const long k = flags.integer("k", 2);
+  const double bias_std = flags.number("bias-std", 10.0);
+  const long seed = flags.integer("seed", 0), log_every = flags.integer("log-every", 100);
+  flags.finish();
+  try {
+    SparseFeatureOptions options;
+    options.n = n;
+    options.features = features;
+    options.active = 1;
+    const Dataset data = sparse_features(options, static_cast<std::uint64_t>(seed));
+    Generator gen(static_cast<std::uint64_t>(seed), 1);
+    ToyModel model(features, hidden, gen);
+    init_noisy_kgon(model, KGonInit{k, 0.9, 0.01, bias_std}, gen);
+    SGD optimizer(model.parameters(), SGDOptions{lr, momentum});
+    DataLoader loader(data, LoaderOptions{batch, true, false, static_cast<std::uint64_t>(seed)});
+    auto full_loss = [&] {
+      NoGradGuard no_grad;
+      return mse_loss(model(Variable(data.inputs())), Variable(data.targets())).item();
+    };
+    std::printf("%8s %12s\n", "epoch", "loss");
+    std::printf("%8d %12.6f\n", 0, full_loss());
+    for (long epoch = 1; epoch <= epochs; ++epoch) {
+      for (long b = 0; b < loader.batches_per_epoch(); ++b) {
+        const Batch mb = loader.next();
+        optimizer.zero_grad();
+        mse_loss(model(Variable(mb.inputs)), Variable(mb.targets)).backward();
+        optimizer.step();
+      }
+      if (epoch % log_every == 0 || epoch == epochs) std::printf("%8ld %12.6f\n", epoch, full_loss());
+    }
+  } catch (const Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}
