@@ -31,9 +31,9 @@ inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_
 
 constexpr bool is_floating(DType t) { return t != DType::i64; }
 
-template <class T> constexpr DType dtype_of = DType::i64;
-template <> constexpr DType dtype_of<float> = DType::f32;
-template <> constexpr DType dtype_of<double> = DType::f64;
+template <class T> inline constexpr DType dtype_of = DType::i64;
+template <> inline constexpr DType dtype_of<float> = DType::f32;
+template <> inline constexpr DType dtype_of<double> = DType::f64;
 
 // Calls f with a value of the C++ type that matches `t`, so that one generic lambda
 // serves every dtype:  visit_dtype(t, [&](auto tag) { using T = decltype(tag); ... });

@@ -10,6 +10,8 @@
 
 namespace lambdahat::detail {
 
+struct JsonMember;
+
 struct Json {
   enum class Kind { null, boolean, number, string, array, object };
   Kind kind = Kind::null;
@@ -19,7 +21,12 @@ struct Json {
   std::int64_t integer = 0;
   std::string string;
   std::vector<Json> array;
-  std::vector<std::pair<std::string, Json>> object;  // in file order
+  std::vector<JsonMember> object;  // in file order
+};
+
+struct JsonMember {
+  std::string key;
+  Json value;
 };
 
 // Parses one JSON value filling all of `text` (surrounding whitespace allowed).

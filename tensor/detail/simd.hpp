@@ -7,12 +7,16 @@
 // GCC 12 reports its own AVX-512 intrinsics (_mm512_undefined_*) as uninitialised
 // once they are inlined (GCC bug 105593, fixed in GCC 13); GCC attributes those
 // warnings to the header's location, so silencing them around the include is enough.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 #include <xsimd/xsimd.hpp>
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 #include <array>
 #include <cstdint>

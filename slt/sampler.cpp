@@ -1,0 +1,365 @@
+#include "slt/sampler.hpp"
+
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "tensor/parallel.hpp"
+#include "tensor/random.hpp"
+
+namespace lambdahat {
+
+LossFn cross_entropy_loss() {
+  return [](Module& model, const Batch& batch) { return cross_entropy(model(Variable(batch.inputs)), batch.targets); };
+}
+
+LossFn mse_loss_fn() {
+  return [](Module& model, const Batch& batch) {
+    return mse_loss(model(Variable(batch.inputs)), Variable(batch.targets));
+  };
+}
+
+void validate(const SamplerConfig& c, std::int64_t n) {
+  check(n > 0, "sampler", "the data set is empty");
+  check(c.epsilon > 0 && std::isfinite(c.epsilon), "sampler", "step size epsilon must be > 0, got ", c.epsilon);
+  check(c.nbeta >= 0 && std::isfinite(c.nbeta), "sampler", "nbeta must be > 0 (or 0 for the default n/log n), got ",
+        c.nbeta);
+  check(c.localization >= 0, "sampler", "localization gamma must be >= 0, got ", c.localization);
+  check(c.weight_decay >= 0, "sampler", "weight decay must be >= 0, got ", c.weight_decay);
+  check(c.noise_level >= 0, "sampler", "noise level must be >= 0, got ", c.noise_level);
+  check(c.bounding_box >= 0, "sampler", "bounding box must be >= 0, got ", c.bounding_box);
+  check(c.diffusion > 0, "sampler", "SGNHT diffusion must be > 0, got ", c.diffusion);
+  check(c.num_chains >= 1, "sampler", "num_chains must be >= 1, got ", c.num_chains);
+  check(c.num_draws >= 1, "sampler", "num_draws must be >= 1, got ", c.num_draws);
+  check(c.num_burnin_steps >= 0, "sampler", "num_burnin_steps must be >= 0, got ", c.num_burnin_steps);
+  check(c.num_steps_bw_draws >= 1, "sampler", "num_steps_bw_draws must be >= 1, got ", c.num_steps_bw_draws);
+  check(c.batch_size >= 0, "sampler", "batch size must be >= 0 (0: full batch), got ", c.batch_size);
+  check(c.mala_every >= 0, "sampler", "mala_every must be >= 0, got ", c.mala_every);
+  check(c.threads >= 0, "sampler", "threads must be >= 0, got ", c.threads);
+}
+
+double resolve_nbeta(const SamplerConfig& c, std::int64_t n) {
+  if (c.nbeta > 0) return c.nbeta;
+  const std::int64_t m = c.nbeta_from_batch_size && c.batch_size > 0 ? std::min(c.batch_size, n) : n;
+  // n / log n, the standard inverse temperature β* = 1/log n times n
+  check(m >= 2, "sampler", "the default nbeta = n/log n needs n >= 2, got ", m);
+  return static_cast<double>(m) / std::log(static_cast<double>(m));
+}
+
+double full_data_loss(Module& model, const LossFn& loss, const Dataset& data) {
+  NoGradGuard no_grad;
+  constexpr std::int64_t kChunk = 8192;
+  const std::int64_t n = data.size();
+  if (n <= kChunk) return loss(model, data.all()).item();
+  double total = 0;
+  for (std::int64_t start = 0; start < n; start += kChunk) {
+    const std::int64_t len = std::min(kChunk, n - start);
+    const Batch b{data.inputs().narrow(0, start, len), data.targets().narrow(0, start, len)};
+    total += loss(model, b).item() * static_cast<double>(len);
+  }
+  return total / static_cast<double>(n);
+}
+
+namespace {
+
+// One parameter tensor as the sampler sees it.
+struct Slot {
+  Variable param;
+  Tensor anchor;    // w*
+  Tensor noise;     // reused every step
+  Tensor momentum;  // SGNHT
+  Tensor saved_w, saved_g;  // MALA: the point and potential gradient before the step
+};
+
+// A chain: its own model copy, random streams and buffers.
+class Chain {
+ public:
+  Chain(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config, double nbeta,
+        std::int64_t index)
+      : model_(model.clone()), loss_(loss), data_(data), c_(config), nbeta_(nbeta), index_(index),
+        noise_(Generator(config.seed, static_cast<std::uint64_t>(index)).derive(1)) {
+    std::set<std::string> wanted(config.sample_only.begin(), config.sample_only.end());
+    for (auto& [name, p] : model_->named_parameters()) {
+      const bool sampled = wanted.empty() || wanted.erase(name) > 0;
+      if (!sampled) {
+        p.set_requires_grad(false);
+        continue;
+      }
+      Slot s{p, p.value().clone(), Tensor::empty(p.shape(), p.dtype()), Tensor(), Tensor(), Tensor()};
+      if (c_.kind == SamplerKind::sgnht) {
+        s.momentum = Tensor::empty(p.shape(), p.dtype());
+        normal_(s.momentum, noise_);
+      }
+      dims_ += p.numel();
+      slots_.push_back(std::move(s));
+    }
+    check(wanted.empty(), "sampler", "no parameter named ", wanted.empty() ? "" : *wanted.begin(), " in ",
+          model.type_name());
+    check(!slots_.empty(), "sampler", "there are no parameters to sample");
+    const bool full_batch = config.batch_size == 0 || config.batch_size >= data.size();
+    if (!full_batch) {
+      Generator seeds = Generator(config.seed, static_cast<std::uint64_t>(index)).derive(2);
+      loader_.emplace(data, LoaderOptions{config.batch_size, true, false, seeds.next_u64()});
+    }
+    xi_ = config.diffusion;
+  }
+
+  // `progress` is called now and then with the steps done by all chains, from the
+  // calling thread (OpenMP thread 0) only.
+  ChainTrace run(std::atomic<std::int64_t>& done, const ProgressFn& progress, std::int64_t all_steps) {
+#ifdef _OPENMP
+    const bool reporter = omp_get_thread_num() == 0;
+#else
+    const bool reporter = true;
+#endif
+    ChainTrace trace;
+    const std::int64_t total = c_.num_burnin_steps + c_.num_draws * c_.num_steps_bw_draws;
+    double mala_sum = 0;
+    for (std::int64_t s = 0; s < total; ++s) {
+      const Batch batch = loader_ ? loader_->next() : data_.all();
+      const std::int64_t since = s - c_.num_burnin_steps;
+      const bool is_draw = since >= 0 && since % c_.num_steps_bw_draws == 0;
+      const std::int64_t draw = is_draw ? since / c_.num_steps_bw_draws : -1;
+      const bool check_mala =
+          is_draw && c_.mala_every > 0 && draw % c_.mala_every == 0 && c_.kind == SamplerKind::sgld;
+      double draw_loss = 0;
+      if (is_draw && c_.full_data_draw_loss) draw_loss = full_data_loss(*model_, loss_, data_);
+      double acceptance = 0;
+      const double batch_loss = step(batch, check_mala, acceptance);
+      if (is_draw && !c_.full_data_draw_loss) draw_loss = batch_loss;
+      const double bad = !std::isfinite(batch_loss) ? batch_loss : draw_loss;
+      if (!std::isfinite(batch_loss) || (is_draw && !std::isfinite(draw_loss))) {
+        std::ostringstream os;
+        const std::int64_t at = is_draw ? draw : std::max<std::int64_t>(0, since / c_.num_steps_bw_draws + 1);
+        os << "chain " << index_ << " diverged: the loss became " << bad << " at step " << s;
+        if (since >= 0) os << " (draw " << at << ")";
+        else os << " (during burn-in)";
+        trace.diverged = true;
+        trace.diverged_at_draw = since >= 0 ? at : 0;
+        trace.divergence = os.str();
+        break;
+      }
+      if (is_draw) trace.losses.push_back(draw_loss);
+      if (check_mala) {
+        mala_sum += acceptance;
+        ++trace.mala_checks;
+      }
+      const std::int64_t now = done.fetch_add(1, std::memory_order_relaxed) + 1;
+      if (progress && reporter && s % 64 == 0) progress(now, all_steps);
+    }
+    trace.mala_acceptance = trace.mala_checks ? mala_sum / static_cast<double>(trace.mala_checks) : 0;
+    return trace;
+  }
+
+ private:
+  // Loss at the current point on `batch`, with gradients in the parameters.
+  double loss_and_gradient(const Batch& batch) {
+    for (auto& s : slots_) s.param.zero_grad();
+    const Variable loss = loss_(*model_, batch);
+    const double value = loss.item();
+    if (std::isfinite(value)) loss.backward();
+    return value;
+  }
+
+  // The potential U(w) = nβ L + (γ/2)‖w − w*‖² + (λ/2)‖w‖² (sampled coordinates).
+  double potential(double loss) const {
+    double prior = 0;
+    for (const auto& s : slots_) {
+      visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
+        using T = decltype(tag);
+        const T* w = s.param.value().data<T>();
+        const T* w0 = s.anchor.data<T>();
+        for (std::int64_t i = 0; i < s.param.numel(); ++i) {
+          const double d = static_cast<double>(w[i]) - static_cast<double>(w0[i]);
+          prior += 0.5 * c_.localization * d * d + 0.5 * c_.weight_decay * static_cast<double>(w[i]) * w[i];
+        }
+      });
+    }
+    return nbeta_ * loss + prior;
+  }
+
+  // ∇U into `out`: nβ ∇L + γ (w − w*) + λ w.
+  template <class T>
+  void potential_gradient(const Slot& s, T* out) const {
+    const T* w = s.param.value().data<T>();
+    const T* w0 = s.anchor.data<T>();
+    const Tensor g = s.param.grad().contiguous();
+    const T* gp = g.data<T>();
+    const T nb = static_cast<T>(nbeta_), gamma = static_cast<T>(c_.localization), wd = static_cast<T>(c_.weight_decay);
+    for (std::int64_t i = 0; i < s.param.numel(); ++i) out[i] = nb * gp[i] + gamma * (w[i] - w0[i]) + wd * w[i];
+  }
+
+  double step(const Batch& batch, bool check_mala, double& acceptance) {
+    const double loss = loss_and_gradient(batch);
+    if (!std::isfinite(loss)) return loss;
+    double u_before = 0;
+    if (check_mala) {
+      u_before = potential(loss);
+      for (auto& s : slots_) {
+        if (!s.saved_w.defined()) {
+          s.saved_w = Tensor::empty(s.param.shape(), s.param.dtype());
+          s.saved_g = Tensor::empty(s.param.shape(), s.param.dtype());
+        }
+        s.saved_w.copy_(s.param.value());
+        visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
+          using T = decltype(tag);
+          potential_gradient<T>(s, s.saved_g.data<T>());
+        });
+      }
+    }
+    if (c_.kind == SamplerKind::sgld) sgld_update();
+    else sgnht_update();
+    if (check_mala) acceptance = mala_acceptance(batch, u_before);
+    return loss;
+  }
+
+  // Δw = −(ε/2)(nβ ∇L_B + γ(w − w*) + λ w) + √ε σ N(0, I), then the optional box.
+  void sgld_update() {
+    for (auto& s : slots_) {
+      if (!s.param.grad().defined()) s.param.grad() = zeros_like(s.param.value());
+      normal_(s.noise, noise_);
+      const Tensor g = s.param.grad().contiguous();
+      visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
+        using T = decltype(tag);
+        T* w = s.param.value().data<T>();
+        const T* w0 = s.anchor.data<T>();
+        const T* gp = g.data<T>();
+        const T* z = s.noise.data<T>();
+        const T half_eps = static_cast<T>(c_.epsilon / 2), nb = static_cast<T>(nbeta_);
+        const T gamma = static_cast<T>(c_.localization), wd = static_cast<T>(c_.weight_decay);
+        const T scale = static_cast<T>(std::sqrt(c_.epsilon) * c_.noise_level);
+        const std::int64_t n = s.param.numel();
+        for (std::int64_t i = 0; i < n; ++i)
+          w[i] += -half_eps * (nb * gp[i] + gamma * (w[i] - w0[i]) + wd * w[i]) + scale * z[i];
+        clamp_to_box<T>(w, w0, n);
+      });
+    }
+  }
+
+  // SGNHT (Ding et al. 2014) with U = nβ L_B + (γ/2)‖w − w*‖² (+ (λ/2)‖w‖²):
+  //   p ← p − ξ p h − ∇U(w) h + √(2Ah) N(0, I);   w ← w + p h;   ξ ← ξ + (pᵀp/d − 1) h
+  void sgnht_update() {
+    const double h = c_.epsilon;
+    double pp = 0;
+    for (auto& s : slots_) {
+      if (!s.param.grad().defined()) s.param.grad() = zeros_like(s.param.value());
+      normal_(s.noise, noise_);
+      visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
+        using T = decltype(tag);
+        const std::int64_t n = s.param.numel();
+        std::vector<T> grad_u(static_cast<std::size_t>(n));
+        potential_gradient<T>(s, grad_u.data());
+        T* w = s.param.value().data<T>();
+        T* p = s.momentum.data<T>();
+        const T* z = s.noise.data<T>();
+        const T* w0 = s.anchor.data<T>();
+        const T xi = static_cast<T>(xi_), th = static_cast<T>(h);
+        const T kick = static_cast<T>(std::sqrt(2 * c_.diffusion * h) * c_.noise_level);
+        for (std::int64_t i = 0; i < n; ++i) {
+          p[i] += -xi * p[i] * th - grad_u[i] * th + kick * z[i];
+          w[i] += p[i] * th;
+          pp += static_cast<double>(p[i]) * p[i];
+        }
+        clamp_to_box<T>(w, w0, n);
+      });
+    }
+    xi_ += (pp / static_cast<double>(dims_) - 1) * h;
+  }
+
+  template <class T>
+  void clamp_to_box(T* w, const T* w0, std::int64_t n) const {
+    if (c_.bounding_box <= 0) return;
+    const T b = static_cast<T>(c_.bounding_box);
+    for (std::int64_t i = 0; i < n; ++i) w[i] = std::min(std::max(w[i], w0[i] - b), w0[i] + b);
+  }
+
+  // MALA acceptance of the step just taken (SLT_REFERENCE §4):
+  //   log α = −U(w') + U(w) + log q(w | w') − log q(w' | w),
+  //   log q(b | a) = −‖b − a + (ε/2) ∇U(a)‖² / (2ε)
+  // U(w') and ∇U(w') come from one more evaluation on the same batch.
+  double mala_acceptance(const Batch& batch, double u_before) {
+    const double loss_after = loss_and_gradient(batch);
+    if (!std::isfinite(loss_after)) return 0;
+    const double u_after = potential(loss_after);
+    const double half_eps = c_.epsilon / 2;
+    double forward = 0, backward = 0;  // the two squared norms
+    for (auto& s : slots_) {
+      if (!s.param.grad().defined()) s.param.grad() = zeros_like(s.param.value());
+      visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
+        using T = decltype(tag);
+        const std::int64_t n = s.param.numel();
+        std::vector<T> g_after(static_cast<std::size_t>(n));
+        potential_gradient<T>(s, g_after.data());
+        const T* w_new = s.param.value().data<T>();
+        const T* w_old = s.saved_w.data<T>();
+        const T* g_old = s.saved_g.data<T>();
+        for (std::int64_t i = 0; i < n; ++i) {
+          const double f = static_cast<double>(w_new[i]) - w_old[i] + half_eps * g_old[i];    // w' − w + (ε/2) ∇U(w)
+          const double b = static_cast<double>(w_old[i]) - w_new[i] + half_eps * g_after[i];  // w − w' + (ε/2) ∇U(w')
+          forward += f * f;
+          backward += b * b;
+        }
+      });
+    }
+    const double log_alpha = -u_after + u_before - backward / (2 * c_.epsilon) + forward / (2 * c_.epsilon);
+    return log_alpha >= 0 ? 1.0 : std::exp(log_alpha);
+  }
+
+  std::unique_ptr<Module> model_;
+  const LossFn& loss_;
+  const Dataset& data_;
+  const SamplerConfig& c_;
+  double nbeta_;
+  std::int64_t index_;
+  Generator noise_;
+  std::optional<DataLoader> loader_;
+  std::vector<Slot> slots_;
+  std::int64_t dims_ = 0;
+  double xi_ = 0;
+};
+
+}  // namespace
+}  // namespace lambdahat
+
+namespace lambdahat {
+
+std::vector<ChainTrace> run_chains(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config,
+                                   const ProgressFn& progress) {
+  validate(config, data.size());
+  const double nbeta = resolve_nbeta(config, data.size());
+  const std::int64_t chains = config.num_chains;
+  const std::int64_t steps_per_chain = config.num_burnin_steps + config.num_draws * config.num_steps_bw_draws;
+  const std::int64_t total = chains * steps_per_chain;
+  std::vector<ChainTrace> traces(static_cast<std::size_t>(chains));
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(chains));
+  std::atomic<std::int64_t> done{0};
+  const int threads = static_cast<int>(std::min<std::int64_t>(config.threads > 0 ? config.threads : num_threads(), chains));
+  // Each chain runs start to finish on one thread; kernels inside it stay
+  // single-threaded (parallel_for sees the enclosing region). The first thread also
+  // reports progress while it works.
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+  {
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1) nowait
+#endif
+    for (std::int64_t c = 0; c < chains; ++c) {
+      try {
+        Chain chain(model, loss, data, config, nbeta, c);
+        traces[static_cast<std::size_t>(c)] = chain.run(done, progress, total);
+      } catch (...) {
+        errors[static_cast<std::size_t>(c)] = std::current_exception();
+      }
+    }
+  }
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  if (progress) progress(total, total);
+  return traces;
+}
+
+}  // namespace lambdahat
