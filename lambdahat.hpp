@@ -3,4 +3,5 @@
 
 #include "autograd/all.hpp"
 #include "nn/all.hpp"
+#include "slt/all.hpp"
 #include "tensor/all.hpp"

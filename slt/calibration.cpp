@@ -1,0 +1,60 @@
+#include "slt/calibration.hpp"
+
+#include <cmath>
+#include <sstream>
+
+namespace lambdahat {
+
+CalibrationResult calibrate_step_size(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& base,
+                                      const std::vector<double>& epsilons, const std::vector<double>& nbetas) {
+  check(!epsilons.empty(), "calibrate_step_size", "no step sizes to try");
+  CalibrationResult result;
+  const std::vector<double> nb = nbetas.empty() ? std::vector<double>{base.nbeta} : nbetas;
+  for (double beta : nb) {
+    for (double eps : epsilons) {
+      SamplerConfig c = base;
+      c.epsilon = eps;
+      c.nbeta = beta;
+      if (c.mala_every == 0) c.mala_every = 1;
+      const LLCResult r = estimate_llc(model, loss, data, c);
+      CalibrationPoint p;
+      p.epsilon = eps;
+      p.nbeta = r.nbeta;
+      p.llc_mean = r.mean;
+      p.llc_std = r.std;
+      p.mala_acceptance = r.diagnostics.mala_acceptance;
+      p.below_init_fraction = r.diagnostics.below_init_fraction;
+      p.diverged_chains = r.diagnostics.diverged_chains;
+      if (p.diverged_chains > 0) p.note = "diverged";
+      else if (!(r.mean > 0)) p.note = "non-positive estimate";
+      else if (p.below_init_fraction > 0.1) p.note = "many draws below the init loss";
+      p.stable = p.note.empty();
+      result.points.push_back(p);
+    }
+  }
+  // the largest stable ε with acceptance near 0.9, else the smallest stable ε
+  std::optional<std::size_t> best, fallback;
+  for (std::size_t i = 0; i < result.points.size(); ++i) {
+    const auto& p = result.points[i];
+    if (!p.stable) continue;
+    if (p.mala_acceptance >= kTargetAcceptance && (!best || p.epsilon > result.points[*best].epsilon)) best = i;
+    if (!fallback || p.epsilon < result.points[*fallback].epsilon) fallback = i;
+  }
+  std::ostringstream os;
+  if (best) {
+    result.recommended = best;
+    os << "use epsilon = " << result.points[*best].epsilon << " (nbeta " << result.points[*best].nbeta
+       << "): the largest stable step size with MALA acceptance " << result.points[*best].mala_acceptance;
+  } else if (fallback) {
+    result.recommended = fallback;
+    os << "no stable setting reached acceptance " << kTargetAcceptance << "; the smallest stable one is epsilon = "
+       << result.points[*fallback].epsilon << " (acceptance " << result.points[*fallback].mala_acceptance
+       << "): try smaller step sizes";
+  } else {
+    os << "no setting was stable: try much smaller step sizes or a larger localization";
+  }
+  result.recommendation = os.str();
+  return result;
+}
+
+}  // namespace lambdahat

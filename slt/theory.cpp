@@ -1,0 +1,106 @@
+#include "slt/theory.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "tensor/error.hpp"
+
+namespace lambdahat {
+
+LearningCoefficient regular_model(std::int64_t d) {
+  check(d >= 0, "regular_model", "the number of parameters must be >= 0, got ", d);
+  return {static_cast<double>(d) / 2, 1};
+}
+
+LearningCoefficient normal_crossing(const std::vector<int>& k, const std::vector<int>& h_in) {
+  std::vector<int> h = h_in.empty() ? std::vector<int>(k.size(), 0) : h_in;
+  check(h.size() == k.size(), "normal_crossing", "k has ", k.size(), " entries but h has ", h.size());
+  double best = std::numeric_limits<double>::infinity();
+  std::int64_t m = 0;
+  for (std::size_t i = 0; i < k.size(); ++i) {
+    check(k[i] >= 0 && h[i] >= 0, "normal_crossing", "exponents must be >= 0");
+    if (k[i] == 0) continue;  // w_i does not appear in K
+    const double v = (h[i] + 1.0) / (2.0 * k[i]);
+    if (v < best - 1e-12) {
+      best = v;
+      m = 1;
+    } else if (std::abs(v - best) <= 1e-12) {
+      ++m;
+    }
+  }
+  check(m > 0, "normal_crossing", "K does not depend on any parameter (all k are 0)");
+  return {best, m};
+}
+
+LearningCoefficient polynomial_regressor(const std::vector<int>& powers) {
+  // E[f²] ∝ Π w_i^{2k_i}: a normal crossing with a flat prior
+  return normal_crossing(powers);
+}
+
+LearningCoefficient reduced_rank_regression(std::int64_t M, std::int64_t H, std::int64_t N, std::int64_t r) {
+  check(M > 0 && H > 0 && N > 0, "reduced_rank_regression", "widths must be positive, got M=", M, " H=", H, " N=", N);
+  check(r >= 0 && r <= std::min({M, H, N}), "reduced_rank_regression", "rank ", r, " must be in [0, min(M,H,N)] = [0, ",
+        std::min({M, H, N}), "]");
+  if (N + r <= M + H && M + r <= N + H && H + r <= M + N) {
+    // λ = [2(H+r)(M+N) − (M−N)² − (H+r)²]/8, plus 1/8 with m = 2 when M+H+N+r is odd
+    double lambda = (2.0 * (H + r) * (M + N) - static_cast<double>((M - N) * (M - N)) -
+                     static_cast<double>((H + r) * (H + r))) / 8;
+    if ((M + H + N + r) % 2 == 1) return {lambda + 0.125, 2};
+    return {lambda, 1};
+  }
+  if (M + H < N + r) return {static_cast<double>(H * M - H * r + N * r) / 2, 1};
+  if (N + H < M + r) return {static_cast<double>(H * N - H * r + M * r) / 2, 1};
+  return {static_cast<double>(M * N) / 2, 1};  // M + N < H + r
+}
+
+LearningCoefficient deep_linear_network(const std::vector<std::int64_t>& widths, std::int64_t r) {
+  check(widths.size() >= 2, "deep_linear_network", "needs at least two widths, got ", widths.size());
+  std::int64_t min_width = std::numeric_limits<std::int64_t>::max();
+  for (auto w : widths) {
+    check(w > 0, "deep_linear_network", "widths must be positive, got ", w);
+    min_width = std::min(min_width, w);
+  }
+  check(r >= 0 && r <= min_width, "deep_linear_network", "rank ", r, " must be in [0, ", min_width,
+        "] (the narrowest width)");
+  const std::int64_t H1 = widths.front(), Hout = widths.back();
+  if (widths.size() == 2) return {static_cast<double>(H1 * Hout) / 2, 1};  // one layer: regular
+  // Δ_s = H_s − r, sorted ascending; find the first prefix Σ of size ℓ+1 (ℓ >= 1) with
+  // (a) max_Σ Δ < min_{not Σ} Δ, (b) Σ_Σ Δ >= ℓ max_Σ Δ, (c) Σ_Σ Δ < ℓ min_{not Σ} Δ
+  std::vector<std::int64_t> delta;
+  for (auto w : widths) delta.push_back(w - r);
+  std::sort(delta.begin(), delta.end());
+  const std::size_t count = delta.size();
+  for (std::size_t size = 2; size <= count; ++size) {
+    const std::int64_t l = static_cast<std::int64_t>(size) - 1;
+    std::int64_t S = 0;
+    for (std::size_t i = 0; i < size; ++i) S += delta[i];
+    const std::int64_t max_in = delta[size - 1];
+    const bool all = size == count;
+    const bool a = all || max_in < delta[size];
+    const bool b = S >= l * max_in;
+    const bool c = all || S < l * delta[size];
+    if (!(a && b && c)) continue;
+    // a = S − (⌈S/ℓ⌉ − 1) ℓ
+    const std::int64_t ceil_s_l = (S + l - 1) / l;
+    const std::int64_t a_value = S - (ceil_s_l - 1) * l;
+    double pairs = 0;
+    for (std::size_t i = 0; i < size; ++i)
+      for (std::size_t j = i + 1; j < size; ++j) pairs += static_cast<double>(delta[i] * delta[j]);
+    const double ld = static_cast<double>(l), sl = static_cast<double>(S) / ld;
+    // λ = [−r² + r(H_1 + H_{L+1})]/2 + a(ℓ−a)/(4ℓ) − (ℓ(ℓ−1)/4)(S/ℓ)² + ½ Σ_{i<j∈Σ} Δ_i Δ_j
+    const double lambda = (-static_cast<double>(r * r) + static_cast<double>(r * (H1 + Hout))) / 2 +
+                          static_cast<double>(a_value * (l - a_value)) / (4 * ld) - ld * (ld - 1) / 4 * sl * sl +
+                          pairs / 2;
+    return {lambda, a_value * (l - a_value) + 1};
+  }
+  fail("deep_linear_network", "no admissible set of widths found (widths and rank inconsistent)");
+}
+
+LearningCoefficient linear_autoencoder(std::int64_t d, std::int64_t h, std::int64_t s) {
+  check(d > 0 && h > 0, "linear_autoencoder", "sizes must be positive, got d=", d, " h=", h);
+  check(s >= 1 && s <= d, "linear_autoencoder", "data rank ", s, " must be in [1, ", d, "]");
+  return reduced_rank_regression(s, h, d, std::min(h, s));
+}
+
+}  // namespace lambdahat

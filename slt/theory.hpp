@@ -1,0 +1,37 @@
+// Exact learning coefficients λ and multiplicities m (SLT_REFERENCE §6): the values
+// the estimators are tested against.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace lambdahat {
+
+struct LearningCoefficient {
+  double lambda = 0;
+  std::int64_t multiplicity = 1;
+};
+
+// A regular model with d effective parameters: λ = d/2, m = 1.
+LearningCoefficient regular_model(std::int64_t d);
+
+// K(w) = Π_i w_i^{2k_i} with prior density ∝ Π_i |w_i|^{h_i} near 0:
+// λ = min_i (h_i + 1)/(2k_i) over the i with k_i > 0, m = how many attain it.
+LearningCoefficient normal_crossing(const std::vector<int>& k, const std::vector<int>& h = {});
+
+// f(x; w) = x · Π_i w_i^{k_i} at w* = 0: λ = 1/(2 max_i k_i), m = how many k_i equal the max.
+LearningCoefficient polynomial_regressor(const std::vector<int>& powers);
+
+// Reduced-rank regression (Aoyagi & Watanabe 2005): x ∈ R^M → H → R^N, true map of
+// rank r ≤ min(M, H, N).
+LearningCoefficient reduced_rank_regression(std::int64_t M, std::int64_t H, std::int64_t N, std::int64_t r);
+
+// Deep linear network with widths H_1 (input) … H_{L+1} (output) and a true product
+// of rank r (Aoyagi 2024). For three widths it equals reduced_rank_regression.
+LearningCoefficient deep_linear_network(const std::vector<std::int64_t>& widths, std::int64_t r);
+
+// Linear autoencoder x ↦ B A x (A: h×d) on data spanning an s-dimensional subspace:
+// reduced-rank regression with M = s, H = h, N = d, r = min(h, s) (derived in §6).
+LearningCoefficient linear_autoencoder(std::int64_t d, std::int64_t h, std::int64_t s);
+
+}  // namespace lambdahat
