@@ -27,7 +27,6 @@ CalibrationResult calibrate_step_size(Module& model, const LossFn& loss, const D
       p.diverged_chains = r.diagnostics.diverged_chains;
       if (p.diverged_chains > 0) p.note = "diverged";
       else if (!(r.mean > 0)) p.note = "non-positive estimate";
-      else if (p.below_init_fraction > 0.1) p.note = "many draws below the init loss";
       p.stable = p.note.empty();
       result.points.push_back(p);
     }

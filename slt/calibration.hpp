@@ -17,7 +17,7 @@ struct CalibrationPoint {
   double mala_acceptance = 0;
   double below_init_fraction = 0;
   std::int64_t diverged_chains = 0;
-  bool stable = false;  // no divergence, λ̂ > 0, few draws below the init loss
+  bool stable = false;  // no chain diverged and λ̂ > 0
   std::string note;     // why a setting is not stable
 };
 

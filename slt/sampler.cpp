@@ -81,9 +81,11 @@ class Chain {
         std::int64_t index)
       : model_(model.clone()), loss_(loss), data_(data), c_(config), nbeta_(nbeta), index_(index),
         noise_(Generator(config.seed, static_cast<std::uint64_t>(index)).derive(1)) {
-    std::set<std::string> wanted(config.sample_only.begin(), config.sample_only.end());
+    const std::set<std::string> only(config.sample_only.begin(), config.sample_only.end());
+    std::set<std::string> wanted = only;  // names not found yet
     for (auto& [name, p] : model_->named_parameters()) {
-      const bool sampled = wanted.empty() || wanted.erase(name) > 0;
+      const bool sampled = only.empty() || only.count(name) > 0;
+      wanted.erase(name);
       if (!sampled) {
         p.set_requires_grad(false);
         continue;

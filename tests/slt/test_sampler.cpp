@@ -1,0 +1,255 @@
+// The sampler: exact identities, a grid-integrated oracle, determinism, divergence,
+// restricted sampling.
+#include <cmath>
+
+#include "support/reference.hpp"
+
+namespace lambdahat {
+namespace {
+
+// K(w) = Σ_i w_i^{2 k_i} as a "model" whose output is the loss itself.
+class SeparablePotential : public ModuleBase<SeparablePotential> {
+ public:
+  explicit SeparablePotential(std::vector<int> k)
+      : k_(std::move(k)), w(parameter(zeros({static_cast<std::int64_t>(k_.size())}, kFloat64))) {}
+  void visit(ModuleVisitor& v) override { v.parameter("w", w); }
+  Variable forward(const Variable&) override {
+    Variable total;
+    for (std::size_t i = 0; i < k_.size(); ++i) {
+      const Variable term = pow(select(w, 0, static_cast<std::int64_t>(i)), 2.0 * k_[i]);
+      total = total.defined() ? total + term : term;
+    }
+    return total;
+  }
+  std::string type_name() const override { return "SeparablePotential"; }
+
+ private:
+  std::vector<int> k_;
+
+ public:
+  Variable w;
+};
+
+LossFn output_is_loss() {
+  return [](Module& m, const Batch& b) { return m(Variable(b.inputs)); };
+}
+
+const Dataset kOnePoint(zeros({1, 1}, kFloat64), zeros({1, 1}, kFloat64));
+
+TEST(Sampler, SgldWithoutNoiseIsAGradientStep) {
+  // σ = 0, nβ = 1, γ = 0, ε = 2η: Δw = −η ∇L
+  const Dataset data = polynomial_data(50, 1, 2.0, 0.25, kFloat64);
+  PolynomialRegressor model({1, 1}, kFloat64, {0.7, -0.4});
+  SamplerConfig c;
+  c.noise_level = 0;
+  c.nbeta = 1;
+  c.localization = 0;
+  c.epsilon = 2 * 0.05;
+  c.num_chains = 1;
+  c.num_draws = 2;
+  c.mala_every = 0;
+  const auto traces = run_chains(model, mse_loss_fn(), data, c);
+  // the same step by hand with plain SGD
+  PolynomialRegressor manual({1, 1}, kFloat64, {0.7, -0.4});
+  SGD sgd(manual.parameters(), SGDOptions{0.05});
+  mse_loss(manual(Variable(data.inputs())), Variable(data.targets())).backward();
+  sgd.step();
+  EXPECT_DOUBLE_EQ(traces[0].losses[0], full_data_loss(model, mse_loss_fn(), data));
+  EXPECT_NEAR(traces[0].losses[1], full_data_loss(manual, mse_loss_fn(), data), 1e-15);
+}
+
+TEST(Sampler, MalaWorkedExample) {
+  // SLT_REFERENCE §4: w = (1,1), g = (1,1), U = 1 → w' = (1.5, 0.5), g' = (1.5, 0.5), U' = 1.25, ε = 0.5
+  EXPECT_NEAR(mala_acceptance_probability({1, 1}, {1.5, 0.5}, {1, 1}, {1.5, 0.5}, 1, 1.25, 0.5), 0.9692332, 1e-7);
+  EXPECT_EQ(mala_acceptance_probability({0}, {0}, {0}, {0}, 1, 0.5, 0.1), 1.0);
+}
+
+// t E[K] = Σ_i 1/(2 k_i) for the tempered posterior ∝ exp(−t K), any t > 0.
+void check_finite_temperature_identity(std::vector<int> k, double t, double epsilon) {
+  SeparablePotential potential(k);
+  SamplerConfig c;
+  c.nbeta = t;
+  c.localization = 0;
+  c.epsilon = epsilon;
+  c.num_chains = 8;
+  c.num_draws = 40000;
+  c.num_burnin_steps = 2000;
+  c.mala_every = 0;
+  c.seed = 11;
+  const auto traces = run_chains(potential, output_is_loss(), kOnePoint, c);
+  std::vector<double> all;
+  double ess = 0;
+  for (const auto& tr : traces) {
+    ASSERT_FALSE(tr.diverged) << tr.divergence;
+    for (double v : tr.losses) all.push_back(t * v);
+    std::vector<double> scaled;
+    for (double v : tr.losses) scaled.push_back(t * v);
+    ess += effective_sample_size(scaled);
+  }
+  double mean = 0, var = 0;
+  for (double v : all) mean += v;
+  mean /= static_cast<double>(all.size());
+  for (double v : all) var += (v - mean) * (v - mean);
+  var /= static_cast<double>(all.size() - 1);
+  double expected = 0;
+  for (int ki : k) expected += 1.0 / (2 * ki);
+  const double standard_error = std::sqrt(var / ess);
+  // Monte Carlo error plus the discretisation bias, which for these step sizes is
+  // below ε·(curvature)/2 ≈ 1.5 % of the value (→ 0 with ε)
+  EXPECT_NEAR(mean, expected, 4 * standard_error + 0.015 * expected)
+      << "t = " << t << ", standard error " << standard_error << ", ESS " << ess;
+}
+
+TEST(Sampler, ReproducesTheExactFiniteTemperatureIdentity) {
+  check_finite_temperature_identity({1, 2, 3}, 100, 1e-4);
+  check_finite_temperature_identity({1, 1}, 10, 1e-3);
+  check_finite_temperature_identity({2}, 50, 2e-4);
+}
+
+TEST(Sampler, MatchesTheGridIntegratedOracle) {
+  // f(x; w) = x w1 w2 on the §6 data, γ = 1: the exact expectation
+  // nβ (E[L_n(w)] − L_n(0)) for this very data set, by integrating the localized
+  // tempered posterior on a grid.
+  const Dataset data = polynomial_data(1000, 0, 2.0, 0.25, kFloat64);
+  const auto x = data.inputs().to_vector<double>(), y = data.targets().to_vector<double>();
+  double sxx = 0, sxy = 0, syy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    sxx += x[i] * x[i];
+    sxy += x[i] * y[i];
+    syy += y[i] * y[i];
+  }
+  const double n = static_cast<double>(x.size()), nbeta = n / std::log(n), gamma = 1;
+  sxx /= n;
+  sxy /= n;
+  syy /= n;
+  const double R = 7, h = 2 * R / 3000;
+  long double Z = 0, EL = 0;
+  for (int i = 0; i <= 3000; ++i)
+    for (int j = 0; j <= 3000; ++j) {
+      const double w1 = -R + i * h, w2 = -R + j * h, u = w1 * w2;
+      const double dL = -2 * u * sxy + u * u * sxx;  // L_n(w) − L_n(0)
+      const long double p = std::exp(static_cast<long double>(-nbeta * dL - 0.5 * gamma * (w1 * w1 + w2 * w2)));
+      Z += p;
+      EL += p * dL;
+    }
+  const double oracle = nbeta * static_cast<double>(EL / Z);
+
+  PolynomialRegressor model({1, 1}, kFloat64);
+  SamplerConfig c;
+  c.epsilon = 1e-4;
+  c.localization = gamma;
+  c.num_chains = 20;
+  c.num_draws = 20000;
+  c.mala_every = 0;
+  c.seed = 5;
+  const LLCResult r = estimate_llc(model, mse_loss_fn(), data, c);
+  const double standard_error = r.std / std::sqrt(20.0);
+  EXPECT_NEAR(r.mean, oracle, 4 * standard_error) << "oracle " << oracle;
+  // the oracle sits well below the asymptotic λ = 1/2: the finite-n gap of m = 2
+  EXPECT_LT(oracle, 0.45);
+}
+
+TEST(Sampler, BitIdenticalForAnyThreadCount) {
+  const TeacherStudent ts = teacher_student(300, 4, 3, 1, 0.1, 1);
+  Generator gen(1);
+  DeepLinearNetwork model({4, 3, 3}, gen);
+  SamplerConfig c;
+  c.epsilon = 1e-4;
+  c.num_chains = 5;
+  c.num_draws = 50;
+  c.batch_size = 64;
+  c.seed = 9;
+  c.threads = 1;
+  const auto one = run_chains(model, mse_loss_fn(), ts.data, c);
+  c.threads = 2;
+  const auto two = run_chains(model, mse_loss_fn(), ts.data, c);
+  for (std::size_t i = 0; i < one.size(); ++i) {
+    EXPECT_EQ(one[i].losses, two[i].losses) << "chain " << i;
+    EXPECT_EQ(one[i].mala_acceptance, two[i].mala_acceptance);
+  }
+  // chains differ from each other, and a different seed changes everything
+  EXPECT_NE(one[0].losses, one[1].losses);
+  c.seed = 10;
+  EXPECT_NE(run_chains(model, mse_loss_fn(), ts.data, c)[0].losses, one[0].losses);
+}
+
+TEST(Sampler, DivergedChainsStopAndAreReported) {
+  const TeacherStudent ts = teacher_student(200, 4, 4, 2, 0.1, 2);
+  Generator gen(2);
+  DeepLinearNetwork model({4, 4, 4}, gen);
+  SamplerConfig c;
+  c.epsilon = 10;  // far too large: the loss blows up
+  c.num_chains = 3;
+  c.num_draws = 100;
+  const LLCResult r = estimate_llc(model, mse_loss_fn(), ts.data, c);
+  EXPECT_EQ(r.diagnostics.diverged_chains, 3);
+  EXPECT_TRUE(std::isnan(r.mean));
+  ASSERT_FALSE(r.warnings.empty());
+  EXPECT_NE(r.chains[1].divergence.find("chain 1 diverged: the loss became"), std::string::npos);
+  EXPECT_NE(r.chains[1].divergence.find("(draw "), std::string::npos);
+  bool mentions_all = false;
+  for (const auto& w : r.warnings) mentions_all = mentions_all || w.find("every chain diverged") != std::string::npos;
+  EXPECT_TRUE(mentions_all);
+}
+
+TEST(Sampler, SummaryUsesOnlyHealthyChains) {
+  std::vector<ChainTrace> traces(3);
+  traces[0].losses = {1.1, 1.3};
+  traces[1].losses = {1.2, 1.4};
+  traces[2].losses = {1.5};
+  traces[2].diverged = true;
+  traces[2].diverged_at_draw = 1;
+  traces[2].divergence = "chain 2 diverged: the loss became nan at step 7 (draw 1)";
+  const LLCResult r = summarize_llc(traces, 1.0, 10.0, 100);
+  EXPECT_NEAR(r.mean, 10 * (1.25 - 1), 1e-12);
+  EXPECT_NEAR(r.std, std::sqrt(0.5 * 1.0 * 1.0), 1e-12);  // λ̂ = 2 and 3
+  EXPECT_EQ(r.diagnostics.diverged_chains, 1);
+  EXPECT_NE(r.warnings.front().find("chain 2 diverged"), std::string::npos);
+  EXPECT_EQ(r.trace_mean.size(), 2u);
+  EXPECT_NEAR(r.trace_mean[0], 10 * (1.15 - 1), 1e-12);
+}
+
+TEST(Sampler, RestrictedSamplingEqualsTheSmallerModel) {
+  // f = x w1 w2 with w2 frozen at c, sampling w1 only, is the model f = (c x) w1.
+  const Dataset data = polynomial_data(400, 3, 2.0, 0.25, kFloat64);
+  SamplerConfig c;
+  c.epsilon = 5e-4;
+  c.localization = 1;
+  c.num_chains = 4;
+  c.num_draws = 2000;
+  // a separate parameter per factor, so that one can be frozen by name
+  class TwoFactor : public ModuleBase<TwoFactor> {
+   public:
+    Variable a = parameter(zeros({1}, kFloat64)), b = parameter(full({1}, 0.8, kFloat64));
+    void visit(ModuleVisitor& v) override {
+      v.parameter("a", a);
+      v.parameter("b", b);
+    }
+    Variable forward(const Variable& x) override { return x * a * b; }
+    std::string type_name() const override { return "TwoFactor"; }
+  };
+  class OneFactor : public ModuleBase<OneFactor> {
+   public:
+    Variable a = parameter(zeros({1}, kFloat64));
+    void visit(ModuleVisitor& v) override { v.parameter("a", a); }
+    Variable forward(const Variable& x) override { return x * 0.8 * a; }
+    std::string type_name() const override { return "OneFactor"; }
+  };
+  TwoFactor two;
+  OneFactor one;
+  c.sample_only = {"a"};
+  const LLCResult restricted = estimate_llc(two, mse_loss_fn(), data, c);
+  c.sample_only = {};
+  const LLCResult smaller = estimate_llc(one, mse_loss_fn(), data, c);
+  // the same random streams drive both: the chains agree up to rounding
+  EXPECT_NEAR(restricted.mean, smaller.mean, 1e-6 * std::abs(smaller.mean) + 1e-9);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_NEAR(restricted.chains[i].llc, smaller.chains[i].llc, 1e-6);
+  // a regular one-parameter model: λ = 1/2
+  EXPECT_NEAR(smaller.mean, 0.5, 4 * smaller.std / 2 + 0.05);
+  c.sample_only = {"nope"};
+  EXPECT_EQ(testing::error_of([&] { estimate_llc(two, mse_loss_fn(), data, c); }),
+            "sampler: no parameter named nope in TwoFactor");
+}
+
+}  // namespace
+}  // namespace lambdahat

@@ -1,0 +1,67 @@
+// Exact learning coefficients: the worked values of SLT_REFERENCE §6.
+#include "support/reference.hpp"
+
+namespace lambdahat {
+namespace {
+
+TEST(Theory, RegularAndNormalCrossing) {
+  EXPECT_EQ(regular_model(7).lambda, 3.5);
+  EXPECT_EQ(regular_model(7).multiplicity, 1);
+  // K = w1² w2⁴ with prior |w1|^0 |w2|^1: min((0+1)/2, (1+1)/4) = 1/2, attained twice
+  const auto nc = normal_crossing({1, 2}, {0, 1});
+  EXPECT_DOUBLE_EQ(nc.lambda, 0.5);
+  EXPECT_EQ(nc.multiplicity, 2);
+  EXPECT_DOUBLE_EQ(normal_crossing({3, 1}).lambda, 1.0 / 6);
+  EXPECT_NE(testing::error_of([] { normal_crossing({0, 0}); }), "");
+}
+
+TEST(Theory, PolynomialRegressorsOfThePeersTest) {
+  EXPECT_DOUBLE_EQ(polynomial_regressor({1, 1}).lambda, 0.5);
+  EXPECT_EQ(polynomial_regressor({1, 1}).multiplicity, 2);
+  EXPECT_DOUBLE_EQ(polynomial_regressor({0, 2}).lambda, 0.25);
+  EXPECT_DOUBLE_EQ(polynomial_regressor({2, 2}).lambda, 0.25);
+  EXPECT_DOUBLE_EQ(polynomial_regressor({1, 3}).lambda, 1.0 / 6);
+  EXPECT_EQ(polynomial_regressor({1, 3}).multiplicity, 1);
+}
+
+TEST(Theory, ReducedRankRegressionWorkedValues) {
+  EXPECT_DOUBLE_EQ(reduced_rank_regression(5, 3, 5, 0).lambda, 6.5);
+  EXPECT_EQ(reduced_rank_regression(5, 3, 5, 0).multiplicity, 2);
+  EXPECT_DOUBLE_EQ(reduced_rank_regression(5, 4, 5, 0).lambda, 8);
+  EXPECT_DOUBLE_EQ(reduced_rank_regression(4, 3, 8, 0).lambda, 6);
+  // a full-rank truth is regular in the product's free directions: M+N < H+r case
+  EXPECT_DOUBLE_EQ(reduced_rank_regression(2, 5, 2, 2).lambda, 2);
+  EXPECT_EQ(testing::error_of([] { reduced_rank_regression(3, 2, 3, 3); }),
+            "reduced_rank_regression: rank 3 must be in [0, min(M,H,N)] = [0, 2]");
+}
+
+TEST(Theory, DeepLinearNetworksReproduceReducedRankRegression) {
+  EXPECT_DOUBLE_EQ(deep_linear_network({3, 3, 3}, 1).lambda, 4);
+  EXPECT_DOUBLE_EQ(deep_linear_network({10, 10, 10}, 0).lambda, 37.5);
+  // three widths give the reduced-rank table exactly, multiplicity included
+  for (std::int64_t M = 1; M <= 6; ++M)
+    for (std::int64_t H = 1; H <= 6; ++H)
+      for (std::int64_t N = 1; N <= 6; ++N)
+        for (std::int64_t r = 0; r <= std::min({M, H, N}); ++r) {
+          const auto rrr = reduced_rank_regression(M, H, N, r), dln = deep_linear_network({M, H, N}, r);
+          EXPECT_DOUBLE_EQ(dln.lambda, rrr.lambda) << M << " " << H << " " << N << " r=" << r;
+          EXPECT_EQ(dln.multiplicity, rrr.multiplicity) << M << " " << H << " " << N << " r=" << r;
+        }
+  // a single layer is regular
+  EXPECT_DOUBLE_EQ(deep_linear_network({4, 3}, 0).lambda, 6);
+  // deeper networks lie below the count of parameters over 2
+  EXPECT_LT(deep_linear_network({5, 4, 4, 5}, 1).lambda, (5 * 4 + 4 * 4 + 4 * 5) / 2.0);
+  EXPECT_NE(testing::error_of([] { deep_linear_network({5, 2, 5}, 3); }).find("rank 3 must be in [0, 2]"),
+            std::string::npos);
+}
+
+TEST(Theory, LinearAutoencoder) {
+  // realizable (h >= s): d·s/2 whatever h; below (h < s): h(d + s − h)/2
+  EXPECT_DOUBLE_EQ(linear_autoencoder(6, 3, 2).lambda, 6);
+  EXPECT_DOUBLE_EQ(linear_autoencoder(6, 5, 2).lambda, 6);
+  EXPECT_DOUBLE_EQ(linear_autoencoder(6, 2, 4).lambda, 8);
+  EXPECT_DOUBLE_EQ(linear_autoencoder(6, 1, 6).lambda, 1 * (6 + 6 - 1) / 2.0);
+}
+
+}  // namespace
+}  // namespace lambdahat
