@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
 # Debian packages needed to build, test and run lambdahat.
-PACKAGES := cmake make g++ libxsimd-dev libgtest-dev libbenchmark-dev
+PACKAGES := cmake make g++ libxsimd-dev libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
 # Optional: the OpenBLAS peer of the matmul benchmark.
 BENCH_PACKAGES := libopenblas-dev
 

@@ -172,7 +172,9 @@ Dataset low_rank_data(std::int64_t n, std::int64_t d, std::int64_t s, std::uint6
   for (std::int64_t k = 0; k < d; ++k)
     for (const auto& b : basis) flat.push_back(b[k]);
   const Tensor B = from_vector(flat, {d, s}, kFloat64);
-  const Tensor z = normal({n, s}, gen, 0, 1, kFloat64);
+  std::vector<double> scale(static_cast<std::size_t>(s));
+  for (std::int64_t j = 0; j < s; ++j) scale[j] = s > 1 ? 1.0 - 0.5 * static_cast<double>(j) / static_cast<double>(s - 1) : 1.0;
+  const Tensor z = mul(normal({n, s}, gen, 0, 1, kFloat64), from_vector(scale, {s}, kFloat64));
   const Tensor x = matmul(z, B.t()).to(dtype);
   return Dataset(x, x);
 }

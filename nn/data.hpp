@@ -97,8 +97,12 @@ struct TeacherStudent {
 TeacherStudent teacher_student(std::int64_t n, std::int64_t in, std::int64_t out, std::int64_t rank, double noise,
                                std::uint64_t seed, bool gaussian_inputs = true, DType dtype = kFloat32);
 
-// n points spanning a random s-dimensional subspace of R^d (x = z Bᵀ with z ~ N(0, I_s)
-// and B a random d × s orthonormal basis); targets equal inputs (autoencoders).
+// n points spanning a random s-dimensional subspace of R^d: x = z Bᵀ with B a random
+// d × s orthonormal basis and z_j ~ N(0, σ_j²), σ_j falling linearly from 1 to 0.5.
+// The distinct scales make the principal directions unique (a "generic spectrum");
+// with equal scales every h-dimensional subspace of the data would be an equally
+// good bottleneck, a flat valley that lowers the learning coefficient. Targets
+// equal inputs (autoencoders).
 Dataset low_rank_data(std::int64_t n, std::int64_t d, std::int64_t s, std::uint64_t seed, DType dtype = kFloat32);
 
 // The polynomial regression data of SLT_REFERENCE §6: x ~ N(0, x_std²) and, independently,

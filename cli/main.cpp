@@ -1,0 +1,41 @@
+// lambdahat: local learning coefficients, free energies and the seed study from the
+// command line. A thin layer over the library: it parses flags, calls slt/ and nn/,
+// and prints or writes the results.
+#include <cstdio>
+
+#include "commands.hpp"
+#include "report.hpp"
+
+int main(int argc, char** argv) {
+  using namespace lambdahat::cli;
+  CLI::App app{"lambdahat: local learning coefficients (LLC) and free energies of small neural networks"};
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+  const std::vector<std::pair<CLI::App*, Runner>> commands = [&] {
+    std::vector<std::pair<CLI::App*, Runner>> list;
+    for (auto add : {add_theory_command, add_llc_command, add_scaling_command, add_grok_command, add_tms_command,
+                     add_paper_command}) {
+      Runner run = add(app);
+      list.emplace_back(app.get_subcommands({}).back(), std::move(run));
+    }
+    return list;
+  }();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "error: %s (see lambdahat --help)\n", e.what());
+    return 2;
+  }
+  try {
+    for (const auto& [sub, run] : commands)
+      if (sub->parsed()) return run();
+  } catch (const lambdahat::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,51 @@
+// The problems the lambdahat command works on: for each model family, the data, the
+// model trained to w* the way SLT_REFERENCE §6–7 describes, the loss, the exact
+// learning coefficient when one is known, and the family's default sampler settings
+// (documented in slt/README.md).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lambdahat.hpp"
+
+namespace lambdahat::cli {
+
+struct ProblemSpec {
+  std::string model = "polynomial";  // polynomial, dln, rrr, autoencoder, tms, grok
+  std::vector<int> powers = {1, 3};                 // polynomial
+  std::vector<std::int64_t> widths = {5, 3, 5};     // dln / rrr (rrr: exactly three)
+  std::int64_t rank = 0;                            // dln / rrr teacher rank; autoencoder data rank s
+  std::int64_t dim = 6, bottleneck = 3;             // autoencoder d and h
+  bool relu = false, tied = false;                  // autoencoder
+  std::int64_t features = 8, hidden = 2;            // tms
+  std::int64_t p = 53;                              // grok
+  std::int64_t n = 0;                               // data set size; 0: the family's default
+  std::int64_t train_steps = 0;                     // 0: the family's default
+  std::uint64_t seed = 0;
+  std::string checkpoint;                           // load w* from here instead of training
+};
+
+struct Problem {
+  std::string family;
+  std::string description;  // one line for summaries
+  std::unique_ptr<Module> model;  // at w*
+  Dataset data;
+  LossFn loss;
+  std::optional<LearningCoefficient> theory;
+  SamplerConfig sampler;    // the family's default settings
+  double train_loss = 0;    // L_n(w*) on the data
+};
+
+// Validates the spec (one-line lambdahat::Error for impossible values), builds the
+// data and the model, and trains it (or loads the checkpoint). `log` receives
+// progress lines.
+Problem make_problem(const ProblemSpec& spec, const std::function<void(const std::string&)>& log = {});
+
+// The theory value for a spec, if the family has one (no training needed).
+std::optional<LearningCoefficient> theory_for(const ProblemSpec& spec);
+
+}  // namespace lambdahat::cli

@@ -1,0 +1,43 @@
+// Terminal output for the lambdahat command: a progress bar with rate and time left
+// on a terminal, quiet line-based progress otherwise; JSON for results.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "lambdahat.hpp"
+
+namespace lambdahat::cli {
+
+inline constexpr const char* kVersion = "0.1.0";
+
+class Progress {
+ public:
+  Progress(std::string label, std::int64_t total);
+  void update(std::int64_t done);
+  void finish();
+  ~Progress();
+
+ private:
+  std::string label_;
+  std::int64_t total_, last_reported_ = -1;
+  bool terminal_, finished_ = false;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+// "1:05" or "2:03:04"
+std::string format_duration(double seconds);
+
+nlohmann::json to_json(const LLCResult& r, const std::optional<LearningCoefficient>& theory);
+nlohmann::json to_json(const SamplerConfig& c);
+
+// Writes `text` to `path` atomically (temporary file + rename).
+void write_text_atomically(const std::string& path, const std::string& text);
+
+// The readable summary of an LLC estimate.
+std::string summary(const LLCResult& r, const std::optional<LearningCoefficient>& theory, const std::string& description);
+
+}  // namespace lambdahat::cli
