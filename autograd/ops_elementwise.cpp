@@ -145,9 +145,14 @@ Variable softplus(const Variable& a) {  // d softplus = σ(a) da
                      [x = a.value()](const Tensor& g) -> Grads { return {softplus_backward(g, x)}; });
 }
 
+// When a gradient will be needed, the forward pass also computes gelu'(x) (they
+// share the exponential) and the backward pass is a product.
 Variable gelu(const Variable& a, GeluApprox approx) {
-  return make_result(approx == GeluApprox::tanh ? Op::gelu_tanh : Op::gelu, gelu(a.value(), approx), {a},
-                     [x = a.value(), approx](const Tensor& g) -> Grads { return {gelu_backward(g, x, approx)}; });
+  const Op op = approx == GeluApprox::tanh ? Op::gelu_tanh : Op::gelu;
+  if (!needs_grad({a})) return Variable(gelu(a.value(), approx));
+  Tensor value, derivative;
+  gelu_with_derivative(a.value(), approx, value, derivative);
+  return make_result(op, value, {a}, [derivative](const Tensor& g) -> Grads { return {mul(g, derivative)}; });
 }
 
 }  // namespace lambdahat

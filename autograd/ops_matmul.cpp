@@ -25,11 +25,12 @@ Variable matmul(const Variable& a, const Variable& b) {
 Variable linear(const Variable& x, const Variable& weight, const Variable& bias) {
   const Tensor out = linear(x.value(), weight.value(), bias.defined() ? bias.value() : Tensor());
   const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
-  auto backward = [xv = x.value(), w = weight.value(), need_x, need_w](const Tensor& g) -> std::vector<Tensor> {
+  const bool need_b = bias.defined() && bias.requires_grad();
+  auto backward = [xv = x.value(), w = weight.value(), need_x, need_w, need_b](const Tensor& g) -> std::vector<Tensor> {
     const Tensor g2 = g.reshape({-1, g.size(-1)});
     const Tensor x2 = xv.reshape({-1, xv.size(-1)});
     return {need_x ? matmul(g2, w).reshape(xv.shape()) : Tensor(), need_w ? matmul(g2.t(), x2) : Tensor(),
-            sum(g2, {0})};
+            need_b ? sum(g2, {0}) : Tensor()};
   };
   if (!bias.defined()) return make_result(Op::linear, out, {x, weight}, backward);
   return make_result(Op::linear, out, {x, weight, bias}, backward);

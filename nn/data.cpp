@@ -17,7 +17,12 @@ Dataset::Dataset(Tensor inputs, Tensor targets) : inputs_(std::move(inputs)), ta
 }
 
 Batch Dataset::get(const Tensor& indices) const {
-  return {index_select(inputs_, 0, indices), index_select(targets_, 0, indices)};
+  Tensor x = index_select(inputs_, 0, indices);
+  // autoencoding data sets hold one tensor as inputs and targets: gather it once
+  const bool same = targets_.storage() == inputs_.storage() && targets_.offset() == inputs_.offset() &&
+                    targets_.shape() == inputs_.shape() && targets_.strides() == inputs_.strides() &&
+                    targets_.dtype() == inputs_.dtype();
+  return {x, same ? x : index_select(targets_, 0, indices)};
 }
 
 Batch Dataset::get(const std::vector<std::int64_t>& indices) const { return get(from_vector(indices)); }

@@ -231,6 +231,48 @@ Tensor gelu(const Tensor& a, GeluApprox approx) {
   });
 }
 
+void gelu_with_derivative(const Tensor& a, GeluApprox approx, Tensor& value, Tensor& derivative) {
+  check(a.defined(), "gelu", "undefined tensor argument");
+  visit_floating(a.dtype(), "gelu", [&](auto tag) {
+    using T = decltype(tag);
+    const Tensor x = a.contiguous();
+    value = Tensor::empty(a.shape(), a.dtype());
+    derivative = Tensor::empty(a.shape(), a.dtype());
+    const T* xp = x.data<T>();
+    T* vp = value.data<T>();
+    T* dp = derivative.data<T>();
+    using V = simd::Vec<T>;
+    constexpr std::int64_t W = simd::kLanes<T>;
+    const std::int64_t n = x.numel();
+    auto both = [approx](V xv, V& y, V& d) {
+      if (approx == GeluApprox::tanh) {
+        const V x2 = xv * xv;
+        const V t = xsimd::tanh(V(kSqrt2OverPi) * (xv + V(kGeluCubic) * x2 * xv));
+        y = V(0.5) * xv * (V(1) + t);
+        d = V(0.5) * (V(1) + t) + V(0.5) * xv * (V(1) - t * t) * V(kSqrt2OverPi) * (V(1) + V(3 * kGeluCubic) * x2);
+      } else {
+        V cdf, gauss;
+        normal_cdf_and_gauss(xv, cdf, gauss);
+        y = xv * cdf;
+        d = cdf + xv * V(kInvSqrt2Pi) * gauss;
+      }
+    };
+    std::int64_t i = 0;
+    for (; i + W <= n; i += W) {
+      V y, d;
+      both(V::load_unaligned(xp + i), y, d);
+      y.store_unaligned(vp + i);
+      d.store_unaligned(dp + i);
+    }
+    if (i < n) {
+      V y, d;
+      both(simd::load_partial(xp + i, n - i), y, d);
+      simd::store_partial(vp + i, y, n - i);
+      simd::store_partial(dp + i, d, n - i);
+    }
+  });
+}
+
 // ---- derivatives ----
 Tensor gelu_backward(const Tensor& g, const Tensor& x, GeluApprox approx) {
   check_same_dtype("gelu_backward", g, x);

@@ -59,6 +59,10 @@ enum class GeluApprox { none, tanh };
 // x/2 (1 + tanh(√(2/π) (x + 0.044715 x³))).
 Tensor gelu(const Tensor& a, GeluApprox approx = GeluApprox::none);
 
+// GELU and its derivative gelu'(x) in one pass (sharing the exponential), for the
+// forward pass of training, where the backward pass then only multiplies.
+void gelu_with_derivative(const Tensor& a, GeluApprox approx, Tensor& value, Tensor& derivative);
+
 // ---- derivatives of the activations, fused with the incoming gradient g ----
 Tensor gelu_backward(const Tensor& g, const Tensor& x, GeluApprox approx);  // g · gelu'(x)
 Tensor relu_backward(const Tensor& g, const Tensor& x);                      // g · [x > 0]

@@ -48,12 +48,22 @@ Tensor index_select(const Tensor& a_in, std::int64_t dim_, const Tensor& index) 
   Tensor out = Tensor::empty(shape, a.dtype());
   const std::int64_t outer = outer_size(a.shape(), dim), inner = inner_size(a.shape(), dim);
   const std::int64_t n = static_cast<std::int64_t>(idx.size()), size = a.size(dim);
-  const std::size_t row_bytes = static_cast<std::size_t>(inner) * itemsize(a.dtype());
-  const char* src = static_cast<const char*>(a.raw_data());
-  char* dst = static_cast<char*>(out.raw_data());
-  for (std::int64_t o = 0; o < outer; ++o)
-    for (std::int64_t i = 0; i < n; ++i)
-      std::memcpy(dst + (o * n + i) * row_bytes, src + (o * size + idx[i]) * row_bytes, row_bytes);
+  visit_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* src = a.data<T>();
+    T* dst = out.data<T>();
+    for (std::int64_t o = 0; o < outer; ++o)
+      for (std::int64_t i = 0; i < n; ++i) {
+        const T* from = src + (o * size + idx[i]) * inner;
+        T* to = dst + (o * n + i) * inner;
+        // short rows (embeddings, feature vectors) copy faster inline than through memcpy
+        if (inner <= 16) {
+          for (std::int64_t j = 0; j < inner; ++j) to[j] = from[j];
+        } else {
+          std::memcpy(to, from, static_cast<std::size_t>(inner) * sizeof(T));
+        }
+      }
+  });
   return out;
 }
 

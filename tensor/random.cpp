@@ -34,10 +34,10 @@ template <class T>
 void box_muller(const T* u1, const T* u2, T* z_cos, T* z_sin, std::int64_t n) {
   using V = simd::Vec<T>;
   constexpr std::int64_t W = simd::kLanes<T>;
-  const V two_pi(static_cast<T>(2 * std::numbers::pi));
   for (std::int64_t i = 0; i + W <= n; i += W) {
     const V r = xsimd::sqrt(V(T(-2)) * xsimd::log(V::load_unaligned(u1 + i)));
-    const auto [s, c] = xsimd::sincos(two_pi * V::load_unaligned(u2 + i));
+    V s, c;
+    simd::sincos_2pi(V::load_unaligned(u2 + i), s, c);
     (r * c).store_unaligned(z_cos + i);
     (r * s).store_unaligned(z_sin + i);
   }
@@ -180,12 +180,34 @@ double Generator::normal() {
 std::int64_t Generator::randint(std::int64_t lo, std::int64_t hi) {
   check(lo < hi, "randint", "empty range [", lo, ", ", hi, ")");
   const std::uint64_t range = static_cast<std::uint64_t>(hi - lo);
+  if (range <= 0xFFFFFFFFull) {
+    // Lemire's multiply-shift with rejection of the biased low products: one 32-bit
+    // draw almost always
+    const auto r32 = static_cast<std::uint32_t>(range);
+    std::uint64_t m = std::uint64_t{next_u32()} * r32;
+    if (static_cast<std::uint32_t>(m) < r32) {
+      const std::uint32_t threshold = static_cast<std::uint32_t>(-r32) % r32;
+      while (static_cast<std::uint32_t>(m) < threshold) m = std::uint64_t{next_u32()} * r32;
+    }
+    return lo + static_cast<std::int64_t>(m >> 32);
+  }
   // rejection sampling: accept draws below the largest multiple of `range`
   const std::uint64_t limit = range * (UINT64_MAX / range);
   std::uint64_t x;
   do x = next_u64();
   while (x >= limit);
   return lo + static_cast<std::int64_t>(x % range);
+}
+
+void Generator::fill_u32(std::uint32_t* out, std::int64_t n) {
+  const std::int64_t groups = (n + 63) / 64;  // 16 blocks of 4 words each
+  const std::uint64_t first = take_blocks(static_cast<std::uint64_t>(groups) * 16);
+  alignas(64) std::uint32_t w[4][16];
+  for (std::int64_t g = 0; g < groups; ++g) {
+    detail::philox_x16(first + static_cast<std::uint64_t>(g) * 16, stream_, seed_, w);
+    const std::int64_t base = g * 64, m = std::min<std::int64_t>(64, n - base);
+    for (std::int64_t i = 0; i < m; ++i) out[base + i] = w[i / 16][i % 16];
+  }
 }
 
 void Generator::fill_uniform(float* out, std::int64_t n, float lo, float hi) {
@@ -247,7 +269,24 @@ std::vector<std::int64_t> permutation(std::int64_t n, Generator& gen) {
   check(n >= 0, "permutation", "negative length ", n);
   std::vector<std::int64_t> p(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) p[i] = i;
-  for (std::int64_t i = n - 1; i > 0; --i) std::swap(p[i], p[gen.randint(0, i + 1)]);
+  if (n < 2) return p;
+  if (n > 0xFFFFFFFFll) {
+    for (std::int64_t i = n - 1; i > 0; --i) std::swap(p[i], p[gen.randint(0, i + 1)]);
+    return p;
+  }
+  // Fisher–Yates with one bulk-generated word per swap; Lemire's multiply-shift maps
+  // a word to [0, i + 1), and the rare biased words are redrawn one at a time.
+  std::vector<std::uint32_t> words(static_cast<std::size_t>(n - 1));
+  gen.fill_u32(words.data(), n - 1);
+  for (std::int64_t i = n - 1; i > 0; --i) {
+    const auto range = static_cast<std::uint32_t>(i + 1);
+    std::uint64_t m = std::uint64_t{words[static_cast<std::size_t>(n - 1 - i)]} * range;
+    if (static_cast<std::uint32_t>(m) < range) {
+      const std::uint32_t threshold = static_cast<std::uint32_t>(-range) % range;
+      while (static_cast<std::uint32_t>(m) < threshold) m = std::uint64_t{gen.next_u32()} * range;
+    }
+    std::swap(p[i], p[static_cast<std::int64_t>(m >> 32)]);
+  }
   return p;
 }
 

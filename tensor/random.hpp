@@ -41,6 +41,9 @@ class Generator {
   double normal();   // standard normal
   std::int64_t randint(std::int64_t lo, std::int64_t hi);  // uniform in [lo, hi), unbiased
 
+  // n raw 32-bit words from consecutive blocks (vectorised; for shuffles).
+  void fill_u32(std::uint32_t* out, std::int64_t n);
+
   // Bulk fills, computed in chunks of 64 values from consecutive blocks (see
   // random.cpp), so the result does not depend on threading.
   void fill_uniform(float* out, std::int64_t n, float lo, float hi);

@@ -22,8 +22,10 @@ void ToyModel::visit(ModuleVisitor& v) {
 Variable ToyModel::forward(const Variable& x) {
   check(x.dim() == 2 && x.size(1) == features(), "ToyModel", "expected input of shape (B,", features(), "), got ",
         x.shape());
-  // x Wᵀ W + b: linear(x, W) is x Wᵀ, and linear(h, Wᵀ) is h W
-  return relu(linear(linear(x, W), transpose(W, 0, 1), b));
+  // x Wᵀ W + b as x M + b with M = WᵀW (features × features): one product over the
+  // batch instead of two, and M is symmetric, so linear(x, M, b) = x Mᵀ + b = x M + b
+  const Variable M = matmul(transpose(W, 0, 1), W);
+  return relu(linear(x, M, b));
 }
 
 void init_noisy_kgon(ToyModel& model, const KGonInit& init, Generator& gen) {

@@ -66,11 +66,7 @@ struct Loop {
   template <class F>
   void for_each_run(F&& f, std::int64_t align = 64) const {
     const std::int64_t n_runs = runs(), n = inner();
-    if (align == 0) {  // serial, in order
-      for (std::int64_t r = 0; r < n_runs; ++r) f(run_offsets(r), n);
-      return;
-    }
-    if (n_runs == 1) {
+    if (n_runs == 1 && align != 0) {
       parallel_for(0, n, 1, [&](std::int64_t lo, std::int64_t hi) {
         std::array<std::int64_t, N> off;
         for (int k = 0; k < N; ++k) off[k] = lo * strides[k].back();
@@ -78,9 +74,40 @@ struct Loop {
       }, align);
       return;
     }
-    parallel_for(0, n_runs, n, [&](std::int64_t lo, std::int64_t hi) {
-      for (std::int64_t r = lo; r < hi; ++r) f(run_offsets(r), n);
-    });
+    if (align == 0) {  // serial, in order
+      runs_in(0, n_runs, f);
+      return;
+    }
+    parallel_for(0, n_runs, n, [&](std::int64_t lo, std::int64_t hi) { runs_in(lo, hi, f); });
+  }
+
+ private:
+  // Runs lo..hi-1: offsets of the first by division, then an odometer over the
+  // outer dimensions (one addition per run instead of a division per dimension).
+  template <class F>
+  void runs_in(std::int64_t lo, std::int64_t hi, F& f) const {
+    if (lo >= hi) return;
+    const int outer = shape.size() - 1;
+    std::array<std::int64_t, Dims::kMaxRank> index{};
+    std::int64_t r = lo;
+    for (int d = outer - 1; d >= 0; --d) {
+      index[d] = r % shape[d];
+      r /= shape[d];
+    }
+    std::array<std::int64_t, N> off = run_offsets(lo);
+    const std::int64_t n = inner();
+    for (std::int64_t run = lo; run < hi; ++run) {
+      f(off, n);
+      // advance the odometer
+      for (int d = outer - 1; d >= 0; --d) {
+        if (++index[d] < shape[d]) {
+          for (int k = 0; k < N; ++k) off[k] += strides[k][d];
+          break;
+        }
+        index[d] = 0;
+        for (int k = 0; k < N; ++k) off[k] -= strides[k][d] * (shape[d] - 1);
+      }
+    }
   }
 };
 

@@ -50,13 +50,21 @@ Vec<T> lane_index() {
   return Vec<T>::load_aligned(lanes);
 }
 
-// Horizontal reductions of one vector.
+// Horizontal reductions of one vector (AVX-512 has shuffle sequences for these).
 template <class T>
 T hsum(const Vec<T>& v) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float> && kLanes<T> == 16) return _mm512_reduce_add_ps(v);
+  if constexpr (std::is_same_v<T, double> && kLanes<T> == 8) return _mm512_reduce_add_pd(v);
+#endif
   return xsimd::hadd(v);
 }
 template <class T>
 T hmax(const Vec<T>& v) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float> && kLanes<T> == 16) return _mm512_reduce_max_ps(v);
+  if constexpr (std::is_same_v<T, double> && kLanes<T> == 8) return _mm512_reduce_max_pd(v);
+#endif
   alignas(64) T lanes[kLanes<T>];
   v.store_aligned(lanes);
   T m = lanes[0];
@@ -65,11 +73,46 @@ T hmax(const Vec<T>& v) {
 }
 template <class T>
 T hmin(const Vec<T>& v) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float> && kLanes<T> == 16) return _mm512_reduce_min_ps(v);
+  if constexpr (std::is_same_v<T, double> && kLanes<T> == 8) return _mm512_reduce_min_pd(v);
+#endif
   alignas(64) T lanes[kLanes<T>];
   v.store_aligned(lanes);
   T m = lanes[0];
   for (std::int64_t i = 1; i < kLanes<T>; ++i) m = lanes[i] < m ? lanes[i] : m;
   return m;
+}
+
+// sin(2πu) and cos(2πu) for u in [0, 1): the quadrant comes from u itself, so no
+// general range reduction is needed; minimax polynomials on [−π/4, π/4] (degree 7
+// and 8, error below 2e-7, the float32 resolution) do the rest. Doubles use
+// xsimd's full-precision sincos.
+template <class T>
+void sincos_2pi(const Vec<T>& u, Vec<T>& sin_out, Vec<T>& cos_out) {
+  using V = Vec<T>;
+  if constexpr (std::is_same_v<T, float>) {
+    // octant-free form: t = 4u ∈ [0, 4), quadrant q = round(t), r = (t − q)·π/2 ∈ [−π/4, π/4]
+    const V t = u * V(4.0f);
+    const V q = xsimd::round(t);
+    const V r = (t - q) * V(1.57079632679489662f);
+    const V r2 = r * r;
+    const V s = r * (V(1.0f) + r2 * (V(-1.66666546e-1f) + r2 * (V(8.33216087e-3f) + r2 * V(-1.95152959e-4f))));
+    const V c = V(1.0f) + r2 * (V(-0.5f) + r2 * (V(4.16666418e-2f) + r2 * (V(-1.38873163e-3f) + r2 * V(2.44331571e-5f))));
+    // rotate by q quarter turns: (sin, cos) of r + qπ/2, with q taken mod 4
+    const V qm = q - V(4.0f) * xsimd::floor(q * V(0.25f));
+    const auto odd = (qm == V(1.0f)) | (qm == V(3.0f));
+    const auto flip_sin = qm >= V(2.0f);
+    const auto flip_cos = (qm == V(1.0f)) | (qm == V(2.0f));
+    const V sv = xsimd::select(odd, c, s);
+    const V cv = xsimd::select(odd, s, c);
+    sin_out = xsimd::select(flip_sin, -sv, sv);
+    cos_out = xsimd::select(flip_cos, -cv, cv);
+  } else {
+    const auto [s, c] = xsimd::sincos(u * V(static_cast<T>(6.283185307179586476925286766559)));
+    sin_out = s;
+    cos_out = c;
+  }
 }
 
 // The first n (0 <= n <= kLanes) elements of a vector from or to memory; the other

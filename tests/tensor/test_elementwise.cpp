@@ -205,6 +205,18 @@ TEST(Elementwise, InPlaceFormsMatchOutOfPlace) {
   }
 }
 
+TEST(Elementwise, GeluWithDerivativeMatchesTheSeparateKernels) {
+  Generator gen(9);
+  for (DType dtype : {kFloat32, kFloat64})
+    for (GeluApprox approx : {GeluApprox::none, GeluApprox::tanh}) {
+      const Tensor x = random_tensor({37}, dtype, gen, -5, 5);
+      Tensor value, derivative;
+      gelu_with_derivative(strided_copy(x, 0), approx, value, derivative);
+      EXPECT_TRUE(allclose(value, gelu(x, approx), 1e-6, 1e-7));
+      EXPECT_TRUE(allclose(derivative, gelu_backward(ones_like(x), x, approx), 1e-6, 1e-7));
+    }
+}
+
 TEST(Elementwise, SpecialValues) {
   const Tensor x = tensor({-INFINITY, -100, -1, 0, 1, 100, INFINITY}, kFloat32);
   EXPECT_TRUE(all_finite(sigmoid(tensor({-100, 100}))));
