@@ -148,42 +148,84 @@ constexpr bool kCompact = true;
 constexpr bool kCompact = false;
 #endif
 
-template <class T, bool kPackedA, std::size_t... I>
-constexpr auto make_kernels(std::index_sequence<I...>) {
-  constexpr auto height = [](std::size_t i) { return kCompact && i + 1 != kMR ? 1 : static_cast<int>(i) + 1; };
-  return std::array<std::array<KernelFn<T>, kNV>, sizeof...(I)>{
-      {{&micro_kernel<T, height(I), 1, kPackedA>, &micro_kernel<T, height(I), 2, kPackedA>}...}};
+// Tile shapes. Packed (large) products use NV = 1 or 2 vectors per row and kMR rows;
+// direct (small) products may use a tile as wide as the whole of B — up to 4
+// vectors, which fits N = 48 or 53 in one sliver — with rows chosen so that the
+// accumulators fill the registers: 24 of 32 with AVX-512 (12 of 16 otherwise).
+constexpr int kMaxNV = 4;
+constexpr int rows_for(int nv) {
+#if defined(__AVX512F__)
+  return nv <= 2 ? 12 : 24 / nv;
+#else
+  return nv <= 2 ? 6 : 12 / nv;
+#endif
+}
+constexpr int kernel_height(std::size_t i, int nv) {
+  const int h = std::min(static_cast<int>(i) + 1, rows_for(nv));
+  return kCompact && h != rows_for(nv) ? 1 : h;
+}
+
+template <class T>
+using KernelColumn = std::array<KernelFn<T>, kMR>;  // by height − 1
+
+template <class T, int NV, bool kPackedA, std::size_t... I>
+constexpr KernelColumn<T> make_column(std::index_sequence<I...>) {
+  return {{&micro_kernel<T, kernel_height(I, NV), NV, kPackedA>...}};
 }
 template <class T, bool kPackedA>
-constexpr auto kKernels = make_kernels<T, kPackedA>(std::make_index_sequence<kMR>{});
+constexpr std::array<KernelColumn<T>, kMaxNV> make_kernels() {
+  constexpr auto heights = std::make_index_sequence<kMR>{};
+  if constexpr (kPackedA)  // packed slivers are at most kNV vectors wide
+    return {make_column<T, 1, true>(heights), make_column<T, 2, true>(heights), KernelColumn<T>{}, KernelColumn<T>{}};
+  else
+    return {make_column<T, 1, false>(heights), make_column<T, 2, false>(heights), make_column<T, 3, false>(heights),
+            make_column<T, 4, false>(heights)};
+}
+// kKernels<T, packed>[nv - 1][mr - 1]
+template <class T, bool kPackedA>
+constexpr auto kKernels = make_kernels<T, kPackedA>();
 
-// Runs the kernels over an mc × nc block of C whose B rows are `ldb` apart.
+// Runs the kernels over an mc × nc block of C, with B in slivers of `sliver`
+// columns whose starts are `sliver_stride` elements apart (row k of a sliver at
+// k·op.ldb from its start).
 template <class T>
-void tile_loop(std::int64_t mc, std::int64_t nc, std::int64_t kc, const T* a, bool packed_a, const T* b, T* c,
-               Operands op, std::int64_t b_sliver_stride, T alpha, T beta) {
-  constexpr std::int64_t W = kW<T>, NR = kNR<T>;
-  for (std::int64_t jr = 0; jr < nc; jr += NR) {
-    const std::int64_t nr = std::min(NR, nc - jr);
+void tile_loop(std::int64_t mc, std::int64_t nc, std::int64_t kc, const T* a, bool packed_a, const T* b,
+               std::int64_t sliver, std::int64_t sliver_stride, T* c, Operands op, T alpha, T beta) {
+  constexpr std::int64_t W = kW<T>;
+  for (std::int64_t jr = 0; jr < nc; jr += sliver) {
+    const std::int64_t nr = std::min(sliver, nc - jr);
     const std::int64_t nv = (nr + W - 1) / W;
-    const T* b_sliver = b + (jr / NR) * b_sliver_stride;
-    for (std::int64_t ir = 0; ir < mc; ir += kMR) {
-      const std::int64_t mr = std::min<std::int64_t>(kMR, mc - ir);
-      const auto kernel = packed_a ? kKernels<T, true>[mr - 1][nv - 1] : kKernels<T, false>[mr - 1][nv - 1];
+    const std::int64_t rows = rows_for(static_cast<int>(nv));
+    const T* b_sliver = b + (jr / sliver) * sliver_stride;
+    const auto& column = packed_a ? kKernels<T, true>[nv - 1] : kKernels<T, false>[nv - 1];
+    for (std::int64_t ir = 0; ir < mc; ir += rows) {
+      const std::int64_t mr = std::min<std::int64_t>(rows, mc - ir);
       const T* a_tile = packed_a ? a + ir * kc : a + ir * op.rsa;
       T* c_tile = c + ir * op.rsc + jr * op.csc;
-      if (kCompact && mr != kMR && mr > 1) {
+      if (kCompact && mr != rows && mr > 1) {
         // one row at a time (a packed sliver of mr rows keeps element (i,k) at i + k*mr)
         Operands row_op = op;
         if (packed_a) row_op = {1, mr, op.ldb, op.rsc, op.csc};
-        const auto one_row = kKernels<T, false>[0][nv - 1];
+        const auto one_row = kKernels<T, false>[nv - 1][0];
         for (std::int64_t i = 0; i < mr; ++i)
           one_row(kc, packed_a ? a_tile + i : a_tile + i * op.rsa, b_sliver, c_tile + i * op.rsc, row_op, nr, alpha,
                   beta);
         continue;
       }
-      kernel(kc, a_tile, b_sliver, c_tile, op, nr, alpha, beta);
+      column[mr - 1](kc, a_tile, b_sliver, c_tile, op, nr, alpha, beta);
     }
   }
+}
+
+// The sliver width of the direct strategy: all of a narrow B at once.
+template <class T>
+std::int64_t direct_sliver(std::int64_t n) {
+  return n <= kMaxNV * kW<T> ? n : kNR<T>;
+}
+
+template <class T>
+std::int64_t round_up_to_vectors(std::int64_t n) {
+  return (n + kW<T> - 1) / kW<T> * kW<T>;
 }
 
 // Ã: rows [0,mc) × cols [0,kc) of A as MR-tall slivers, each laid out k-major.
@@ -198,24 +240,25 @@ void pack_a(std::int64_t mc, std::int64_t kc, const T* a, std::int64_t rsa, std:
   }
 }
 
-// B̃: rows [0,kc) × cols [0,nc) of B as NR-wide slivers, each k-major with rows NR
-// apart; the last sliver is padded with zeros.
+// B̃: rows [0,kc) × cols [0,nc) of B as slivers of `sliver` columns, each k-major
+// with rows round_up(sliver) apart; the last sliver is padded with zeros.
 template <class T>
-void pack_b(std::int64_t kc, std::int64_t nc, const T* b, std::int64_t rsb, std::int64_t csb, T* out) {
-  constexpr std::int64_t NR = kNR<T>;
-  for (std::int64_t j0 = 0; j0 < nc; j0 += NR) {
-    const std::int64_t nr = std::min(NR, nc - j0);
+void pack_b(std::int64_t kc, std::int64_t nc, const T* b, std::int64_t rsb, std::int64_t csb, T* out,
+            std::int64_t sliver) {
+  const std::int64_t width = round_up_to_vectors<T>(sliver);
+  for (std::int64_t j0 = 0; j0 < nc; j0 += sliver) {
+    const std::int64_t nr = std::min(sliver, nc - j0);
     const T* src = b + j0 * csb;
     for (std::int64_t k = 0; k < kc; ++k) {
-      T* dst = out + k * NR;
+      T* dst = out + k * width;
       if (csb == 1) {
         std::memcpy(dst, src + k * rsb, static_cast<std::size_t>(nr) * sizeof(T));
       } else {
         for (std::int64_t j = 0; j < nr; ++j) dst[j] = src[k * rsb + j * csb];
       }
-      for (std::int64_t j = nr; j < NR; ++j) dst[j] = T(0);
+      for (std::int64_t j = nr; j < width; ++j) dst[j] = T(0);
     }
-    out += NR * kc;
+    out += width * kc;
   }
 }
 
@@ -243,14 +286,15 @@ template <class T>
 void gemm_direct(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, std::int64_t rsa,
                  std::int64_t csa, const T* b, std::int64_t rsb, std::int64_t csb, T beta, T* c, std::int64_t rsc,
                  std::int64_t csc) {
-  constexpr std::int64_t NR = kNR<T>;
+  const std::int64_t sliver = direct_sliver<T>(N);
   if (csb == 1) {
-    tile_loop<T>(M, N, K, a, false, b, c, {rsa, csa, rsb, rsc, csc}, NR, alpha, beta);
+    tile_loop<T>(M, N, K, a, false, b, sliver, sliver, c, {rsa, csa, rsb, rsc, csc}, alpha, beta);
     return;
   }
-  T* b_packed = scratch<T>(1, static_cast<std::size_t>(K * ((N + NR - 1) / NR * NR)));
-  pack_b(K, N, b, rsb, csb, b_packed);
-  tile_loop<T>(M, N, K, a, false, b_packed, c, {rsa, csa, NR, rsc, csc}, NR * K, alpha, beta);
+  const std::int64_t width = round_up_to_vectors<T>(sliver);
+  T* b_packed = scratch<T>(1, static_cast<std::size_t>(K * ((N + sliver - 1) / sliver) * width));
+  pack_b(K, N, b, rsb, csb, b_packed, sliver);
+  tile_loop<T>(M, N, K, a, false, b_packed, sliver, width * K, c, {rsa, csa, width, rsc, csc}, alpha, beta);
 }
 
 // Large products: the blocked algorithm.
@@ -267,12 +311,12 @@ void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const
       const std::int64_t kc = std::min(kKC, K - pc);
       // the first K block applies the caller's beta, later ones accumulate
       const T beta_block = pc == 0 ? beta : T(1);
-      pack_b(kc, nc, b + pc * rsb + jc * csb, rsb, csb, b_packed);
+      pack_b(kc, nc, b + pc * rsb + jc * csb, rsb, csb, b_packed, NR);
       for (std::int64_t ic = 0; ic < M; ic += kMC) {
         const std::int64_t mc = std::min(kMC, M - ic);
         pack_a(mc, kc, a + ic * rsa + pc * csa, rsa, csa, a_packed);
-        tile_loop<T>(mc, nc, kc, a_packed, true, b_packed, c + ic * rsc + jc * csc, {1, kMR, NR, rsc, csc},
-                           NR * kc, alpha, beta_block);
+        tile_loop<T>(mc, nc, kc, a_packed, true, b_packed, NR, NR * kc, c + ic * rsc + jc * csc,
+                     {1, kMR, NR, rsc, csc}, alpha, beta_block);
       }
     }
   }
