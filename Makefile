@@ -42,8 +42,13 @@ build: configure
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
+# The seed study at the quick scale (a few minutes on two cores), then the report.
+DEMO_DIR ?= results/paper-quick
 demo: build
-	$(BUILD_DIR)/bin/tensor_tour
+	$(BUILD_DIR)/bin/lambdahat paper --quick --out $(DEMO_DIR)
+	@echo ""
+	@echo "The report: $(abspath $(DEMO_DIR))/index.html"
+	@echo "Tables and summaries: $(abspath $(DEMO_DIR))/*/*.csv and $(abspath $(DEMO_DIR))/*/summary.json"
 
 bench:
 	$(MAKE) build EXTRA_PACKAGES="$(BENCH_PACKAGES)"

@@ -1,0 +1,227 @@
+// lambdahat scaling: λ̂ against problem difficulty, with theory where it exists.
+//
+//   polynomial   the power k of f = x w^k (one parameter, λ = 1/(2k), m = 1) and of
+//                f = x w1^k w2^k (two parameters, λ = 1/(2k), m = 2)
+//   dln          the teacher rank r at widths 5-4-4-5, and the depth L at rank 1 with
+//                width 4 everywhere (Aoyagi 2024)
+//   autoencoder  the bottleneck h at data rank s = 3, and s at h = 3, in R^8, linear
+//                (theory: reduced-rank regression) and ReLU (no theory)
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "problems.hpp"
+#include "report.hpp"
+#include "store.hpp"
+#include "studies.hpp"
+#include "svg.hpp"
+
+namespace lambdahat::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Config {
+  std::string sweep;    // what is swept
+  std::string variant;  // a series of the sweep's figure
+  double value;         // the swept value
+  ProblemSpec spec;
+};
+
+std::vector<Config> configs(const std::string& family, bool quick) {
+  std::vector<Config> out;
+  if (family == "polynomial") {
+    const int kmax = quick ? 3 : 5;
+    for (int k = 1; k <= kmax; ++k) {
+      ProblemSpec one;
+      one.model = "polynomial";
+      one.powers = {k};
+      out.push_back({"power k", "f = x w^k", static_cast<double>(k), one});
+      ProblemSpec two = one;
+      two.powers = {k, k};
+      out.push_back({"power k", "f = x w1^k w2^k", static_cast<double>(k), two});
+    }
+  } else if (family == "dln") {
+    for (std::int64_t r = 0; r <= 4; ++r) {
+      ProblemSpec s;
+      s.model = "dln";
+      s.widths = {5, 4, 4, 5};
+      s.rank = r;
+      out.push_back({"teacher rank r", "widths 5-4-4-5", static_cast<double>(r), s});
+    }
+    const int lmax = quick ? 3 : 5;
+    for (int L = 1; L <= lmax; ++L) {
+      ProblemSpec s;
+      s.model = "dln";
+      s.widths = std::vector<std::int64_t>(static_cast<std::size_t>(L + 1), 4);
+      s.rank = 1;
+      out.push_back({"depth L", "width 4, rank 1", static_cast<double>(L), s});
+    }
+  } else if (family == "autoencoder") {
+    for (bool relu : {false, true}) {
+      const std::string variant = relu ? "ReLU" : "linear";
+      for (std::int64_t h = 1; h <= 6; ++h) {
+        ProblemSpec s;
+        s.model = "autoencoder";
+        s.dim = 8;
+        s.rank = 3;
+        s.bottleneck = h;
+        s.relu = relu;
+        out.push_back({"bottleneck h (s = 3)", variant, static_cast<double>(h), s});
+      }
+      for (std::int64_t rank = 1; rank <= 6; ++rank) {
+        ProblemSpec s;
+        s.model = "autoencoder";
+        s.dim = 8;
+        s.rank = rank;
+        s.bottleneck = 3;
+        s.relu = relu;
+        out.push_back({"data rank s (h = 3)", variant, static_cast<double>(rank), s});
+      }
+    }
+  } else {
+    fail("lambdahat scaling", "unknown family ", family, " (polynomial, dln, autoencoder)");
+  }
+  return out;
+}
+
+std::string slug(const std::string& s) {
+  std::string out;
+  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out;
+}
+
+double num(const nlohmann::json& v) { return v.is_number() ? v.get<double>() : std::nan(""); }
+
+}  // namespace
+
+nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
+  check(o.seeds >= 1, "lambdahat scaling", "--seeds must be >= 1");
+  const std::vector<Config> cfgs = configs(o.family, o.quick);
+  const nlohmann::json settings = {{"study", "scaling"}, {"family", o.family}, {"seeds", o.seeds},
+                                   {"first_seed", o.first_seed}, {"quick", o.quick}};
+  UnitStore store(o.out, "scaling_" + o.family, settings);
+  const std::int64_t total = static_cast<std::int64_t>(cfgs.size()) * o.seeds;
+  auto unit = [&](std::int64_t i) {
+    const Config& c = cfgs[static_cast<std::size_t>(i / o.seeds)];
+    char name[160];
+    std::snprintf(name, sizeof name, "%s__%s__%g__seed_%06llu", slug(c.sweep).c_str(), slug(c.variant).c_str(), c.value,
+                  static_cast<unsigned long long>(o.first_seed + static_cast<std::uint64_t>(i % o.seeds)));
+    return std::string(name);
+  };
+  run_units("scaling " + o.family, total, o.threads, [&](std::int64_t i) { return store.done(unit(i)); },
+            [&](std::int64_t i) {
+              const Config& c = cfgs[static_cast<std::size_t>(i / o.seeds)];
+              ProblemSpec spec = c.spec;
+              spec.seed = o.first_seed + static_cast<std::uint64_t>(i % o.seeds);
+              if (o.quick) {
+                if (spec.model == "polynomial") spec.n = 2000;
+                else spec.n = 2000, spec.train_steps = 2000;
+              }
+              Problem pr = make_problem(spec);
+              SamplerConfig sc = pr.sampler;
+              if (o.quick) sc.num_draws = std::max<std::int64_t>(200, sc.num_draws / 5);
+              const LLCResult r = estimate_llc(*pr.model, pr.loss, pr.data, sc);
+              store.save(unit(i), {{"sweep", c.sweep},
+                                   {"variant", c.variant},
+                                   {"value", c.value},
+                                   {"seed", spec.seed},
+                                   {"model", pr.description},
+                                   {"llc_mean", r.mean},
+                                   {"llc_std", r.std},
+                                   {"theory_lambda", pr.theory ? nlohmann::json(pr.theory->lambda) : nlohmann::json(nullptr)},
+                                   {"multiplicity", pr.theory ? nlohmann::json(pr.theory->multiplicity) : nlohmann::json(nullptr)},
+                                   {"ess", r.diagnostics.ess_total},
+                                   {"rhat", std::isfinite(r.diagnostics.rhat) ? nlohmann::json(r.diagnostics.rhat) : nlohmann::json(nullptr)},
+                                   {"mala_acceptance", std::isfinite(r.diagnostics.mala_acceptance) ? nlohmann::json(r.diagnostics.mala_acceptance) : nlohmann::json(nullptr)},
+                                   {"below_init_fraction", r.diagnostics.below_init_fraction},
+                                   {"diverged_chains", r.diagnostics.diverged_chains},
+                                   {"train_loss", pr.train_loss},
+                                   {"warnings", r.warnings},
+                                   {"seconds", r.seconds},
+                                   {"sampler", to_json(sc)}});
+            });
+
+  // the table, one row per configuration and seed
+  std::vector<std::vector<std::string>> rows;
+  struct Group {
+    std::vector<double> llc, std;
+    double theory = std::nan(""), multiplicity = std::nan("");
+  };
+  std::map<std::tuple<std::string, std::string, double>, Group> groups;
+  for (std::int64_t i = 0; i < total; ++i) {
+    const nlohmann::json r = store.load(unit(i));
+    rows.push_back({o.family, r["sweep"].get<std::string>(), r["variant"].get<std::string>(), cell(num(r["value"])),
+                    cell(r["seed"].get<std::int64_t>()), cell(num(r["llc_mean"])), cell(num(r["llc_std"])),
+                    cell(num(r["theory_lambda"])), cell(num(r["multiplicity"])), cell(num(r["ess"])), cell(num(r["rhat"])),
+                    cell(num(r["mala_acceptance"])), cell(num(r["below_init_fraction"])),
+                    cell(r["diverged_chains"].get<std::int64_t>()), cell(num(r["train_loss"]))});
+    Group& g = groups[{r["sweep"].get<std::string>(), r["variant"].get<std::string>(), num(r["value"])}];
+    g.llc.push_back(num(r["llc_mean"]));
+    g.std.push_back(num(r["llc_std"]));
+    g.theory = num(r["theory_lambda"]);
+    g.multiplicity = num(r["multiplicity"]);
+  }
+  write_csv((fs::path(o.out) / "scaling.csv").string(),
+            {"family", "sweep", "variant", "value", "seed", "llc_mean", "llc_std", "theory_lambda", "multiplicity", "ess",
+             "rhat", "mala_acceptance", "below_init_fraction", "diverged_chains", "train_loss"},
+            rows);
+
+  // per configuration: mean over seeds; the error bar is the spread over seeds (or,
+  // with one seed, the spread over chains)
+  nlohmann::json summary = provenance(settings);
+  nlohmann::json table = nlohmann::json::array();
+  std::printf("\n%-22s %-18s %6s %10s %9s %9s %6s\n", "sweep", "variant", "value", "llc", "± sd", "theory", "ratio");
+  std::map<std::string, std::map<std::string, std::vector<std::tuple<double, double, double, double>>>> figures;
+  for (const auto& [key, g] : groups) {
+    const auto& [sweep, variant, value] = key;
+    double m = 0, s = 0;
+    for (double v : g.llc) m += v;
+    m /= static_cast<double>(g.llc.size());
+    if (g.llc.size() > 1) {
+      for (double v : g.llc) s += (v - m) * (v - m);
+      s = std::sqrt(s / static_cast<double>(g.llc.size() - 1));
+    } else {
+      s = g.std.front();
+    }
+    table.push_back({{"sweep", sweep}, {"variant", variant}, {"value", value}, {"llc_mean", m}, {"llc_sd", s},
+                     {"seeds", g.llc.size()},
+                     {"theory_lambda", std::isfinite(g.theory) ? nlohmann::json(g.theory) : nlohmann::json(nullptr)},
+                     {"multiplicity", std::isfinite(g.multiplicity) ? nlohmann::json(g.multiplicity) : nlohmann::json(nullptr)},
+                     {"ratio", std::isfinite(g.theory) ? nlohmann::json(m / g.theory) : nlohmann::json(nullptr)}});
+    std::printf("%-22s %-18s %6g %10.4g %9.3g %9.4g %6.2f\n", sweep.c_str(), variant.c_str(), value, m, s, g.theory,
+                std::isfinite(g.theory) ? m / g.theory : std::nan(""));
+    figures[sweep][variant].emplace_back(value, m, s, g.theory);
+  }
+  summary["configurations"] = table;
+  write_file_atomically((fs::path(o.out) / "summary.json").string(), summary.dump(2) + "\n");
+
+  for (const auto& [sweep, variants] : figures) {
+    Plot plot("LLC scaling, " + o.family + ": " + sweep, sweep, "λ̂ (error bars: sd over seeds)");
+    std::map<std::string, std::vector<std::pair<double, double>>> theory;
+    for (const auto& [variant, points] : variants) {
+      Series s{variant, {}, {}, {}, Series::Style::line_markers, ""};
+      for (const auto& [x, m, sd, th] : points) {
+        s.x.push_back(x);
+        s.y.push_back(m);
+        s.error.push_back(sd);
+        if (std::isfinite(th)) theory[variant].emplace_back(x, th);
+      }
+      plot.add(s);
+    }
+    for (const auto& [variant, points] : theory) {
+      Series t{"theory λ (" + variant + ")", {}, {}, {}, Series::Style::dashed, ""};
+      for (const auto& [x, th] : points) {
+        t.x.push_back(x);
+        t.y.push_back(th);
+      }
+      plot.add(t);
+    }
+    plot.save((fs::path(o.out) / ("scaling_" + o.family + "_" + slug(sweep) + ".svg")).string());
+  }
+  return summary;
+}
+
+}  // namespace lambdahat::cli

@@ -1,0 +1,147 @@
+#include "store.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "lambdahat.hpp"
+#include "report.hpp"
+
+namespace lambdahat::cli {
+
+namespace fs = std::filesystem;
+
+UnitStore::UnitStore(std::string out_dir, std::string study, nlohmann::json settings)
+    : out_(std::move(out_dir)), settings_(std::move(settings)) {
+  check(!out_.empty(), "lambdahat", "--out DIR is required");
+  units_ = (fs::path(out_) / "units" / study).string();
+  std::error_code ec;
+  fs::create_directories(units_, ec);
+  check(!ec, "lambdahat", "cannot create ", units_, ": ", ec.message());
+  // settings of earlier runs in this directory must match
+  const std::string settings_file = (fs::path(units_) / "settings.json").string();
+  if (fs::exists(settings_file)) {
+    std::ifstream in(settings_file);
+    nlohmann::json previous;
+    try {
+      in >> previous;
+    } catch (const std::exception&) {
+      fail("lambdahat", settings_file, " is not valid JSON; remove it or use another --out");
+    }
+    check(previous == settings_, "lambdahat", out_, " holds ", study,
+          " results made with other settings; use another --out (or delete it) to start afresh");
+  } else {
+    write_file_atomically(settings_file, settings_.dump(2) + "\n");
+  }
+}
+
+std::string UnitStore::path(const std::string& unit) const { return (fs::path(units_) / (unit + ".json")).string(); }
+
+bool UnitStore::done(const std::string& unit) const { return fs::exists(path(unit)); }
+
+nlohmann::json UnitStore::load(const std::string& unit) const {
+  std::ifstream in(path(unit));
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const std::exception&) {
+    fail("lambdahat", path(unit), " is not valid JSON (a damaged result); delete it to redo that unit");
+  }
+  return j;
+}
+
+void UnitStore::save(const std::string& unit, nlohmann::json result) {
+  result["unit"] = unit;
+  const std::string text = result.dump(1) + "\n";
+  std::lock_guard<std::mutex> lock(mutex_);
+  write_file_atomically(path(unit), text);
+}
+
+std::vector<nlohmann::json> UnitStore::all() const {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(units_)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() == ".json" && name != "settings.json") names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  std::vector<nlohmann::json> out;
+  for (const auto& n : names) out.push_back(load(n));
+  return out;
+}
+
+void write_csv(const std::string& path, const std::vector<std::string>& header,
+               const std::vector<std::vector<std::string>>& rows) {
+  std::string text;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      if (i) text += ',';
+      const bool quote = cells[i].find_first_of(",\"\n") != std::string::npos;
+      if (!quote) {
+        text += cells[i];
+        continue;
+      }
+      text += '"';
+      for (char c : cells[i]) text += c == '"' ? std::string("\"\"") : std::string(1, c);
+      text += '"';
+    }
+    text += '\n';
+  };
+  line(header);
+  for (const auto& r : rows) line(r);
+  write_file_atomically(path, text);
+}
+
+std::string cell(double v) {
+  if (!std::isfinite(v)) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.8g", v);
+  return buf;
+}
+
+std::string cell(std::int64_t v) { return std::to_string(v); }
+
+nlohmann::json provenance(const nlohmann::json& settings) {
+  return {{"version", kVersion}, {"program", "lambdahat"}, {"settings", settings}};
+}
+
+}  // namespace lambdahat::cli
+
+namespace lambdahat::cli {
+
+void run_units(const std::string& label, std::int64_t count, int threads, const std::function<bool(std::int64_t)>& done,
+               const std::function<void(std::int64_t)>& run) {
+  std::vector<std::int64_t> pending;
+  for (std::int64_t i = 0; i < count; ++i)
+    if (!done(i)) pending.push_back(i);
+  if (count - static_cast<std::int64_t>(pending.size()) > 0)
+    std::fprintf(stderr, "%s: %lld of %lld units already done, resuming\n", label.c_str(),
+                 static_cast<long long>(count - static_cast<std::int64_t>(pending.size())), static_cast<long long>(count));
+  if (pending.empty()) return;
+  Progress progress(label, static_cast<std::int64_t>(pending.size()));
+  std::mutex mutex;
+  std::int64_t finished = 0;
+  std::exception_ptr error;
+  const int t = threads > 0 ? threads : num_threads();
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(t)
+#endif
+  for (std::size_t k = 0; k < pending.size(); ++k) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (error) continue;
+    }
+    try {
+      run(pending[k]);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!error) error = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    progress.update(++finished);
+  }
+  progress.finish();
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace lambdahat::cli

@@ -1,0 +1,52 @@
+// Results of a study are written unit by unit (one seed, one configuration), each
+// as soon as it is finished and atomically, under DIR/units/<study>/. Re-running the
+// same command with the same --out skips the finished units, so an interrupted run
+// loses at most the units in progress. Every unit records the settings that made it;
+// resuming with different settings is refused.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace lambdahat::cli {
+
+class UnitStore {
+ public:
+  UnitStore(std::string out_dir, std::string study, nlohmann::json settings);
+  bool done(const std::string& unit) const;
+  nlohmann::json load(const std::string& unit) const;
+  void save(const std::string& unit, nlohmann::json result);  // thread-safe
+  std::vector<nlohmann::json> all() const;                     // finished units, sorted by name
+  const std::string& dir() const { return out_; }
+  const nlohmann::json& settings() const { return settings_; }
+
+ private:
+  std::string path(const std::string& unit) const;
+  std::string out_, units_;
+  nlohmann::json settings_;
+  mutable std::mutex mutex_;
+};
+
+// Writes a CSV file atomically: a header line and rows of already formatted cells.
+void write_csv(const std::string& path, const std::vector<std::string>& header,
+               const std::vector<std::vector<std::string>>& rows);
+std::string cell(double v);  // "" for NaN
+std::string cell(std::int64_t v);
+
+// "0.1.0" plus the settings, for every result file.
+nlohmann::json provenance(const nlohmann::json& settings);
+
+}  // namespace lambdahat::cli
+
+namespace lambdahat::cli {
+
+// Runs run(i) for every i in [0, count) that is not done(i), one unit per thread,
+// with a progress line; errors are rethrown after the running units finish.
+void run_units(const std::string& label, std::int64_t count, int threads, const std::function<bool(std::int64_t)>& done,
+               const std::function<void(std::int64_t)>& run);
+
+}  // namespace lambdahat::cli

@@ -1,0 +1,83 @@
+// The lambdahat program: bad flags and impossible values give a one-line error and
+// a non-zero exit; results go where asked.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support/reference.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int exit_code;
+  std::string output;
+};
+
+Result run(const std::string& args) {
+  const std::string command = std::string(LAMBDAHAT_COMMAND) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, pipe)) out += buf;
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST(Command, TheoryPrintsAndWritesJson) {
+  const fs::path json = fs::temp_directory_path() / "lambdahat_theory.json";
+  const Result r = run("theory --model dln --widths 5,3,5 --rank 0 --json " + json.string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("lambda = 6.5"), std::string::npos);
+  EXPECT_NE(r.output.find("multiplicity = 2"), std::string::npos);
+  std::ifstream in(json);
+  nlohmann::json j;
+  in >> j;
+  EXPECT_EQ(j["lambda"], 6.5);
+  EXPECT_EQ(j["multiplicity"], 2);
+  EXPECT_EQ(run("theory --model regular --params 4").output.find("lambda = 2"), 0u);
+}
+
+TEST(Command, LlcWritesTheDocumentedJson) {
+  const fs::path json = fs::temp_directory_path() / "lambdahat_llc.json";
+  const Result r = run("llc --model polynomial --powers 0,1 --n 500 --draws 300 --chains 2 --json " + json.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("LLC"), std::string::npos);
+  std::ifstream in(json);
+  nlohmann::json j;
+  in >> j;
+  for (const char* key : {"llc", "init_loss", "nbeta", "n", "epsilon", "gamma", "theory", "diagnostics", "seconds"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  for (const char* key : {"mean", "std", "per_chain"}) EXPECT_TRUE(j["llc"].contains(key)) << key;
+  for (const char* key : {"ess", "rhat", "mala_acceptance", "below_init_fraction", "diverged_chains"})
+    EXPECT_TRUE(j["diagnostics"].contains(key)) << key;
+  EXPECT_EQ(j["llc"]["per_chain"].size(), 2u);
+  EXPECT_EQ(j["theory"]["lambda"], 0.5);
+  EXPECT_EQ(j["n"], 500);
+}
+
+TEST(Command, BadInputGivesOneLineErrorsAndNonZeroExit) {
+  for (const std::string args : {"llc --model dln --widths 5,2,5 --rank 3", "llc --model polynomial --lr -1",
+                                 "llc --model nope", "llc --bogus-flag 3", "theory --model autoencoder --relu",
+                                 "llc --model grok --p 1", "scaling --family polynomial"}) {
+    const Result r = run(args);
+    EXPECT_NE(r.exit_code, 0) << args;
+    EXPECT_EQ(r.output.rfind("error: ", 0), 0u) << args << ": " << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << args << ": " << r.output;
+  }
+  // a checkpoint that does not fit the model
+  lambdahat::Generator gen(1);
+  lambdahat::DeepLinearNetwork other({3, 2, 3}, gen);
+  const fs::path ckpt = fs::temp_directory_path() / "lambdahat_other.safetensors";
+  lambdahat::save_checkpoint(other, ckpt.string());
+  const Result r = run("llc --model dln --widths 5,3,5 --checkpoint " + ckpt.string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("error: load_state_dict: tensor 0.weight has shape (2,3) but DeepLinearNetwork expects (3,5)"),
+            std::string::npos)
+      << r.output;
+}
+
+}  // namespace

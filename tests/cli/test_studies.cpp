@@ -1,0 +1,266 @@
+// The lambdahat subcommands end to end at a tiny scale: files, columns, consistency,
+// resuming, and the detection rules on synthetic curves.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "support/reference.hpp"
+#include "studies/studies.hpp"
+
+namespace lambdahat::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::string cellv;
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) {
+        cells.push_back(cellv);
+        cellv.clear();
+      } else cellv += c;
+    }
+    cells.push_back(cellv);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  nlohmann::json j;
+  in >> j;
+  return j;
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("lambdahat_test_" + name);
+  fs::remove_all(dir);
+  return dir;
+}
+
+bool is_svg(const fs::path& path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  return text.rfind("<svg", 0) == 0 && text.find("</svg>") != std::string::npos;
+}
+
+TEST(GrokDetection, RulesOfTheStudy) {
+  auto curve = [](int n, int first_one, double value) {
+    std::vector<double> v(static_cast<std::size_t>(n), 0.2);
+    for (int k = first_one - 1; k >= 0 && k < n; ++k) v[static_cast<std::size_t>(k)] = value;
+    return v;
+  };
+  // train accuracy 1 from checkpoint 5, validation >= 0.95 from checkpoint 40
+  GrokDetection d = detect_grokking(curve(100, 5, 1.0), curve(100, 40, 0.96));
+  EXPECT_EQ(d.t_train, 5);
+  EXPECT_EQ(d.t_val, 40);
+  EXPECT_EQ(d.skipped, "");
+  // a gap of exactly 20 checkpoints is skipped, 21 is kept
+  EXPECT_NE(detect_grokking(curve(100, 5, 1.0), curve(100, 25, 0.95)).skipped, "");
+  EXPECT_EQ(detect_grokking(curve(100, 5, 1.0), curve(100, 26, 0.95)).skipped, "");
+  EXPECT_EQ(detect_grokking(curve(100, 200, 1.0), curve(100, 40, 0.96)).skipped, "train accuracy never reached 1");
+  EXPECT_EQ(detect_grokking(curve(100, 5, 1.0), curve(100, 40, 0.949)).skipped,
+            "validation accuracy never reached 0.95");
+  // generalising before fitting is a negative gap: skipped
+  EXPECT_NE(detect_grokking(curve(100, 50, 1.0), curve(100, 10, 0.99)).skipped, "");
+  // 0.999 is not 1
+  EXPECT_EQ(detect_grokking(curve(100, 5, 0.999), curve(100, 40, 0.99)).t_train, -1);
+}
+
+TEST(TransitionDetection, FindsTheDropsOfAPiecewiseCurve) {
+  // log-loss: flat at 0 until epoch 30, drops to −1 by epoch 40, flat until 300,
+  // drops to −2 by 400, flat to 2000
+  std::vector<double> loss(2001);
+  for (int e = 0; e <= 2000; ++e) {
+    double y = 0;
+    if (e > 30) y -= std::min(1.0, (e - 30) / 10.0);
+    if (e > 300) y -= std::min(1.0, (e - 300) / 100.0);
+    loss[static_cast<std::size_t>(e)] = std::exp(y);
+  }
+  const auto t = detect_transitions(loss);
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_NEAR(t[0].drop_start, 30, 4);
+  EXPECT_NEAR(t[0].drop_end, 40, 4);
+  EXPECT_NEAR(t[1].drop_start, 300, 20);
+  EXPECT_NEAR(t[1].drop_end, 400, 25);
+  EXPECT_EQ(t[1].plateau_start, t[0].drop_end);
+  // a flat curve has none; a tiny wiggle is not a transition
+  EXPECT_TRUE(detect_transitions(std::vector<double>(100, 1.0)).empty());
+}
+
+GrokStudyOptions tiny_grok(const fs::path& out) {
+  GrokStudyOptions o;
+  o.out = out.string();
+  o.seeds = 3;
+  o.p = 17;
+  o.train_fraction = 0.8;
+  o.lr = 0.01;
+  o.weight_decay = 0.01;
+  o.steps = 1200;
+  o.checkpoint_every = 10;
+  o.curve_points = 3;
+  o.sampler = grok_sampler();
+  o.sampler.num_chains = 2;
+  o.sampler.num_draws = 30;
+  o.sampler.batch_size = 64;
+  return o;
+}
+
+TEST(GrokStudy, WritesConsistentFilesAndResumes) {
+  const fs::path out = fresh_dir("grok");
+  GrokStudyOptions o = tiny_grok(out);
+  o.seeds = 2;
+  run_grok_study(o);
+  o.seeds = 3;  // more seeds: the first two are reused
+  const nlohmann::json summary = run_grok_study(o);
+
+  const auto rows = read_csv(out / "runs.csv");
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"seed", "t_train", "t_val", "skipped", "train_loss_before",
+                                                "train_loss_after", "llc_before", "llc_before_std", "llc_after",
+                                                "llc_after_std", "delta_llc", "delta_f"}));
+  int used = 0;
+  const double n = std::floor(0.8 * 17 * 17);
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    if (!r[3].empty()) continue;
+    ++used;
+    // ΔF recomputed from the logged losses and λ̂
+    const double lb = std::stod(r[4]), la = std::stod(r[5]), b = std::stod(r[6]), a = std::stod(r[8]);
+    EXPECT_NEAR(std::stod(r[11]), n * (la - lb) + std::log(n) * (a - b), 1e-4 * (1 + std::abs(std::stod(r[11]))));
+    EXPECT_NEAR(std::stod(r[10]), a - b, 1e-6);
+    EXPECT_GT(std::stoi(r[2]) - std::stoi(r[1]), 20);
+  }
+  EXPECT_GE(used, 1) << "the tiny setting should grok at least once";
+  EXPECT_EQ(summary["counts"]["seeds"], 3);
+  EXPECT_EQ(summary["counts"]["used_in_fit"], used);
+  EXPECT_EQ(summary["version"], "0.1.0");
+  EXPECT_TRUE(summary["settings"].contains("sampler"));
+  for (const char* f : {"grok_rate_law.svg", "grok_delta_llc.svg", "grok_seed_accuracy.svg", "grok_seed_loss.svg",
+                        "grok_seed_llc.svg"})
+    EXPECT_TRUE(is_svg(out / f)) << f;
+  const nlohmann::json s2 = read_json(out / "summary.json");
+  EXPECT_EQ(s2["counts"], summary["counts"]);
+
+  // an interrupted run: one unit lost; the rerun redoes it and nothing else, and
+  // gets the same table (the same seed gives the same result)
+  const std::string before = [&] {
+    std::ifstream in(out / "runs.csv");
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  }();
+  const fs::path unit1 = out / "units" / "grok" / "seed_000001.json";
+  const auto kept_time = fs::last_write_time(out / "units" / "grok" / "seed_000000.json");
+  fs::remove(unit1);
+  run_grok_study(o);
+  EXPECT_TRUE(fs::exists(unit1));
+  EXPECT_EQ(fs::last_write_time(out / "units" / "grok" / "seed_000000.json"), kept_time);
+  std::ifstream in(out / "runs.csv");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), before);
+
+  // other settings in the same directory are refused
+  o.steps = 1000;
+  EXPECT_NE(testing::error_of([&] { run_grok_study(o); }).find("other settings"), std::string::npos);
+}
+
+TEST(TMSStudy, WritesTrajectoryAndTransitions) {
+  const fs::path out = fresh_dir("tms");
+  TMSStudyOptions o;
+  o.out = out.string();
+  o.seeds = 2;
+  o.epochs = 300;
+  o.linear_points = 4;
+  o.log_points = 4;
+  o.sampler = tms_sampler();
+  o.sampler.num_chains = 2;
+  o.sampler.num_draws = 20;
+  const nlohmann::json summary = run_tms_study(o);
+  const auto runs = read_csv(out / "runs.csv");
+  EXPECT_EQ(runs[0], (std::vector<std::string>{"seed", "transition", "plateau_start", "drop_start", "drop_end", "dwell",
+                                                "plateau_before", "loss_before", "loss_after", "llc_before",
+                                                "llc_after", "delta_llc", "delta_f"}));
+  EXPECT_EQ(static_cast<std::int64_t>(runs.size()) - 1, summary["counts"]["transitions"].get<std::int64_t>());
+  const auto traj = read_csv(out / "trajectory.csv");
+  EXPECT_EQ(traj[0], (std::vector<std::string>{"seed", "epoch", "train_loss", "llc", "llc_std", "below_init_fraction"}));
+  // 4 linear and 4 log-spaced epochs in [1, 300] (1 and 300 shared): 7 per seed
+  EXPECT_EQ(traj.size(), 1u + 2u * 7u);
+  for (std::size_t i = 1; i < runs.size(); ++i) {
+    const auto& r = runs[i];
+    if (r[9].empty() || r[10].empty() || r[12].empty()) continue;
+    const double df = 1000 * (std::stod(r[8]) - std::stod(r[7])) + std::log(1000.0) * (std::stod(r[10]) - std::stod(r[9]));
+    EXPECT_NEAR(std::stod(r[12]), df, 1e-4 * (1 + std::abs(df)));
+  }
+  for (const char* f : {"tms_loss.svg", "tms_llc.svg", "tms_rate_law.svg"}) EXPECT_TRUE(is_svg(out / f)) << f;
+}
+
+TEST(ScalingStudy, TableAgainstTheory) {
+  const fs::path out = fresh_dir("scaling");
+  ScalingStudyOptions o;
+  o.out = out.string();
+  o.family = "polynomial";
+  o.seeds = 1;
+  o.quick = true;
+  const nlohmann::json summary = run_scaling_study(o);
+  const auto rows = read_csv(out / "scaling.csv");
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"family", "sweep", "variant", "value", "seed", "llc_mean", "llc_std",
+                                                "theory_lambda", "multiplicity", "ess", "rhat", "mala_acceptance",
+                                                "below_init_fraction", "diverged_chains", "train_loss"}));
+  EXPECT_EQ(rows.size(), 1u + 6u);  // k = 1..3, one- and two-parameter
+  EXPECT_EQ(summary["configurations"].size(), 6u);
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const double k = std::stod(rows[i][3]);
+    EXPECT_NEAR(std::stod(rows[i][7]), 1 / (2 * k), 1e-7);  // theory column (8 digits in the file)
+  }
+  // the one-parameter regular case lands near 1/2
+  for (const auto& c : summary["configurations"])
+    if (c["variant"] == "f = x w^k" && c["value"] == 1) {
+      EXPECT_NEAR(c["llc_mean"].get<double>(), 0.5, 0.1);
+    }
+  EXPECT_TRUE(is_svg(out / "scaling_polynomial_power_k.svg"));
+  EXPECT_NE(testing::error_of([&] {
+              o.family = "nope";
+              o.out = (out / "x").string();
+              run_scaling_study(o);
+            }).find("unknown family nope"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace lambdahat::cli
+
+namespace lambdahat::cli {
+namespace {
+
+TEST(Paper, ReportShowsEveryFigureAndTable) {
+  const fs::path out = fresh_dir("paper");
+  PaperOptions o;
+  o.out = out.string();
+  o.tiny = true;
+  const std::string index = run_paper(o);
+  std::ifstream in(index);
+  const std::string html((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(html.find("<!DOCTYPE html>"), std::string::npos);
+  // every image the page shows exists and is an SVG
+  std::size_t at = 0;
+  int images = 0;
+  while ((at = html.find("<img src=\"", at)) != std::string::npos) {
+    at += 10;
+    const std::string src = html.substr(at, html.find('"', at) - at);
+    EXPECT_TRUE(is_svg(out / src)) << src;
+    ++images;
+  }
+  EXPECT_GE(images, 9);
+  for (const char* text : {"LLC scaling", "Grokking", "superposition", "<table>"})
+    EXPECT_NE(html.find(text), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace lambdahat::cli
