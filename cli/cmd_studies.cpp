@@ -9,6 +9,14 @@
 namespace lambdahat::cli {
 
 namespace {
+// --out, --seed and --threads, common to every study
+template <class Options>
+void add_run_flags(CLI::App* cmd, Options& o) {
+  cmd->add_option("--out", o.out, "output directory")->required();
+  cmd->add_option("--seed", o.first_seed, "first seed")->capture_default_str();
+  cmd->add_option("--threads", o.threads, "threads (default: all)");
+}
+
 void print_fit(const nlohmann::json& summary) {
   if (summary["fit_linear"].is_object()) {
     const auto c = summary["fit_linear"]["coefficients"];
@@ -30,9 +38,7 @@ Runner add_scaling_command(CLI::App& app) {
   cmd->add_option("--family", o->family, "polynomial, dln or autoencoder")->required();
   cmd->add_option("--seeds", o->seeds, "seeds per configuration")->capture_default_str();
   cmd->add_flag("--quick", o->quick, "fewer configurations, smaller data, shorter chains");
-  cmd->add_option("--out", o->out, "output directory")->required();
-  cmd->add_option("--seed", o->first_seed, "first seed")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "threads (default: all)");
+  add_run_flags(cmd, *o);
   return [o] {
     if (o->threads > 0) set_num_threads(o->threads);
     run_scaling_study(*o);
@@ -49,15 +55,10 @@ Runner add_grok_command(CLI::App& app) {
   cmd->add_option("--seeds", o->seeds, "number of runs")->capture_default_str();
   cmd->add_option("--steps", o->steps, "training steps per run")->capture_default_str();
   cmd->add_flag("--quick", *quick, "24 runs and a shorter LLC curve");
-  cmd->add_option("--out", o->out, "output directory")->required();
-  cmd->add_option("--seed", o->first_seed, "first seed")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "threads (default: all)");
+  add_run_flags(cmd, *o);
   return [o, quick] {
     if (o->threads > 0) set_num_threads(o->threads);
-    if (*quick) {
-      o->seeds = std::min<std::int64_t>(o->seeds, 24);
-      o->curve_points = 10;
-    }
+    if (*quick) make_quick(*o);
     const nlohmann::json s = run_grok_study(*o);
     std::printf("%lld runs, %lld grokked, %lld skipped\n", static_cast<long long>(s["counts"]["seeds"].get<std::int64_t>()),
                 static_cast<long long>(s["counts"]["grokked"].get<std::int64_t>()),
@@ -76,17 +77,10 @@ Runner add_tms_command(CLI::App& app) {
   cmd->add_option("--seeds", o->seeds, "number of runs")->capture_default_str();
   cmd->add_option("--epochs", o->epochs, "training epochs per run")->capture_default_str();
   cmd->add_flag("--quick", *quick, "1500 epochs, 40 LLC checkpoints, shorter chains");
-  cmd->add_option("--out", o->out, "output directory")->required();
-  cmd->add_option("--seed", o->first_seed, "first seed")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "threads (default: all)");
+  add_run_flags(cmd, *o);
   return [o, quick] {
     if (o->threads > 0) set_num_threads(o->threads);
-    if (*quick) {
-      o->epochs = std::min<std::int64_t>(o->epochs, 1500);
-      o->linear_points = o->log_points = 20;
-      o->sampler.num_chains = 4;
-      o->sampler.num_draws = 200;
-    }
+    if (*quick) make_quick(*o);
     const nlohmann::json s = run_tms_study(*o);
     std::printf("%lld runs, %lld transitions\n", static_cast<long long>(s["counts"]["seeds"].get<std::int64_t>()),
                 static_cast<long long>(s["counts"]["transitions"].get<std::int64_t>()));

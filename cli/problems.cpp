@@ -41,6 +41,16 @@ void validate(const ProblemSpec& s) {
   if (m == "grok") check(s.p >= 2, "lambdahat", "--p must be >= 2, got ", s.p);
 }
 
+// The sampler settings of the linear families (dln, rrr, autoencoder).
+void full_batch_linear_defaults(SamplerConfig& c) {
+  c.epsilon = 1e-4;
+  c.localization = 1;
+  c.num_chains = 4;
+  c.num_draws = 2000;
+  c.num_burnin_steps = 500;
+  c.mala_every = 20;
+}
+
 // Full-batch Adam on the whole data set.
 double train_full_batch(Module& model, const Dataset& data, const LossFn& loss, std::int64_t steps, double lr) {
   Adam opt(model.parameters(), AdamOptions{lr, 0.9, 0.999, 1e-8, 0});
@@ -100,12 +110,7 @@ Problem make_problem(const ProblemSpec& s, const std::function<void(const std::s
       say("training the student to the teacher (full-batch Adam)...");
       train_full_batch(*pr.model, pr.data, pr.loss, s.train_steps ? s.train_steps : 4000, 1e-2);
     }
-    c.epsilon = 1e-4;
-    c.localization = 1;
-    c.num_chains = 4;
-    c.num_draws = 2000;
-    c.num_burnin_steps = 500;
-    c.mala_every = 20;
+    full_batch_linear_defaults(c);
     desc << "deep linear network " << join(s.widths, "-") << ", teacher rank " << s.rank << ", n = " << n;
   } else if (s.model == "autoencoder") {
     const std::int64_t n = s.n ? s.n : 5000;
@@ -117,12 +122,7 @@ Problem make_problem(const ProblemSpec& s, const std::function<void(const std::s
       say("training the autoencoder (full-batch Adam)...");
       train_full_batch(*pr.model, pr.data, pr.loss, s.train_steps ? s.train_steps : 4000, 1e-2);
     }
-    c.epsilon = 1e-4;
-    c.localization = 1;
-    c.num_chains = 4;
-    c.num_draws = 2000;
-    c.num_burnin_steps = 500;
-    c.mala_every = 20;
+    full_batch_linear_defaults(c);
     desc << (s.relu ? "ReLU" : "linear") << (s.tied ? " tied" : "") << " autoencoder " << s.dim << " → "
          << s.bottleneck << " → " << s.dim << ", data rank " << s.rank << ", n = " << n;
   } else if (s.model == "tms") {

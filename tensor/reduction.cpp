@@ -157,35 +157,34 @@ bool try_column_sum(const Tensor& a, const ReducePlan& plan, Tensor& out) {
   return true;
 }
 
-template <class T>
-T sum_exp_shifted(const T* x, std::int64_t n, T shift) {
-  // Σ e^{x - shift} in chunks: each chunk pairwise in T, chunks accumulated in double.
+// Σ f(x_i) over n contiguous elements: f applied a chunk at a time into a buffer,
+// each chunk summed pairwise in T, chunks accumulated in double.
+template <class T, class F>
+T chunked_sum(const T* x, std::int64_t n, F f) {
   constexpr std::int64_t kChunk = 256;
   alignas(64) T buf[kChunk];
   double total = 0;
   for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
     const std::int64_t m = std::min(kChunk, n - i0);
-    simd::map(buf, std::array<const T*, 1>{x + i0}, {false}, m,
-              [shift](auto v) { return xsimd::exp(v - decltype(v)(shift)); });
+    simd::map(buf, std::array<const T*, 1>{x + i0}, {false}, m, f);
     total += simd::pairwise_sum(buf, m);
   }
   return static_cast<T>(total);
 }
 
+// Σ e^{x − shift}
+template <class T>
+T sum_exp_shifted(const T* x, std::int64_t n, T shift) {
+  return chunked_sum(x, n, [shift](auto v) { return xsimd::exp(v - decltype(v)(shift)); });
+}
+
+// Σ (x − center)²
 template <class T>
 T squared_deviation(const T* x, std::int64_t n, T center) {
-  constexpr std::int64_t kChunk = 256;
-  alignas(64) T buf[kChunk];
-  double total = 0;
-  for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
-    const std::int64_t m = std::min(kChunk, n - i0);
-    simd::map(buf, std::array<const T*, 1>{x + i0}, {false}, m, [center](auto v) {
-      const auto d = v - decltype(v)(center);
-      return d * d;
-    });
-    total += simd::pairwise_sum(buf, m);
-  }
-  return static_cast<T>(total);
+  return chunked_sum(x, n, [center](auto v) {
+    const auto d = v - decltype(v)(center);
+    return d * d;
+  });
 }
 
 void check_input(const Tensor& a, const char* op) { check(a.defined(), op, "undefined tensor argument"); }

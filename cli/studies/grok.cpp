@@ -49,6 +49,25 @@ SamplerConfig grok_sampler() {
   return c;
 }
 
+void make_quick(GrokStudyOptions& o) {
+  o.seeds = std::min<std::int64_t>(o.seeds, 24);
+  o.curve_points = 10;
+}
+
+void make_tiny(GrokStudyOptions& o) {
+  o.seeds = 3;
+  o.p = 17;
+  o.train_fraction = 0.8;
+  o.lr = 0.01;
+  o.weight_decay = 0.01;
+  o.steps = 1200;
+  o.checkpoint_every = 10;
+  o.curve_points = 3;
+  o.sampler.num_chains = 2;
+  o.sampler.num_draws = 30;
+  o.sampler.batch_size = 64;
+}
+
 namespace {
 
 struct Evaluation {

@@ -117,35 +117,22 @@ std::string run_paper(const PaperOptions& o) {
   GrokStudyOptions g;
   g.out = (out / "grok").string();
   g.sampler = grok_sampler();
-  g.seeds = o.quick ? 24 : 300;
-  g.curve_points = o.quick ? 10 : 25;
+  g.seeds = 300;
   g.first_seed = o.seed;
   g.threads = o.threads;
-  if (o.tiny) {  // a small modulus that groks within a thousand steps
-    g.seeds = 3;
-    g.p = 17;
-    g.train_fraction = 0.8;
-    g.lr = 0.01;
-    g.weight_decay = 0.01;
-    g.steps = 1200;
-    g.checkpoint_every = 10;
-    g.curve_points = 3;
-    g.sampler.num_chains = 2;
-    g.sampler.num_draws = 30;
-  }
+  if (o.quick) make_quick(g);
+  if (o.tiny) make_tiny(g);
   const nlohmann::json grok = run_grok_study(g);
   TMSStudyOptions t;
   t.out = (out / "tms").string();
   t.sampler = tms_sampler();
   t.first_seed = o.seed;
   t.threads = o.threads;
-  if (o.quick || o.tiny) {
+  if (o.quick) {
+    make_quick(t);
     t.seeds = 2;
-    t.epochs = o.tiny ? 300 : 1500;
-    t.linear_points = t.log_points = o.tiny ? 4 : 20;
-    t.sampler.num_chains = o.tiny ? 2 : 4;
-    t.sampler.num_draws = o.tiny ? 20 : 200;
   }
+  if (o.tiny) make_tiny(t);
   const nlohmann::json tms = run_tms_study(t);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 

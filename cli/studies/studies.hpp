@@ -40,6 +40,11 @@ struct GrokStudyOptions {
   int threads = 0;
 };
 SamplerConfig grok_sampler();  // ε 3e-3, nβ 2, γ 5, 3 chains × 500 draws, batch 128
+// The quick scale: at most 24 runs and a shorter λ̂ curve (the study's steps and
+// sampler). The tiny scale (tests): p = 17 with 80 % of the pairs, which groks in
+// about a thousand steps, and short chains.
+void make_quick(GrokStudyOptions& o);
+void make_tiny(GrokStudyOptions& o);
 nlohmann::json run_grok_study(const GrokStudyOptions& options);  // returns summary.json's content
 
 // ---- toy model of superposition ----
@@ -67,6 +72,10 @@ struct TMSStudyOptions {
   int threads = 0;
 };
 SamplerConfig tms_sampler();  // ε 5e-4, γ 1, nβ n/log n, 10 chains × 500 draws, batch 512
+// Quick: 1500 epochs, 20 + 20 λ̂ checkpoints, 4 chains × 200 draws. Tiny: 300 epochs,
+// 4 + 4 checkpoints, 2 chains × 20 draws.
+void make_quick(TMSStudyOptions& o);
+void make_tiny(TMSStudyOptions& o);
 nlohmann::json run_tms_study(const TMSStudyOptions& options);
 
 // ---- scaling laws ----

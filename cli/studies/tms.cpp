@@ -29,6 +29,21 @@ SamplerConfig tms_sampler() {
   return c;
 }
 
+void make_quick(TMSStudyOptions& o) {
+  o.epochs = std::min<std::int64_t>(o.epochs, 1500);
+  o.linear_points = o.log_points = 20;
+  o.sampler.num_chains = 4;
+  o.sampler.num_draws = 200;
+}
+
+void make_tiny(TMSStudyOptions& o) {
+  o.seeds = 2;
+  o.epochs = 300;
+  o.linear_points = o.log_points = 4;
+  o.sampler.num_chains = 2;
+  o.sampler.num_draws = 20;
+}
+
 std::vector<Transition> detect_transitions(const std::vector<double>& loss, std::int64_t window, double min_fraction) {
   const auto epochs = static_cast<std::int64_t>(loss.size()) - 1;  // loss[e] after epoch e
   std::vector<Transition> out;

@@ -100,18 +100,8 @@ TEST(TransitionDetection, FindsTheDropsOfAPiecewiseCurve) {
 GrokStudyOptions tiny_grok(const fs::path& out) {
   GrokStudyOptions o;
   o.out = out.string();
-  o.seeds = 3;
-  o.p = 17;
-  o.train_fraction = 0.8;
-  o.lr = 0.01;
-  o.weight_decay = 0.01;
-  o.steps = 1200;
-  o.checkpoint_every = 10;
-  o.curve_points = 3;
   o.sampler = grok_sampler();
-  o.sampler.num_chains = 2;
-  o.sampler.num_draws = 30;
-  o.sampler.batch_size = 64;
+  make_tiny(o);
   return o;
 }
 
@@ -175,13 +165,8 @@ TEST(TMSStudy, WritesTrajectoryAndTransitions) {
   const fs::path out = fresh_dir("tms");
   TMSStudyOptions o;
   o.out = out.string();
-  o.seeds = 2;
-  o.epochs = 300;
-  o.linear_points = 4;
-  o.log_points = 4;
   o.sampler = tms_sampler();
-  o.sampler.num_chains = 2;
-  o.sampler.num_draws = 20;
+  make_tiny(o);
   const nlohmann::json summary = run_tms_study(o);
   const auto runs = read_csv(out / "runs.csv");
   EXPECT_EQ(runs[0], (std::vector<std::string>{"seed", "transition", "plateau_start", "drop_start", "drop_end", "dwell",
