@@ -76,6 +76,7 @@ Runner add_tms_command(CLI::App& app) {
   o->sampler = tms_sampler();
   cmd->add_option("--seeds", o->seeds, "number of runs")->capture_default_str();
   cmd->add_option("--epochs", o->epochs, "training epochs per run")->capture_default_str();
+  cmd->add_option("--bias-std", o->bias_std, "sd of the initial bias (the study: 10)")->capture_default_str();
   cmd->add_flag("--quick", *quick, "1500 epochs, 40 LLC checkpoints, shorter chains");
   add_run_flags(cmd, *o);
   return [o, quick] {

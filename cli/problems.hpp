@@ -45,6 +45,9 @@ struct Problem {
 // progress lines.
 Problem make_problem(const ProblemSpec& spec, const std::function<void(const std::string&)>& log = {});
 
+// The family's default sampler settings for a spec (no training needed).
+SamplerConfig default_sampler(const ProblemSpec& spec);
+
 // The theory value for a spec, if the family has one (no training needed).
 std::optional<LearningCoefficient> theory_for(const ProblemSpec& spec);
 

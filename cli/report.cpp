@@ -69,6 +69,7 @@ nlohmann::json to_json(const SamplerConfig& c) {
           {"burnin", c.num_burnin_steps},
           {"every", c.num_steps_bw_draws},
           {"batch", c.batch_size},
+          {"mala_every", c.mala_every},
           {"seed", c.seed}};
 }
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "problems.hpp"
 #include "report.hpp"
 #include "store.hpp"
 #include "studies.hpp"
@@ -38,15 +39,9 @@ GrokDetection detect_grokking(const std::vector<double>& train_accuracy, const s
 }
 
 SamplerConfig grok_sampler() {
-  SamplerConfig c;
-  c.epsilon = 3e-3;
-  c.nbeta = 2.0;
-  c.localization = 5;
-  c.num_chains = 3;
-  c.num_draws = 500;
-  c.batch_size = 128;
-  c.mala_every = 10;
-  return c;
+  ProblemSpec spec;
+  spec.model = "grok";
+  return default_sampler(spec);
 }
 
 void make_quick(GrokStudyOptions& o) {
@@ -181,17 +176,27 @@ nlohmann::json run_grok_study(const GrokStudyOptions& o) {
   };
   run_units("grok seeds", o.seeds, o.threads, [&](std::int64_t i) { return store.done(unit(i)); },
             [&](std::int64_t i) {
-              store.save(unit(i), run_seed(o, o.first_seed + static_cast<std::uint64_t>(i), i == 0));
+              store.save(unit(i), run_seed(o, o.first_seed + static_cast<std::uint64_t>(i), false));
             });
+  // λ̂ along training for one run: the first that grokked (else the first run),
+  // trained again with the same seed, which reproduces it exactly
+  std::uint64_t curve_seed = o.first_seed;
+  for (std::int64_t i = 0; i < o.seeds; ++i)
+    if (store.load(unit(i))["skipped"].get<std::string>().empty()) {
+      curve_seed = o.first_seed + static_cast<std::uint64_t>(i);
+      break;
+    }
+  const std::string curve_unit = "curve_" + unit(static_cast<std::int64_t>(curve_seed - o.first_seed));
+  run_units("grok LLC curve", 1, o.threads, [&](std::int64_t) { return store.done(curve_unit); },
+            [&](std::int64_t) { store.save(curve_unit, run_seed(o, curve_seed, true)); });
 
   // ---- the table ----
   std::vector<std::vector<std::string>> rows;
   std::vector<double> rates, delta_f, delta_llc;
   std::int64_t grokked = 0, skipped = 0;
-  nlohmann::json first;
+  const nlohmann::json first = store.load(curve_unit);
   for (std::int64_t i = 0; i < o.seeds; ++i) {
     const nlohmann::json r = store.load(unit(i));
-    if (i == 0) first = r;
     const bool ok = r["skipped"].get<std::string>().empty();
     if (r["t_val"].get<std::int64_t>() > 0 && r["t_train"].get<std::int64_t>() > 0) ++grokked;
     if (!ok) ++skipped;

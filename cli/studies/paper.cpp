@@ -125,6 +125,7 @@ std::string run_paper(const PaperOptions& o) {
   const nlohmann::json grok = run_grok_study(g);
   TMSStudyOptions t;
   t.out = (out / "tms").string();
+  t.seeds = 20;
   t.sampler = tms_sampler();
   t.first_seed = o.seed;
   t.threads = o.threads;

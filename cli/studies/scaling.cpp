@@ -100,8 +100,13 @@ double num(const nlohmann::json& v) { return v.is_number() ? v.get<double>() : s
 nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
   check(o.seeds >= 1, "lambdahat scaling", "--seeds must be >= 1");
   const std::vector<Config> cfgs = configs(o.family, o.quick);
-  const nlohmann::json settings = {{"study", "scaling"}, {"family", o.family}, {"seeds", o.seeds},
-                                   {"first_seed", o.first_seed}, {"quick", o.quick}};
+  // the settings record every configuration's sampler, so that results made with
+  // other defaults are never mixed in when resuming
+  nlohmann::json samplers = nlohmann::json::array();
+  for (const Config& c : cfgs) samplers.push_back(to_json(default_sampler(c.spec)));
+  const nlohmann::json settings = {{"study", "scaling"},           {"family", o.family},
+                                   {"first_seed", o.first_seed},   {"quick", o.quick},
+                                   {"samplers", samplers}};
   UnitStore store(o.out, "scaling_" + o.family, settings);
   const std::int64_t total = static_cast<std::int64_t>(cfgs.size()) * o.seeds;
   auto unit = [&](std::int64_t i) {

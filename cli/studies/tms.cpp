@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <set>
 
+#include "problems.hpp"
 #include "report.hpp"
 #include "store.hpp"
 #include "studies.hpp"
@@ -19,14 +20,9 @@ namespace lambdahat::cli {
 namespace fs = std::filesystem;
 
 SamplerConfig tms_sampler() {
-  SamplerConfig c;
-  c.epsilon = 5e-4;
-  c.localization = 1;
-  c.num_chains = 10;
-  c.num_draws = 500;
-  c.batch_size = 512;
-  c.mala_every = 10;
-  return c;
+  ProblemSpec spec;
+  spec.model = "tms";
+  return default_sampler(spec);
 }
 
 void make_quick(TMSStudyOptions& o) {
