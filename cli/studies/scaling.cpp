@@ -169,7 +169,7 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
     g.theory = num(r["theory_lambda"]);
     g.multiplicity = num(r["multiplicity"]);
   }
-  write_csv((fs::path(o.out) / "scaling.csv").string(),
+  write_csv((fs::path(o.out) / "scaling.csv").string(), settings,
             {"family", "sweep", "variant", "value", "seed", "llc_mean", "llc_std", "theory_lambda", "multiplicity", "ess",
              "rhat", "mala_acceptance", "below_init_fraction", "diverged_chains", "train_loss"},
             rows);

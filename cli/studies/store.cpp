@@ -70,9 +70,9 @@ std::vector<nlohmann::json> UnitStore::all() const {
   return out;
 }
 
-void write_csv(const std::string& path, const std::vector<std::string>& header,
+void write_csv(const std::string& path, const nlohmann::json& settings, const std::vector<std::string>& header,
                const std::vector<std::vector<std::string>>& rows) {
-  std::string text;
+  std::string text = std::string("# lambdahat ") + kVersion + " " + settings.dump() + "\n";
   auto line = [&](const std::vector<std::string>& cells) {
     for (std::size_t i = 0; i < cells.size(); ++i) {
       if (i) text += ',';

@@ -31,8 +31,10 @@ class UnitStore {
   mutable std::mutex mutex_;
 };
 
-// Writes a CSV file atomically: a header line and rows of already formatted cells.
-void write_csv(const std::string& path, const std::vector<std::string>& header,
+// Writes a CSV file atomically: a first line "# lambdahat <version> <settings as
+// JSON>" (so the file records what made it; pandas reads it with comment='#'), a
+// header line and rows of already formatted cells.
+void write_csv(const std::string& path, const nlohmann::json& settings, const std::vector<std::string>& header,
                const std::vector<std::vector<std::string>>& rows);
 std::string cell(double v);  // "" for NaN
 std::string cell(std::int64_t v);

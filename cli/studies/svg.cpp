@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "lambdahat.hpp"
+#include "report.hpp"
 
 namespace lambdahat::cli {
 namespace {
@@ -119,6 +120,7 @@ std::string Plot::svg(int width, int height) const {
   o.precision(5);
   o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
     << "\" viewBox=\"0 0 " << width << ' ' << height << "\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n";
+  o << "<!-- made by lambdahat " << kVersion << " -->\n";
   o << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   o << "<text x=\"" << width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">"
     << escape(title_) << "</text>\n";

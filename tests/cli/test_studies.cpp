@@ -18,6 +18,7 @@ std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
   std::vector<std::vector<std::string>> rows;
   std::string line;
   while (std::getline(in, line)) {
+    if (line.rfind("# lambdahat ", 0) == 0) continue;  // the provenance line
     std::vector<std::string> cells;
     std::string cellv;
     bool quoted = false;
@@ -115,6 +116,12 @@ TEST(GrokStudy, WritesConsistentFilesAndResumes) {
 
   const auto rows = read_csv(out / "runs.csv");
   ASSERT_EQ(rows.size(), 4u);
+  {
+    std::ifstream csv(out / "runs.csv");
+    std::string first;
+    std::getline(csv, first);
+    EXPECT_EQ(first.rfind("# lambdahat 0.1.0 {", 0), 0u);  // version and settings
+  }
   EXPECT_EQ(rows[0], (std::vector<std::string>{"seed", "t_train", "t_val", "skipped", "train_loss_before",
                                                 "train_loss_after", "llc_before", "llc_before_std", "llc_after",
                                                 "llc_after_std", "delta_llc", "delta_f"}));

@@ -106,6 +106,41 @@ TEST(Sampler, ReproducesTheExactFiniteTemperatureIdentity) {
   check_finite_temperature_identity({2}, 50, 2e-4);
 }
 
+TEST(Sampler, SgnhtSamplesTheTemperedPosteriorToo) {
+  // the thermostat keeps the kinetic energy at its target, so the position samples
+  // exp(−t K): the same identity t E[K] = Σ 1/(2k_i) holds
+  SeparablePotential potential({1, 2});
+  SamplerConfig c;
+  c.kind = SamplerKind::sgnht;
+  c.nbeta = 20;
+  c.localization = 0;
+  c.epsilon = 5e-3;
+  c.diffusion = 1;
+  c.num_chains = 8;
+  c.num_draws = 40000;
+  c.num_burnin_steps = 5000;
+  c.mala_every = 0;
+  c.seed = 13;
+  const auto traces = run_chains(potential, output_is_loss(), kOnePoint, c);
+  double sum = 0, ess = 0, sq = 0;
+  std::int64_t count = 0;
+  for (const auto& tr : traces) {
+    ASSERT_FALSE(tr.diverged);
+    std::vector<double> scaled;
+    for (double v : tr.losses) {
+      scaled.push_back(20 * v);
+      sum += 20 * v;
+      sq += 400 * v * v;
+      ++count;
+    }
+    ess += effective_sample_size(scaled);
+  }
+  const double mean = sum / count, sd = std::sqrt(sq / count - mean * mean);
+  // Monte Carlo error plus the step-size bias (a few percent at this step)
+  EXPECT_NEAR(mean, 0.75, 4 * sd / std::sqrt(ess) + 0.05 * 0.75) << "ESS " << ess;
+  EXPECT_EQ(traces[0].mala_checks, 0);  // MALA applies to Langevin steps only
+}
+
 TEST(Sampler, MatchesTheGridIntegratedOracle) {
   // f(x; w) = x w1 w2 on the §6 data, γ = 1: the exact expectation
   // nβ (E[L_n(w)] − L_n(0)) for this very data set, by integrating the localized

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Runs lambdahat's per-step benchmarks and the PyTorch reference workloads back to
+back on this machine and prints the ratios (PERFORMANCE.md's rules: training compares
+per-step times; sampling compares throughput, the peer's per-step time divided by the
+number of cores against lambdahat's wall time per step over all chains).
+
+    python3 benchmarks/compare.py [--build build] [--torch ../shared/reference/torch_reference.py]
+                                  [--repetitions 5] [--steps 2000]
+
+Needs Debian's python3-torch for the peer (/usr/bin/python3 torch_reference.py).
+"""
+import argparse, json, os, statistics, subprocess, sys
+
+def gbench(binary, repetitions):
+    out = subprocess.run([binary, "--benchmark_format=json", f"--benchmark_repetitions={repetitions}",
+                          "--benchmark_report_aggregates_only=true"], check=True, capture_output=True, text=True).stdout
+    result = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("aggregate_name") != "median":
+            continue
+        name = b["run_name"].replace("/real_time", "")
+        if "us_per_step" in b:
+            result[name] = b["us_per_step"] * 1e6 if b["us_per_step"] < 1e-2 else b["us_per_step"]
+        else:
+            scale = {"ns": 1e-3, "us": 1.0, "ms": 1e3}[b["time_unit"]]
+            result[name] = b["real_time"] * scale
+    return result
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(root, "build"))
+    ap.add_argument("--torch", default=os.path.join(root, "..", "shared", "reference", "torch_reference.py"))
+    ap.add_argument("--repetitions", type=int, default=5)
+    ap.add_argument("--steps", type=int, default=2000)
+    args = ap.parse_args()
+    cores = os.cpu_count() or 1
+    ours = {}
+    ours.update(gbench(os.path.join(args.build, "bin", "bench_training"), args.repetitions))
+    ours.update(gbench(os.path.join(args.build, "bin", "bench_sgld"), args.repetitions))
+    peer = {}
+    proc = subprocess.run(["/usr/bin/python3", args.torch, "--steps", str(args.steps)], check=True, capture_output=True,
+                          text=True)
+    for line in proc.stdout.splitlines():
+        j = json.loads(line)
+        peer[j["workload"]] = j["us_per_step_median"]
+    rows = [("grok_train", "BM_grok_train_step", False), ("tms_train", "BM_tms_train_step", False),
+            ("grok_sgld", "BM_sgld/grok", True), ("tms_sgld", "BM_sgld/tms", True),
+            ("dln_sgld", "BM_sgld/dln", True), ("poly_sgld", "BM_sgld/poly", True)]
+    print(f"| workload | PyTorch µs/step | compared as | lambdahat µs/step | ratio |")
+    print(f"|---|---|---|---|---|")
+    for workload, bench, sampling in rows:
+        if workload not in peer or bench not in ours:
+            continue
+        p = peer[workload] / cores if sampling else peer[workload]
+        compared = f"{peer[workload]:.0f} / {cores} cores = {p:.1f}" if sampling else f"{p:.1f}"
+        print(f"| {workload} | {peer[workload]:.1f} | {compared} | {ours[bench]:.2f} | {p / ours[bench]:.1f}× |")
+
+if __name__ == "__main__":
+    main()
