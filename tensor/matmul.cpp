@@ -114,7 +114,15 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (bias.defined()) {
     check(bias.dim() == 1 && bias.size(0) == out_features && bias.dtype() == x.dtype(), "linear", "bias of shape ",
           bias.shape(), " and dtype ", bias.dtype(), " does not match weight of shape ", weight.shape());
-    out.copy_(bias);
+    // every row starts as the bias (a plain row copy: this runs once per layer call)
+    const Tensor b = bias.contiguous();
+    visit_floating(out.dtype(), "linear", [&](auto tag) {
+      using T = decltype(tag);
+      const T* src = b.data<T>();
+      T* dst = out.data<T>();
+      for (std::int64_t r = 0; r < out.size(0); ++r)
+        for (std::int64_t j = 0; j < out_features; ++j) dst[r * out_features + j] = src[j];
+    });
     beta = 1;
   }
   matmul_into(out, x2, weight.t(), 1, beta);

@@ -103,9 +103,27 @@ T sum_contiguous(const T* x, std::int64_t n) {
   return simd::pairwise_sum(partial.data(), pieces);
 }
 
+// Σ_i x[i·ld + j] for i < rows and j < cols < one vector, pairwise over rows with the
+// partial sums kept in registers (narrow columns: a bias of 8 or 10 outputs).
+template <class T>
+simd::Vec<T> narrow_column_sum(const T* x, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
+  constexpr std::int64_t kBase = 8;
+  if (rows <= kBase) {
+    simd::Vec<T> acc = simd::load_partial(x, cols);
+    for (std::int64_t i = 1; i < rows; ++i) acc += simd::load_partial(x + i * ld, cols);
+    return acc;
+  }
+  const std::int64_t half = (rows / kBase + 1) / 2 * kBase;
+  return narrow_column_sum(x, half, cols, ld) + narrow_column_sum(x + half * ld, rows - half, cols, ld);
+}
+
 // out[j] = Σ_i x[i·ld + j] for i < rows, j < cols, pairwise over rows.
 template <class T>
 void column_sum(const T* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, T* out, T* scratch) {
+  if (cols < simd::kLanes<T>) {
+    simd::store_partial(out, narrow_column_sum(x, rows, cols, ld), cols);
+    return;
+  }
   constexpr std::int64_t kBase = 8;
   if (rows <= kBase) {
     std::copy(x, x + cols, out);

@@ -278,7 +278,12 @@ void convert_runs(const Tensor& dst, const Tensor& src) {
     const From* in = p + off[1];
     if constexpr (std::is_same_v<To, From>) {
       if (s[0] == 1 && s[1] == 1) {
-        std::memcpy(out, in, static_cast<std::size_t>(n) * sizeof(To));
+        // short runs (a bias broadcast over rows) copy faster inline than through memcpy
+        if (n <= 16) {
+          for (std::int64_t i = 0; i < n; ++i) out[i] = in[i];
+        } else {
+          std::memcpy(out, in, static_cast<std::size_t>(n) * sizeof(To));
+        }
         return;
       }
     }

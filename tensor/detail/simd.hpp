@@ -240,7 +240,7 @@ void add_into(T* acc, const T* x, std::int64_t n) {
   std::int64_t j = 0;
   for (; j + W <= n; j += W)
     (Vec<T>::load_unaligned(acc + j) + Vec<T>::load_unaligned(x + j)).store_unaligned(acc + j);
-  for (; j < n; ++j) acc[j] += x[j];
+  if (j < n) store_partial(acc + j, load_partial(acc + j, n - j) + load_partial(x + j, n - j), n - j);
 }
 
 }  // namespace lambdahat::simd
