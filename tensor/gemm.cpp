@@ -66,12 +66,13 @@ struct Operands {
   std::int64_t rsa, csa, ldb, rsc, csc;
 };
 
-// C tile (mr × nr) = alpha · A · B + beta · C over kc terms. The last vector of a
-// row may be partial: B is then loaded and C stored with a mask. kPackedA: A is a
-// packed sliver (element (i, k) at a[k*MR + i], offsets known at compile time).
+// C tile (mr × nr) = alpha · A · B + bias + beta · C over kc terms, bias (nr
+// values, or null) added to every row. The last vector of a row may be partial: B
+// is then loaded and C stored with a mask. kPackedA: A is a packed sliver (element
+// (i, k) at a[k*MR + i], offsets known at compile time).
 template <class T, int MR, int NV, bool kPackedA>
 void micro_kernel(std::int64_t kc, const T* a, const T* b, T* c, const Operands& op, std::int64_t nr, T alpha,
-                  T beta) {
+                  T beta, const T* bias) {
   constexpr std::int64_t W = kW<T>;
   const std::int64_t last = nr - (NV - 1) * W;  // columns in the last vector, 1..W
   const bool full = last == W;
@@ -105,26 +106,31 @@ void micro_kernel(std::int64_t kc, const T* a, const T* b, T* c, const Operands&
 
   const Vec<T> va(alpha), vb(beta);
   const std::int64_t rsc = op.rsc, csc = op.csc;
-  // unrolled so that acc is only ever indexed by constants and stays in registers
+  auto width = [&](int v) { return v < NV - 1 ? W : last; };
+  auto load = [&](const T* p, int v) { return width(v) == W ? Vec<T>::load_unaligned(p) : simd::load_partial(p, width(v)); };
+  // Loops unrolled so that acc is only ever indexed by constants and stays in
+  // registers. Every read of C comes before the first write: a masked store to one
+  // row would otherwise stall the (overlapping, masked) load of the next.
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      acc[i][v] = acc[i][v] * va;
+      if (bias) acc[i][v] += load(bias + v * W, v);
+      if (beta != T(0) && csc == 1) acc[i][v] = xsimd::fma(vb, load(c + i * rsc + v * W, v), acc[i][v]);
+    }
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i) {
     T* row = c + i * rsc;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      const std::int64_t width = v < NV - 1 ? W : last;
-      Vec<T> r = acc[i][v] * va;
       if (csc == 1) {
-        if (width == W) {
-          if (beta != T(0)) r = xsimd::fma(vb, Vec<T>::load_unaligned(row + v * W), r);
-          r.store_unaligned(row + v * W);
-        } else {
-          if (beta != T(0)) r = xsimd::fma(vb, simd::load_partial(row + v * W, width), r);
-          simd::store_partial(row + v * W, r, width);
-        }
+        if (width(v) == W) acc[i][v].store_unaligned(row + v * W);
+        else simd::store_partial(row + v * W, acc[i][v], width(v));
       } else {
         alignas(64) T tmp[W];
-        r.store_aligned(tmp);
-        for (std::int64_t j = 0; j < width; ++j) {
+        acc[i][v].store_aligned(tmp);
+        for (std::int64_t j = 0; j < width(v); ++j) {
           T& dst = row[(v * W + j) * csc];
           dst = beta != T(0) ? tmp[j] + beta * dst : tmp[j];
         }
@@ -134,7 +140,7 @@ void micro_kernel(std::int64_t kc, const T* a, const T* b, T* c, const Operands&
 }
 
 template <class T>
-using KernelFn = void (*)(std::int64_t, const T*, const T*, T*, const Operands&, std::int64_t, T, T);
+using KernelFn = void (*)(std::int64_t, const T*, const T*, T*, const Operands&, std::int64_t, T, T, const T*);
 
 // kernels[mr-1][nv-1]: the micro-kernel for an mr-row, nv-vector tile.
 //
@@ -187,10 +193,10 @@ constexpr auto kKernels = make_kernels<T, kPackedA>();
 
 // Runs the kernels over an mc × nc block of C, with B in slivers of `sliver`
 // columns whose starts are `sliver_stride` elements apart (row k of a sliver at
-// k·op.ldb from its start).
+// k·op.ldb from its start). bias: the block's nc bias values, or null.
 template <class T>
 void tile_loop(std::int64_t mc, std::int64_t nc, std::int64_t kc, const T* a, bool packed_a, const T* b,
-               std::int64_t sliver, std::int64_t sliver_stride, T* c, Operands op, T alpha, T beta) {
+               std::int64_t sliver, std::int64_t sliver_stride, T* c, Operands op, T alpha, T beta, const T* bias) {
   constexpr std::int64_t W = kW<T>;
   for (std::int64_t jr = 0; jr < nc; jr += sliver) {
     const std::int64_t nr = std::min(sliver, nc - jr);
@@ -198,6 +204,7 @@ void tile_loop(std::int64_t mc, std::int64_t nc, std::int64_t kc, const T* a, bo
     const std::int64_t rows = rows_for(static_cast<int>(nv));
     const T* b_sliver = b + (jr / sliver) * sliver_stride;
     const auto& column = packed_a ? kKernels<T, true>[nv - 1] : kKernels<T, false>[nv - 1];
+    const T* bias_sliver = bias ? bias + jr : nullptr;
     for (std::int64_t ir = 0; ir < mc; ir += rows) {
       const std::int64_t mr = std::min<std::int64_t>(rows, mc - ir);
       const T* a_tile = packed_a ? a + ir * kc : a + ir * op.rsa;
@@ -209,10 +216,10 @@ void tile_loop(std::int64_t mc, std::int64_t nc, std::int64_t kc, const T* a, bo
         const auto one_row = kKernels<T, false>[nv - 1][0];
         for (std::int64_t i = 0; i < mr; ++i)
           one_row(kc, packed_a ? a_tile + i : a_tile + i * op.rsa, b_sliver, c_tile + i * op.rsc, row_op, nr, alpha,
-                  beta);
+                  beta, bias_sliver);
         continue;
       }
-      column[mr - 1](kc, a_tile, b_sliver, c_tile, op, nr, alpha, beta);
+      column[mr - 1](kc, a_tile, b_sliver, c_tile, op, nr, alpha, beta, bias_sliver);
     }
   }
 }
@@ -285,23 +292,23 @@ T* scratch(int which, std::size_t n) {
 template <class T>
 void gemm_direct(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, std::int64_t rsa,
                  std::int64_t csa, const T* b, std::int64_t rsb, std::int64_t csb, T beta, T* c, std::int64_t rsc,
-                 std::int64_t csc) {
+                 std::int64_t csc, const T* bias) {
   const std::int64_t sliver = direct_sliver<T>(N);
   if (csb == 1) {
-    tile_loop<T>(M, N, K, a, false, b, sliver, sliver, c, {rsa, csa, rsb, rsc, csc}, alpha, beta);
+    tile_loop<T>(M, N, K, a, false, b, sliver, sliver, c, {rsa, csa, rsb, rsc, csc}, alpha, beta, bias);
     return;
   }
   const std::int64_t width = round_up_to_vectors<T>(sliver);
   T* b_packed = scratch<T>(1, static_cast<std::size_t>(K * ((N + sliver - 1) / sliver) * width));
   pack_b(K, N, b, rsb, csb, b_packed, sliver);
-  tile_loop<T>(M, N, K, a, false, b_packed, sliver, width * K, c, {rsa, csa, width, rsc, csc}, alpha, beta);
+  tile_loop<T>(M, N, K, a, false, b_packed, sliver, width * K, c, {rsa, csa, width, rsc, csc}, alpha, beta, bias);
 }
 
 // Large products: the blocked algorithm.
 template <class T>
 void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, std::int64_t rsa,
                   std::int64_t csa, const T* b, std::int64_t rsb, std::int64_t csb, T beta, T* c,
-                  std::int64_t rsc, std::int64_t csc) {
+                  std::int64_t rsc, std::int64_t csc, const T* bias) {
   constexpr std::int64_t NR = kNR<T>;
   T* a_packed = scratch<T>(0, static_cast<std::size_t>(kMC * kKC));
   T* b_packed = scratch<T>(1, static_cast<std::size_t>(kKC * ((std::min(kNC, N) + NR - 1) / NR * NR)));
@@ -309,14 +316,15 @@ void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const
     const std::int64_t nc = std::min(kNC, N - jc);
     for (std::int64_t pc = 0; pc < K; pc += kKC) {
       const std::int64_t kc = std::min(kKC, K - pc);
-      // the first K block applies the caller's beta, later ones accumulate
+      // the first K block applies the caller's beta and the bias, later ones accumulate
       const T beta_block = pc == 0 ? beta : T(1);
+      const T* bias_block = pc == 0 && bias ? bias + jc : nullptr;
       pack_b(kc, nc, b + pc * rsb + jc * csb, rsb, csb, b_packed, NR);
       for (std::int64_t ic = 0; ic < M; ic += kMC) {
         const std::int64_t mc = std::min(kMC, M - ic);
         pack_a(mc, kc, a + ic * rsa + pc * csa, rsa, csa, a_packed);
         tile_loop<T>(mc, nc, kc, a_packed, true, b_packed, NR, NR * kc, c + ic * rsc + jc * csc,
-                     {1, kMR, NR, rsc, csc}, alpha, beta_block);
+                     {1, kMR, NR, rsc, csc}, alpha, beta_block, bias_block);
       }
     }
   }
@@ -326,13 +334,15 @@ void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const
 
 template <class T>
 void gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, std::int64_t rsa, std::int64_t csa,
-          const T* b, std::int64_t rsb, std::int64_t csb, T beta, T* c, std::int64_t rsc, std::int64_t csc) {
+          const T* b, std::int64_t rsb, std::int64_t csb, T beta, T* c, std::int64_t rsc, std::int64_t csc,
+          const T* bias) {
   if (M == 0 || N == 0) return;
   if (K == 0) {
     for (std::int64_t i = 0; i < M; ++i)
       for (std::int64_t j = 0; j < N; ++j) {
         T& dst = c[i * rsc + j * csc];
-        dst = beta != T(0) ? beta * dst : T(0);
+        const T b_j = bias ? bias[j] : T(0);
+        dst = beta != T(0) ? b_j + beta * dst : b_j;
       }
     return;
   }
@@ -342,14 +352,15 @@ void gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, s
   // the serial algorithm. Block edges fall on tile boundaries.
   const int threads = threads_for(M * N * K / 64);
   if (threads <= 1) {
-    serial(M, N, K, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
+    serial(M, N, K, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, bias);
   } else if (M >= N) {
     parallel_for(0, M, N * K / 64 + 1, [&](std::int64_t lo, std::int64_t hi) {
-      serial(hi - lo, N, K, alpha, a + lo * rsa, rsa, csa, b, rsb, csb, beta, c + lo * rsc, rsc, csc);
+      serial(hi - lo, N, K, alpha, a + lo * rsa, rsa, csa, b, rsb, csb, beta, c + lo * rsc, rsc, csc, bias);
     }, kMR);
   } else {
     parallel_for(0, N, M * K / 64 + 1, [&](std::int64_t lo, std::int64_t hi) {
-      serial(M, hi - lo, K, alpha, a, rsa, csa, b + lo * csb, rsb, csb, beta, c + lo * csc, rsc, csc);
+      serial(M, hi - lo, K, alpha, a, rsa, csa, b + lo * csb, rsb, csb, beta, c + lo * csc, rsc, csc,
+             bias ? bias + lo : nullptr);
     }, kNR<T>);
   }
 }
@@ -357,22 +368,23 @@ void gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, s
 template <class T>
 void gemm_reference(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, std::int64_t rsa,
                     std::int64_t csa, const T* b, std::int64_t rsb, std::int64_t csb, T beta, T* c,
-                    std::int64_t rsc, std::int64_t csc) {
+                    std::int64_t rsc, std::int64_t csc, const T* bias) {
   for (std::int64_t i = 0; i < M; ++i)
     for (std::int64_t j = 0; j < N; ++j) {
       T s = 0;
       for (std::int64_t k = 0; k < K; ++k) s += a[i * rsa + k * csa] * b[k * rsb + j * csb];
       T& dst = c[i * rsc + j * csc];
-      dst = beta != T(0) ? alpha * s + beta * dst : alpha * s;
+      const T r = alpha * s + (bias ? bias[j] : T(0));
+      dst = beta != T(0) ? r + beta * dst : r;
     }
 }
 
 #define LAMBDAHAT_INSTANTIATE(T)                                                                             \
   template void gemm<T>(std::int64_t, std::int64_t, std::int64_t, T, const T*, std::int64_t, std::int64_t,   \
-                        const T*, std::int64_t, std::int64_t, T, T*, std::int64_t, std::int64_t);            \
+                        const T*, std::int64_t, std::int64_t, T, T*, std::int64_t, std::int64_t, const T*);  \
   template void gemm_reference<T>(std::int64_t, std::int64_t, std::int64_t, T, const T*, std::int64_t,       \
                                   std::int64_t, const T*, std::int64_t, std::int64_t, T, T*, std::int64_t,   \
-                                  std::int64_t);
+                                  std::int64_t, const T*);
 LAMBDAHAT_INSTANTIATE(float)
 LAMBDAHAT_INSTANTIATE(double)
 #undef LAMBDAHAT_INSTANTIATE

@@ -17,10 +17,11 @@ void check_operands(const char* op, const Tensor& a, const Tensor& b) {
 }
 
 template <class T>
-void gemm_2d(bool reference, const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T beta) {
+void gemm_2d(bool reference, const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T beta,
+             const T* bias = nullptr) {
   const auto fn = reference ? &detail::gemm_reference<T> : &detail::gemm<T>;
   fn(a.size(0), b.size(1), a.size(1), alpha, a.data<T>(), a.stride(0), a.stride(1), b.data<T>(), b.stride(0),
-     b.stride(1), beta, c.data<T>(), c.stride(0), c.stride(1));
+     b.stride(1), beta, c.data<T>(), c.stride(0), c.stride(1), bias);
 }
 
 Tensor matmul_impl(const char* op, const Tensor& a_in, const Tensor& b_in, bool reference) {
@@ -67,7 +68,7 @@ Tensor matmul_impl(const char* op, const Tensor& a_in, const Tensor& b_in, bool 
           ob += idx * be.stride(d);
         }
         fn(M, N, K, T(1), pa + oa, ae.stride(-2), ae.stride(-1), pb + ob, be.stride(-2), be.stride(-1), T(0),
-           pc + i * M * N, N, 1);
+           pc + i * M * N, N, 1, nullptr);
       }
     });
   });
@@ -110,22 +111,17 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const std::int64_t out_features = weight.size(0);
   const Tensor x2 = x.reshape({-1, x.size(-1)});
   Tensor out = Tensor::empty({x2.size(0), out_features}, x.dtype());
-  double beta = 0;
+  Tensor b;
   if (bias.defined()) {
     check(bias.dim() == 1 && bias.size(0) == out_features && bias.dtype() == x.dtype(), "linear", "bias of shape ",
           bias.shape(), " and dtype ", bias.dtype(), " does not match weight of shape ", weight.shape());
-    // every row starts as the bias (a plain row copy: this runs once per layer call)
-    const Tensor b = bias.contiguous();
-    visit_floating(out.dtype(), "linear", [&](auto tag) {
-      using T = decltype(tag);
-      const T* src = b.data<T>();
-      T* dst = out.data<T>();
-      for (std::int64_t r = 0; r < out.size(0); ++r)
-        for (std::int64_t j = 0; j < out_features; ++j) dst[r * out_features + j] = src[j];
-    });
-    beta = 1;
+    b = bias.contiguous();
   }
-  matmul_into(out, x2, weight.t(), 1, beta);
+  visit_floating(out.dtype(), "linear", [&](auto tag) {
+    using T = decltype(tag);
+    // the bias enters in the product's last step: no separate pass over the output
+    gemm_2d<T>(false, x2, weight.t(), out, T(1), T(0), b.defined() ? b.data<T>() : nullptr);
+  });
   Dims shape = x.shape();
   shape[shape.size() - 1] = out_features;
   return out.view(shape);

@@ -2,6 +2,7 @@
 // seed study's small ones and sizes that exercise every edge tile), transposed and
 // strided operands, batches with broadcasting, alpha/beta accumulation.
 #include "support/reference.hpp"
+#include "tensor/detail/gemm.hpp"
 
 namespace lambdahat {
 namespace {
@@ -115,6 +116,30 @@ TEST(Matmul, ErrorsNameShapes) {
 namespace lambdahat {
 namespace {
 
+// The raw kernel's bias (added to every row) together with alpha, beta and a
+// column-major C, on shapes that take the direct path, the blocked path (several K
+// blocks) and both ways of splitting C across threads.
+TEST(Matmul, GemmAddsBiasWithAlphaBetaAndAnyOutputLayout) {
+  Generator gen(32);
+  const std::vector<std::array<std::int64_t, 3>> shapes = {{512, 8, 8}, {512, 8, 7},  {13, 17, 19}, {128, 48, 53},
+                                                           {7, 0, 5},   {300, 300, 300}, {40, 600, 300}, {600, 40, 3}};
+  for (auto [M, K, N] : shapes)
+    for (bool column_major : {false, true}) {
+      const std::vector<double> a = testing::random_tensor({M, K}, kFloat64, gen, -1, 1).to_vector<double>();
+      const std::vector<double> b = testing::random_tensor({K, N}, kFloat64, gen, -1, 1).to_vector<double>();
+      const std::vector<double> bias = testing::random_tensor({N}, kFloat64, gen, -1, 1).to_vector<double>();
+      const std::vector<double> c0 = testing::random_tensor({M, N}, kFloat64, gen, -1, 1).to_vector<double>();
+      const std::int64_t rsc = column_major ? 1 : N, csc = column_major ? M : 1;
+      std::vector<double> fast = c0, slow = c0;
+      detail::gemm<double>(M, N, K, 0.5, a.data(), K, 1, b.data(), N, 1, 2.0, fast.data(), rsc, csc, bias.data());
+      detail::gemm_reference<double>(M, N, K, 0.5, a.data(), K, 1, b.data(), N, 1, 2.0, slow.data(), rsc, csc,
+                                     bias.data());
+      double worst = 0;
+      for (std::size_t i = 0; i < fast.size(); ++i) worst = std::max(worst, std::abs(fast[i] - slow[i]));
+      EXPECT_LE(worst, 1e-14 * (K + 4)) << M << "x" << K << "x" << N << (column_major ? " column-major" : "");
+    }
+}
+
 TEST(Matmul, LinearIsInputTimesWeightTransposedPlusBias) {
   Generator gen(31);
   for (DType dtype : {kFloat32, kFloat64}) {
@@ -124,6 +149,14 @@ TEST(Matmul, LinearIsInputTimesWeightTransposedPlusBias) {
     EXPECT_EQ(y.shape(), (Dims{2, 5, 4}));
     EXPECT_TRUE(allclose(y, add(matmul_reference(x, w.t()), b), 1e-5, 1e-6));
     EXPECT_TRUE(allclose(linear(x, w), matmul_reference(x, w.t()), 1e-5, 1e-6));
+  }
+  // the shapes of the seed study's layers and ones that take the blocked path
+  for (auto [rows, in, out] : std::vector<std::array<std::int64_t, 3>>{{512, 8, 8}, {128, 106, 48}, {128, 48, 53},
+                                                                       {300, 260, 270}}) {
+    const Tensor x = uniform({rows, in}, gen, -1, 1), w = uniform({out, in}, gen, -1, 1), b = uniform({out}, gen, -1, 1);
+    EXPECT_TRUE(testing::all_near(linear(x, w, b), add(matmul_reference(x.to(kFloat64), w.t().to(kFloat64)), b.to(kFloat64)).to_vector<double>(), 0,
+                                  matmul_tolerance(kFloat32, in)))
+        << rows << "x" << in << "x" << out;
   }
   EXPECT_EQ(testing::error_of([] { linear(zeros({2, 3}), zeros({4, 5})); }),
             "linear: input of shape (2,3) does not match weight of shape (4,5) (3 != 5)");
