@@ -168,6 +168,12 @@ void map(T* out, const std::array<const T*, N>& in, const std::array<bool, N>& r
   constexpr std::int64_t W = kLanes<T>;
   const auto seq = std::make_index_sequence<N>{};
   std::int64_t i = 0;
+  // two vectors per iteration: long kernels (exp, erf) overlap their latencies
+  for (; i + 2 * W <= n; i += 2 * W) {
+    const auto lo = detail::apply(f, in, repeat, i, seq), hi = detail::apply(f, in, repeat, i + W, seq);
+    lo.store_unaligned(out + i);
+    hi.store_unaligned(out + i + W);
+  }
   for (; i + W <= n; i += W) detail::apply(f, in, repeat, i, seq).store_unaligned(out + i);
   if (i == n) return;
   const std::int64_t rest = n - i;
