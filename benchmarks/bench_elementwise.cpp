@@ -11,8 +11,9 @@ namespace {
 
 using namespace lambdahat;
 
-constexpr std::int64_t kSmall = 1 << 16;   // fits in L2
-constexpr std::int64_t kLarge = 1 << 24;   // 64 MiB per float32 tensor: memory-bound
+constexpr std::int64_t kSmall = 1 << 16;   // 256 KiB per float32 tensor: fits in L2
+constexpr std::int64_t kLarge = 1 << 24;   // 64 MiB: beyond L2; stays in a large L3
+constexpr std::int64_t kHuge = 1 << 27;    // 512 MiB: beyond any L3, bound by main memory
 
 void set_bytes(benchmark::State& state, std::int64_t n, int tensors_moved) {
   state.SetBytesProcessed(state.iterations() * n * 4 * tensors_moved);
@@ -116,7 +117,7 @@ void BM_normal_fill(benchmark::State& state) {
   set_bytes(state, n, 1);
 }
 
-#define SIZES ->Arg(kSmall)->Arg(kLarge)->UseRealTime()
+#define SIZES ->Arg(kSmall)->Arg(kLarge)->Arg(kHuge)->UseRealTime()
 BENCHMARK(BM_memcpy) SIZES;
 BENCHMARK(BM_add) SIZES;
 BENCHMARK(BM_add_inplace) SIZES;

@@ -5,6 +5,10 @@
 #include <new>
 #include <vector>
 
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
 namespace lambdahat {
 namespace {
 
@@ -19,9 +23,24 @@ int size_class(std::size_t nbytes) {
   return std::max(std::countr_zero(rounded), kMinClassLog2);
 }
 
+// Blocks of 8 MiB and more are aligned to 2 MiB and marked for transparent huge
+// pages (Linux), so that first touching one costs a page fault per 2 MiB instead of
+// one per 4 KiB: for a fresh 512 MiB result that is most of the op's time.
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+constexpr std::size_t kHugeBlock = 4 * kHugePage;
+
 void* system_allocate(std::size_t bytes) {
-  void* p = std::aligned_alloc(kAlignment, bytes);
+  if (bytes < kHugeBlock) {
+    void* p = std::aligned_alloc(kAlignment, bytes);
+    if (!p) throw std::bad_alloc();
+    return p;
+  }
+  const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void* p = std::aligned_alloc(kHugePage, rounded);
   if (!p) throw std::bad_alloc();
+#ifdef __linux__
+  madvise(p, rounded, MADV_HUGEPAGE);  // a hint: where it fails, small pages serve
+#endif
   return p;
 }
 
