@@ -1,6 +1,9 @@
 #include "nn/optim/adam.hpp"
 
+#include <array>
 #include <cmath>
+
+#include "tensor/detail/simd.hpp"
 
 namespace lambdahat {
 
@@ -15,7 +18,8 @@ Adam::Adam(std::vector<Variable> params, AdamOptions options, bool decoupled)
 }
 
 namespace {
-// One fused pass over a parameter and its two moments.
+// One fused pass over a parameter and its two moments, a vector of elements at a
+// time.
 template <class T>
 void adam_update(T* p, const T* g, T* m, T* v, std::int64_t n, const AdamOptions& o, bool decoupled,
                  std::int64_t t) {
@@ -24,13 +28,32 @@ void adam_update(T* p, const T* g, T* m, T* v, std::int64_t n, const AdamOptions
   const T step_size = static_cast<T>(o.lr / (1 - std::pow(o.beta1, static_cast<double>(t))));
   const T inv_sqrt_bc2 = static_cast<T>(1 / std::sqrt(1 - std::pow(o.beta2, static_cast<double>(t))));
   const T decay = static_cast<T>(1 - o.lr * o.weight_decay);
-  for (std::int64_t i = 0; i < n; ++i) {
-    T grad = g[i];
-    if (decoupled) p[i] *= decay;
-    else grad += wd * p[i];
-    m[i] = b1 * m[i] + (1 - b1) * grad;
-    v[i] = b2 * v[i] + (1 - b2) * grad * grad;
-    p[i] -= step_size * m[i] / (std::sqrt(v[i]) * inv_sqrt_bc2 + eps);
+  auto update = [&](auto grad, auto param, auto mean, auto second) {
+    using V = decltype(grad);
+    if (decoupled) param = param * V(decay);
+    else grad = grad + V(wd) * param;
+    mean = V(b1) * mean + V(1 - b1) * grad;
+    second = V(b2) * second + V(1 - b2) * grad * grad;
+    param = param - V(step_size) * mean / (xsimd::sqrt(second) * V(inv_sqrt_bc2) + V(eps));
+    return std::array<V, 3>{param, mean, second};
+  };
+  using V = simd::Vec<T>;
+  constexpr std::int64_t W = simd::kLanes<T>;
+  std::int64_t i = 0;
+  for (; i + W <= n; i += W) {
+    const auto [param, mean, second] = update(V::load_unaligned(g + i), V::load_unaligned(p + i),
+                                              V::load_unaligned(m + i), V::load_unaligned(v + i));
+    param.store_unaligned(p + i);
+    mean.store_unaligned(m + i);
+    second.store_unaligned(v + i);
+  }
+  if (i < n) {  // the last partial vector
+    const std::int64_t r = n - i;
+    const auto [param, mean, second] = update(simd::load_partial(g + i, r), simd::load_partial(p + i, r),
+                                              simd::load_partial(m + i, r), simd::load_partial(v + i, r));
+    simd::store_partial(p + i, param, r);
+    simd::store_partial(m + i, mean, r);
+    simd::store_partial(v + i, second, r);
   }
 }
 }  // namespace
