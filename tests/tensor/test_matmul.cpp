@@ -1,8 +1,14 @@
 // The blocked GEMM against the naive reference kernel: random shapes (including the
 // seed study's small ones and sizes that exercise every edge tile), transposed and
 // strided operands, batches with broadcasting, alpha/beta accumulation.
+#include <limits>
+
 #include "support/reference.hpp"
 #include "tensor/detail/gemm.hpp"
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
 namespace lambdahat {
 namespace {
@@ -138,6 +144,29 @@ TEST(Matmul, GemmAddsBiasWithAlphaBetaAndAnyOutputLayout) {
       for (std::size_t i = 0; i < fast.size(); ++i) worst = std::max(worst, std::abs(fast[i] - slow[i]));
       EXPECT_LE(worst, 1e-14 * (K + 4)) << M << "x" << K << "x" << N << (column_major ? " column-major" : "");
     }
+}
+
+// Subnormal inputs and results are flushed to zero inside the kernels, and the
+// caller's floating-point mode is left as it was.
+TEST(Matmul, FlushesSubnormalsAndRestoresTheCallersMode) {
+#if defined(__SSE2__)
+  const unsigned mode = _mm_getcsr();
+#endif
+  const float tiny = std::numeric_limits<float>::denorm_min() * 1000;  // subnormal
+  ASSERT_GT(tiny, 0.0f);
+  ASSERT_LT(tiny, std::numeric_limits<float>::min());
+  const Tensor a = from_vector(std::vector<float>{tiny, 1.0f, 2.0f, 3.0f}, {2, 2});
+  const Tensor b = from_vector(std::vector<float>{1.0f, 0.0f, 0.0f, 1.0f}, {2, 2});
+  const std::vector<float> c = matmul(a, b).to_vector<float>();
+  EXPECT_EQ(c, (std::vector<float>{0.0f, 1.0f, 2.0f, 3.0f}));
+  // a result in the normal range is untouched
+  const Tensor big = from_vector(std::vector<float>{1e-30f}, {1, 1});
+  EXPECT_EQ(matmul(big, big).to_vector<float>(), std::vector<float>{0.0f});  // 1e-60 underflows either way
+  EXPECT_EQ(matmul(big, from_vector(std::vector<float>{1e-5f}, {1, 1})).to_vector<float>()[0],
+            1e-30f * 1e-5f);
+#if defined(__SSE2__)
+  EXPECT_EQ(_mm_getcsr(), mode);
+#endif
 }
 
 TEST(Matmul, LinearIsInputTimesWeightTransposedPlusBias) {
