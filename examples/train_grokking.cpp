@@ -1,7 +1,7 @@
 // Trains the modular-addition MLP with the seed study's settings (SLT_REFERENCE §7)
 // and prints train/validation loss and accuracy every 100 steps. With the defaults
-// it groks: validation accuracy passes 0.95 at step 13 500 for the default
-// seed 6. (With these settings, weak L2 weight decay, most seeds need longer than
+// it groks: validation accuracy passes 0.95 at step 16 200 for the default
+// seed 3. (With these settings, weak L2 weight decay, most seeds need longer than
 // 25 000 steps; the seed study skips those runs.)
 #include <cstdio>
 #include <filesystem>
@@ -31,12 +31,12 @@ int main(int argc, char** argv) {
   examples::Flags flags(argc, argv,
                         "usage: train_grokking [--p 53] [--embed 12] [--hidden 48] [--train-fraction 0.4]\n"
                         "                      [--lr 5e-3] [--weight-decay 2e-4] [--batch 128] [--steps 25000]\n"
-                        "                      [--seed 6] [--log-every 100] [--checkpoint-dir DIR] [--checkpoint-every 100]\n");
+                        "                      [--seed 3] [--log-every 100] [--checkpoint-dir DIR] [--checkpoint-every 100]\n");
   const long p = flags.integer("p", 53), embed = flags.integer("embed", 12), hidden = flags.integer("hidden", 48);
   const double fraction = flags.number("train-fraction", 0.4), lr = flags.number("lr", 5e-3);
   const double weight_decay = flags.number("weight-decay", 2e-4);
   const long batch = flags.integer("batch", 128), steps = flags.integer("steps", 25000);
-  const long seed = flags.integer("seed", 6), log_every = flags.integer("log-every", 100);
+  const long seed = flags.integer("seed", 3), log_every = flags.integer("log-every", 100);
   const std::string checkpoint_dir = flags.text("checkpoint-dir", "");
   const long checkpoint_every = flags.integer("checkpoint-every", 100);
   flags.finish();
