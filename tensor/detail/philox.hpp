@@ -15,10 +15,10 @@ inline constexpr std::uint32_t kPhiloxWeyl0 = 0x9E3779B9, kPhiloxWeyl1 = 0xBB67A
 
 // out[j][l] = word j of the block with counter (first + l, stream) and key `key`.
 inline void philox_x16(std::uint64_t first, std::uint64_t stream, std::uint64_t key, std::uint32_t out[4][16]) {
-  const auto first_lo = static_cast<std::uint32_t>(first), first_hi = static_cast<std::uint32_t>(first >> 32);
   const auto s0 = static_cast<std::uint32_t>(stream), s1 = static_cast<std::uint32_t>(stream >> 32);
   std::uint32_t k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
 #if defined(__AVX512F__)
+  const auto first_lo = static_cast<std::uint32_t>(first), first_hi = static_cast<std::uint32_t>(first >> 32);
   // counters first + l, l = 0..15; the high word carries where the low word wraps
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   __m512i x0 = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first_lo)), lane);
