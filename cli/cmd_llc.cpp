@@ -116,8 +116,13 @@ Runner add_llc_command(CLI::App& app) {
                                      });
     if (bar) bar->finish();
     std::printf("%s", summary(r, problem.theory, problem.description).c_str());
+    const std::optional<double> finite_n = finite_n_target(o->spec, problem, c);
+    if (finite_n)
+      std::printf("  exact finite-n target for this data set, nβ and γ: %.4g   (λ̂ / target = %.3f)\n", *finite_n,
+                  r.mean / *finite_n);
     if (!o->json.empty()) {
       nlohmann::json j = to_json(r, problem.theory);
+      j["finite_n_target"] = finite_n ? nlohmann::json(*finite_n) : nlohmann::json(nullptr);
       j["model"] = problem.description;
       j["train_loss"] = problem.train_loss;
       write_text_atomically(o->json, j.dump(2) + "\n");

@@ -108,6 +108,21 @@ std::optional<LearningCoefficient> theory_for(const ProblemSpec& s) {
   return std::nullopt;
 }
 
+std::optional<double> finite_n_target(const ProblemSpec& s, const Problem& pr, const SamplerConfig& c) {
+  if (s.model != "polynomial" || s.powers.size() > 2 || !s.checkpoint.empty() || !(c.localization > 0) ||
+      !c.sample_only.empty())
+    return std::nullopt;
+  const std::vector<double> x = pr.data.inputs().to(kFloat64).to_vector<double>();
+  const std::vector<double> y = pr.data.targets().to(kFloat64).to_vector<double>();
+  double sxx = 0, sxy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    sxx += x[i] * x[i];
+    sxy += x[i] * y[i];
+  }
+  const double n = static_cast<double>(x.size());
+  return polynomial_regressor_finite_n(s.powers, sxx / n, sxy / n, resolve_nbeta(c, pr.data.size()), c.localization);
+}
+
 Problem make_problem(const ProblemSpec& s, const std::function<void(const std::string&)>& log) {
   validate(s);
   auto say = [&](const std::string& line) {

@@ -51,4 +51,10 @@ SamplerConfig default_sampler(const ProblemSpec& spec);
 // The theory value for a spec, if the family has one (no training needed).
 std::optional<LearningCoefficient> theory_for(const ProblemSpec& spec);
 
+// The exact finite-n value the estimator targets, nβ (E[L_n(w)] − L_n(w*)) for this
+// very data set and these sampler settings, where it can be computed: polynomial
+// regressors with one or two parameters, w* = 0 (no checkpoint), γ > 0
+// (polynomial_regressor_finite_n). Otherwise nullopt.
+std::optional<double> finite_n_target(const ProblemSpec& spec, const Problem& problem, const SamplerConfig& config);
+
 }  // namespace lambdahat::cli

@@ -22,6 +22,15 @@ LearningCoefficient normal_crossing(const std::vector<int>& k, const std::vector
 // f(x; w) = x · Π_i w_i^{k_i} at w* = 0: λ = 1/(2 max_i k_i), m = how many k_i equal the max.
 LearningCoefficient polynomial_regressor(const std::vector<int>& powers);
 
+// The exact finite-n target of the LLC estimator for f(x; w) = x · Π_i w_i^{k_i} with
+// one or two parameters at w* = 0: nβ (E[L_n(w)] − L_n(0)) under the localized
+// tempered posterior ∝ exp(−nβ L_n(w) − γ|w|²/2) (SLT_REFERENCE §6, "exact finite-n
+// oracle"). It depends on the data only through sxx = mean(x²) and sxy = mean(x·y),
+// since L_n(w) − L_n(0) = u²·sxx − 2u·sxy with u = Π_i w_i^{k_i}. Where it differs from
+// polynomial_regressor(powers).lambda the gap is the finite-n effect, not the sampler's.
+double polynomial_regressor_finite_n(const std::vector<int>& powers, double sxx, double sxy, double nbeta,
+                                     double gamma);
+
 // Reduced-rank regression (Aoyagi & Watanabe 2005): x ∈ R^M → H → R^N, true map of
 // rank r ≤ min(M, H, N).
 LearningCoefficient reduced_rank_regression(std::int64_t M, std::int64_t H, std::int64_t N, std::int64_t r);

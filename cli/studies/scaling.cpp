@@ -129,6 +129,7 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
               SamplerConfig sc = pr.sampler;
               if (o.quick) sc.num_draws = std::max<std::int64_t>(200, sc.num_draws / 5);
               const LLCResult r = estimate_llc(*pr.model, pr.loss, pr.data, sc);
+              const std::optional<double> finite_n = finite_n_target(spec, pr, sc);
               store.save(unit(i), {{"sweep", c.sweep},
                                    {"variant", c.variant},
                                    {"value", c.value},
@@ -138,6 +139,7 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
                                    {"llc_std", r.std},
                                    {"theory_lambda", pr.theory ? nlohmann::json(pr.theory->lambda) : nlohmann::json(nullptr)},
                                    {"multiplicity", pr.theory ? nlohmann::json(pr.theory->multiplicity) : nlohmann::json(nullptr)},
+                                   {"finite_n_target", finite_n ? nlohmann::json(*finite_n) : nlohmann::json(nullptr)},
                                    {"ess", r.diagnostics.ess_total},
                                    {"rhat", std::isfinite(r.diagnostics.rhat) ? nlohmann::json(r.diagnostics.rhat) : nlohmann::json(nullptr)},
                                    {"mala_acceptance", std::isfinite(r.diagnostics.mala_acceptance) ? nlohmann::json(r.diagnostics.mala_acceptance) : nlohmann::json(nullptr)},
@@ -153,33 +155,46 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
   std::vector<std::vector<std::string>> rows;
   struct Group {
     std::vector<double> llc, std;
+    std::vector<double> finite_n;
     double theory = std::nan(""), multiplicity = std::nan("");
   };
   std::map<std::tuple<std::string, std::string, double>, Group> groups;
   for (std::int64_t i = 0; i < total; ++i) {
     const nlohmann::json r = store.load(unit(i));
+    const double finite_n = num(r.value("finite_n_target", nlohmann::json(nullptr)));
     rows.push_back({o.family, r["sweep"].get<std::string>(), r["variant"].get<std::string>(), cell(num(r["value"])),
                     cell(r["seed"].get<std::int64_t>()), cell(num(r["llc_mean"])), cell(num(r["llc_std"])),
-                    cell(num(r["theory_lambda"])), cell(num(r["multiplicity"])), cell(num(r["ess"])), cell(num(r["rhat"])),
+                    cell(num(r["theory_lambda"])), cell(num(r["multiplicity"])), cell(finite_n), cell(num(r["ess"])),
+                    cell(num(r["rhat"])),
                     cell(num(r["mala_acceptance"])), cell(num(r["below_init_fraction"])),
                     cell(r["diverged_chains"].get<std::int64_t>()), cell(num(r["train_loss"]))});
     Group& g = groups[{r["sweep"].get<std::string>(), r["variant"].get<std::string>(), num(r["value"])}];
     g.llc.push_back(num(r["llc_mean"]));
     g.std.push_back(num(r["llc_std"]));
+    g.finite_n.push_back(finite_n);
     g.theory = num(r["theory_lambda"]);
     g.multiplicity = num(r["multiplicity"]);
   }
   write_csv((fs::path(o.out) / "scaling.csv").string(), settings,
-            {"family", "sweep", "variant", "value", "seed", "llc_mean", "llc_std", "theory_lambda", "multiplicity", "ess",
-             "rhat", "mala_acceptance", "below_init_fraction", "diverged_chains", "train_loss"},
+            {"family", "sweep", "variant", "value", "seed", "llc_mean", "llc_std", "theory_lambda", "multiplicity",
+             "finite_n_target", "ess", "rhat", "mala_acceptance", "below_init_fraction", "diverged_chains", "train_loss"},
             rows);
 
   // per configuration: mean over seeds; the error bar is the spread over seeds (or,
   // with one seed, the spread over chains)
   nlohmann::json summary = provenance(settings);
   nlohmann::json table = nlohmann::json::array();
-  std::printf("\n%-22s %-18s %6s %10s %9s %9s %6s\n", "sweep", "variant", "value", "llc", "± sd", "theory", "ratio");
-  std::map<std::string, std::map<std::string, std::vector<std::tuple<double, double, double, double>>>> figures;
+  // the finite-n columns appear where the family has an exact finite-n target
+  bool any_finite_n = false;
+  for (const auto& [key, g] : groups)
+    for (double v : g.finite_n) any_finite_n = any_finite_n || std::isfinite(v);
+  std::printf("\n%-22s %-18s %6s %10s %9s %9s %6s", "sweep", "variant", "value", "llc", "± sd", "theory", "ratio");
+  if (any_finite_n) std::printf(" %9s %6s", "finite n", "ratio");
+  std::printf("\n");
+  struct Point {
+    double x, llc, sd, theory, finite_n;
+  };
+  std::map<std::string, std::map<std::string, std::vector<Point>>> figures;
   for (const auto& [key, g] : groups) {
     const auto& [sweep, variant, value] = key;
     double m = 0, s = 0;
@@ -191,39 +206,51 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
     } else {
       s = g.std.front();
     }
+    // the target depends on the data set, so each seed has its own: averaged like λ̂
+    double finite_n = 0;
+    for (double v : g.finite_n) finite_n += v;
+    finite_n /= static_cast<double>(g.finite_n.size());
+    auto or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
     table.push_back({{"sweep", sweep}, {"variant", variant}, {"value", value}, {"llc_mean", m}, {"llc_sd", s},
                      {"seeds", g.llc.size()},
-                     {"theory_lambda", std::isfinite(g.theory) ? nlohmann::json(g.theory) : nlohmann::json(nullptr)},
-                     {"multiplicity", std::isfinite(g.multiplicity) ? nlohmann::json(g.multiplicity) : nlohmann::json(nullptr)},
-                     {"ratio", std::isfinite(g.theory) ? nlohmann::json(m / g.theory) : nlohmann::json(nullptr)}});
-    std::printf("%-22s %-18s %6g %10.4g %9.3g %9.4g %6.2f\n", sweep.c_str(), variant.c_str(), value, m, s, g.theory,
-                std::isfinite(g.theory) ? m / g.theory : std::nan(""));
-    figures[sweep][variant].emplace_back(value, m, s, g.theory);
+                     {"theory_lambda", or_null(g.theory)}, {"multiplicity", or_null(g.multiplicity)},
+                     {"ratio", or_null(m / g.theory)}, {"finite_n_target", or_null(finite_n)},
+                     {"ratio_to_finite_n", or_null(m / finite_n)}});
+    std::printf("%-22s %-18s %6g %10.4g %9.3g %9.4g %6.2f", sweep.c_str(), variant.c_str(), value, m, s, g.theory,
+                m / g.theory);
+    if (any_finite_n) std::printf(" %9.4g %6.2f", finite_n, m / finite_n);
+    std::printf("\n");
+    figures[sweep][variant].push_back({value, m, s, g.theory, finite_n});
   }
   summary["configurations"] = table;
   write_file_atomically((fs::path(o.out) / "summary.json").string(), summary.dump(2) + "\n");
 
   for (const auto& [sweep, variants] : figures) {
     Plot plot("LLC scaling, " + o.family + ": " + sweep, sweep, "λ̂ (error bars: sd over seeds)");
-    std::map<std::string, std::vector<std::pair<double, double>>> theory;
+    std::map<std::string, std::vector<std::pair<double, double>>> theory, finite_n;
     for (const auto& [variant, points] : variants) {
       Series s{variant, {}, {}, {}, Series::Style::line_markers, ""};
-      for (const auto& [x, m, sd, th] : points) {
-        s.x.push_back(x);
-        s.y.push_back(m);
-        s.error.push_back(sd);
-        if (std::isfinite(th)) theory[variant].emplace_back(x, th);
+      for (const Point& p : points) {
+        s.x.push_back(p.x);
+        s.y.push_back(p.llc);
+        s.error.push_back(p.sd);
+        if (std::isfinite(p.theory)) theory[variant].emplace_back(p.x, p.theory);
+        if (std::isfinite(p.finite_n)) finite_n[variant].emplace_back(p.x, p.finite_n);
       }
       plot.add(s);
     }
-    for (const auto& [variant, points] : theory) {
-      Series t{"theory λ (" + variant + ")", {}, {}, {}, Series::Style::dashed, ""};
-      for (const auto& [x, th] : points) {
+    auto add_curve = [&](const std::string& label, const std::vector<std::pair<double, double>>& points,
+                         Series::Style style) {
+      Series t{label, {}, {}, {}, style, ""};
+      for (const auto& [x, y] : points) {
         t.x.push_back(x);
-        t.y.push_back(th);
+        t.y.push_back(y);
       }
       plot.add(t);
-    }
+    };
+    for (const auto& [variant, points] : theory) add_curve("theory λ (" + variant + ")", points, Series::Style::dashed);
+    for (const auto& [variant, points] : finite_n)
+      add_curve("exact finite-n target (" + variant + ")", points, Series::Style::markers);
     plot.save((fs::path(o.out) / ("scaling_" + o.family + "_" + slug(sweep) + ".svg")).string());
   }
   return summary;

@@ -57,6 +57,11 @@ TEST(Command, LlcWritesTheDocumentedJson) {
   EXPECT_EQ(j["llc"]["per_chain"].size(), 2u);
   EXPECT_EQ(j["theory"]["lambda"], 0.5);
   EXPECT_EQ(j["n"], 500);
+  // f = x w2 is regular: the exact finite-n target is 1/2 less nβ·mean(xy)²/mean(x²) (a
+  // chi-square quantity of the data, a few hundredths here) and a little for γ
+  ASSERT_TRUE(j["finite_n_target"].is_number());
+  EXPECT_NEAR(j["finite_n_target"].get<double>(), 0.5, 0.06);
+  EXPECT_NE(r.output.find("exact finite-n target"), std::string::npos);
 }
 
 TEST(Command, BadInputGivesOneLineErrorsAndNonZeroExit) {

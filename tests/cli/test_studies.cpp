@@ -203,14 +203,24 @@ TEST(ScalingStudy, TableAgainstTheory) {
   const nlohmann::json summary = run_scaling_study(o);
   const auto rows = read_csv(out / "scaling.csv");
   EXPECT_EQ(rows[0], (std::vector<std::string>{"family", "sweep", "variant", "value", "seed", "llc_mean", "llc_std",
-                                                "theory_lambda", "multiplicity", "ess", "rhat", "mala_acceptance",
-                                                "below_init_fraction", "diverged_chains", "train_loss"}));
+                                                "theory_lambda", "multiplicity", "finite_n_target", "ess", "rhat",
+                                                "mala_acceptance", "below_init_fraction", "diverged_chains",
+                                                "train_loss"}));
   EXPECT_EQ(rows.size(), 1u + 6u);  // k = 1..3, one- and two-parameter
   EXPECT_EQ(summary["configurations"].size(), 6u);
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const double k = std::stod(rows[i][3]);
     EXPECT_NEAR(std::stod(rows[i][7]), 1 / (2 * k), 1e-7);  // theory column (8 digits in the file)
+    // the exact finite-n target: below λ with multiplicity 2 (the (m − 1) log log n term)
+    const double finite_n = std::stod(rows[i][9]);
+    EXPECT_GT(finite_n, 0);
+    if (rows[i][8] == "2") {
+      EXPECT_LT(finite_n, 0.9 / (2 * k));
+    }
   }
+  for (const auto& c : summary["configurations"])
+    EXPECT_NEAR(c["ratio_to_finite_n"].get<double>(), c["llc_mean"].get<double>() / c["finite_n_target"].get<double>(),
+                1e-12);
   // the one-parameter regular case lands near 1/2
   for (const auto& c : summary["configurations"])
     if (c["variant"] == "f = x w^k" && c["value"] == 1) {

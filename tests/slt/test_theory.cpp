@@ -63,5 +63,56 @@ TEST(Theory, LinearAutoencoder) {
   EXPECT_DOUBLE_EQ(linear_autoencoder(6, 1, 6).lambda, 1 * (6 + 6 - 1) / 2.0);
 }
 
+// The finite-n oracle against independent computations: a closed form for the
+// regular model f = x w (the posterior is Gaussian), and plain uniform grids.
+TEST(Theory, PolynomialFiniteNOracle) {
+  const double sxx = 4.1, sxy = 0.03, nbeta = 1000 / std::log(1000.0), gamma = 1;
+  // f = x w: precision a = 2nβ·sxx + γ, mean μ = 2nβ·sxy / a, and
+  // E[dL] = sxx (1/a + μ²) − 2 sxy μ
+  const double a = 2 * nbeta * sxx + gamma, mu = 2 * nbeta * sxy / a;
+  EXPECT_NEAR(polynomial_regressor_finite_n({1}, sxx, sxy, nbeta, gamma),
+              nbeta * (sxx * (1 / a + mu * mu) - 2 * sxy * mu), 1e-7);
+
+  // a naive uniform grid over [−R, R]^d
+  auto uniform_grid = [&](const std::vector<int>& k, int points, double R) {
+    std::vector<double> w(static_cast<std::size_t>(points) + 1), first(w.size()), second(w.size());
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      w[i] = -R + static_cast<double>(i) * 2 * R / points;
+      first[i] = std::pow(w[i], k[0]);
+      second[i] = k.size() == 2 ? std::pow(w[i], k[1]) : 1;
+    }
+    long double Z = 0, E = 0;
+    auto term = [&](double u, double w_squared) {
+      const double dL = u * u * sxx - 2 * u * sxy;
+      const double p = std::exp(-nbeta * dL - 0.5 * gamma * w_squared);
+      Z += p;
+      E += p * dL;
+    };
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      if (k.size() == 1) term(first[i], w[i] * w[i]);
+      else
+        for (std::size_t j = 0; j < w.size(); ++j) term(first[i] * second[j], w[i] * w[i] + w[j] * w[j]);
+    }
+    return nbeta * static_cast<double>(E / Z);
+  };
+  for (int k : {2, 3, 5}) {
+    const double oracle = polynomial_regressor_finite_n({k}, sxx, sxy, nbeta, gamma);
+    EXPECT_NEAR(oracle, uniform_grid({k}, 400000, 12), 1e-5) << "k = " << k;
+  }
+  const double two = polynomial_regressor_finite_n({1, 1}, sxx, sxy, nbeta, gamma);
+  EXPECT_NEAR(two, uniform_grid({1, 1}, 6000, 7), 2e-3 * two);
+  // multiplicity 2: far below λ = 1/2 at this n (the (m − 1) log log n term)
+  EXPECT_LT(two, 0.45);
+  // a power 0 leaves that parameter out of the loss: the one-parameter value
+  EXPECT_NEAR(polynomial_regressor_finite_n({0, 2}, sxx, sxy, nbeta, gamma),
+              polynomial_regressor_finite_n({2}, sxx, sxy, nbeta, gamma), 1e-9);
+
+  EXPECT_NE(testing::error_of([&] { polynomial_regressor_finite_n({1, 1, 1}, sxx, sxy, nbeta, gamma); })
+                .find("one or two parameters"),
+            std::string::npos);
+  EXPECT_NE(testing::error_of([&] { polynomial_regressor_finite_n({1}, sxx, sxy, nbeta, 0); }).find("improper"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace lambdahat
