@@ -1,6 +1,7 @@
 // The backward pass: collect the graph in topological order with an explicit stack
 // (no recursion, so a chain of 100 000 operations is fine, and a node shared by many
 // paths is visited once), then walk it from the result to the leaves.
+#include <algorithm>
 #include <atomic>
 
 #include "autograd/variable.hpp"
@@ -68,7 +69,8 @@ std::vector<std::shared_ptr<Node>> topological_order(const std::shared_ptr<Node>
       stack.pop_back();
     }
   }
-  return {post_order.rbegin(), post_order.rend()};
+  std::reverse(post_order.begin(), post_order.end());
+  return post_order;
 }
 
 }  // namespace

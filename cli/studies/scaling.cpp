@@ -248,7 +248,12 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
       }
       plot.add(t);
     };
-    for (const auto& [variant, points] : theory) add_curve("theory λ (" + variant + ")", points, Series::Style::dashed);
+    // one theory curve when every variant has the same (polynomial: λ = 1/(2k) for both)
+    bool shared = theory.size() > 1;
+    for (const auto& [variant, points] : theory) shared = shared && points == theory.begin()->second;
+    if (shared) add_curve("theory λ", theory.begin()->second, Series::Style::dashed);
+    else
+      for (const auto& [variant, points] : theory) add_curve("theory λ (" + variant + ")", points, Series::Style::dashed);
     for (const auto& [variant, points] : finite_n)
       add_curve("exact finite-n target (" + variant + ")", points, Series::Style::markers);
     plot.save((fs::path(o.out) / ("scaling_" + o.family + "_" + slug(sweep) + ".svg")).string());

@@ -205,18 +205,29 @@ std::string Plot::svg(int width, int height) const {
           o << "<circle cx=\"" << px(s.x[i]) << "\" cy=\"" << py(s.y[i]) << "\" r=\"3\" fill=\"" << s.color << "\"/>\n";
   }
   o << "</g>\n";
-  // legend
+  // legend, in the top right corner, as wide as its longest label (about 6.6 px
+  // per character at 12 px; UTF-8 continuation bytes do not count)
+  std::size_t longest = 0;
+  for (const auto& s : series_) {
+    std::size_t chars = 0;
+    for (unsigned char c : s.label) chars += (c & 0xC0) != 0x80;
+    longest = std::max(longest, chars);
+  }
+  const double legend_width = 32 + 6.6 * static_cast<double>(longest);
   double ly = top + 10;
   for (const auto& s : series_) {
     if (s.label.empty()) continue;
-    const double lx = left + pw - 170;
-    o << "<rect x=\"" << lx - 4 << "\" y=\"" << ly - 9 << "\" width=\"172\" height=\"16\" fill=\"white\" fill-opacity=\"0.8\"/>\n";
+    const double lx = left + pw - legend_width;
+    o << "<rect x=\"" << lx - 4 << "\" y=\"" << ly - 9 << "\" width=\"" << legend_width + 2
+      << "\" height=\"16\" fill=\"white\" fill-opacity=\"0.8\"/>\n";
     if (s.style == Series::Style::bars)
       o << "<rect x=\"" << lx << "\" y=\"" << ly - 5 << "\" width=\"18\" height=\"8\" fill=\"" << s.color << "\"/>\n";
-    else
+    if (s.style != Series::Style::bars && s.style != Series::Style::markers)
       o << "<line x1=\"" << lx << "\" y1=\"" << ly << "\" x2=\"" << lx + 18 << "\" y2=\"" << ly << "\" stroke=\""
         << s.color << "\" stroke-width=\"2\"" << (s.style == Series::Style::dashed ? " stroke-dasharray=\"6,4\"" : "")
         << "/>\n";
+    if (s.style == Series::Style::markers || s.style == Series::Style::line_markers)
+      o << "<circle cx=\"" << lx + 9 << "\" cy=\"" << ly << "\" r=\"3\" fill=\"" << s.color << "\"/>\n";
     o << "<text x=\"" << lx + 24 << "\" y=\"" << ly + 4 << "\">" << escape(s.label) << "</text>\n";
     ly += 17;
   }
