@@ -90,14 +90,40 @@ constexpr double kInvSqrt2Pi = 0.39894228040143267794;     // 1/√(2π)
 constexpr double kSqrt2OverPi = 0.79788456080286535588;    // √(2/π)
 constexpr double kGeluCubic = 0.044715;
 
+// e^a for a ≤ 0 in float vectors, without the special-value handling of a general
+// exp: a = k·ln 2 + r with |r| ≤ ln(2)/2 (ln 2 split in two for an exact product),
+// e^r by its Taylor polynomial of degree 6 (relative error below 1.3e-7), and 2^k
+// added into the exponent bits. a is clamped at −86, where e^a ≈ 4e-38 is as good
+// as 0 for the callers below and 2^k stays a normal number.
+template <class V>
+[[gnu::always_inline]] inline V exp_nonpositive(V a) {
+  static_assert(std::is_same_v<typename V::value_type, float>, "float vectors only");
+  using I = xsimd::batch<std::int32_t, typename V::arch_type>;
+  a = xsimd::max(a, V(-86.0f));
+  const V k = xsimd::nearbyint(a * V(1.44269504088896341f));
+  V r = xsimd::fma(k, V(-0.693145751953125f), a);
+  r = xsimd::fma(k, V(-1.428606765330187e-06f), r);
+  V p = xsimd::fma(r, V(1.0f / 720), V(1.0f / 120));
+  p = xsimd::fma(p, r, V(1.0f / 24));
+  p = xsimd::fma(p, r, V(1.0f / 6));
+  p = xsimd::fma(p, r, V(0.5f));
+  p = xsimd::fma(p, r, V(1.0f));
+  p = xsimd::fma(p, r, V(1.0f));
+  const I bits = xsimd::bitwise_cast<I>(p) + (xsimd::batch_cast<std::int32_t>(k) << 23);
+  return xsimd::bitwise_cast<V>(bits);
+}
+
 // Φ(x) (the standard normal CDF) and e^{-x²/2}, sharing one exponential. For float
 // vectors, erf comes from Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7,
 // the resolution of float32 near 1); for double, from xsimd's full-precision erf.
+// (Forced inline: called out of line, it returns its two vectors through memory
+// and the kernel runs at half speed.)
 template <class V>
-void normal_cdf_and_gauss(V x, V& cdf, V& gauss) {
-  gauss = xsimd::exp(V(-0.5) * x * x);
+[[gnu::always_inline]] inline void normal_cdf_and_gauss(V x, V& cdf, V& gauss) {
   if constexpr (std::is_same_v<typename V::value_type, float>) {
-    const V z = xsimd::abs(x) * V(kSqrt1_2);
+    gauss = exp_nonpositive(V(-0.5f) * x * x);
+    // erf(z) is 1 in float beyond z = 4; the clamp keeps the reciprocal finite
+    const V z = xsimd::min(xsimd::abs(x) * V(kSqrt1_2), V(10.0f));
     // t = 1 / d from the hardware's approximate reciprocal and one Newton step
     // (relative error about 2^-24, the float rounding error): a full division costs
     // more than the rest of the polynomial.
@@ -109,6 +135,7 @@ void normal_cdf_and_gauss(V x, V& cdf, V& gauss) {
     const V erf_abs = V(1) - poly * gauss;
     cdf = V(0.5) + V(0.5) * xsimd::select(x < V(0), -erf_abs, erf_abs);
   } else {
+    gauss = xsimd::exp(V(-0.5) * x * x);
     cdf = V(0.5) * (V(1) + xsimd::erf(x * V(kSqrt1_2)));
   }
 }
