@@ -28,6 +28,26 @@ TEST(Indexing, IndexSelectAlongEveryDimension) {
   }
 }
 
+// Rows of every length the gather specialises (2, 4, 8, 16) and around them, with
+// contiguous, offset and strided index tensors.
+TEST(Indexing, IndexSelectRowsOfEveryLength) {
+  Generator gen(12);
+  const Tensor all = idx({4, 9, 0, 1, 4, 2, 7, 3, 5, 5, 8, 6});
+  for (std::int64_t length : {1, 2, 3, 4, 7, 8, 9, 16, 17, 40})
+    for (const Tensor& index : {all, all.narrow(0, 3, 6), all.slice(0, 1, 12, 3)}) {
+      const Tensor a = testing::random_tensor({10, length}, kFloat32, gen, -9, 9);
+      const Tensor out = index_select(a, 0, index);
+      const auto rows = index.to_vector<std::int64_t>();
+      ASSERT_EQ(out.shape(), (Dims{static_cast<std::int64_t>(rows.size()), length}));
+      for (std::size_t i = 0; i < rows.size(); ++i)
+        for (std::int64_t j = 0; j < length; ++j)
+          EXPECT_EQ(out.at({static_cast<std::int64_t>(i), j}), a.at({rows[i], j})) << length << " " << i << " " << j;
+    }
+  // a bad index in a strided view is found too
+  EXPECT_EQ(error_of([&] { index_select(ones({3, 8}), 0, idx({0, 1, 2, 5}).slice(0, 0, 4, 3)); }),
+            "index_select: index 5 is out of range for dimension 0 of size 3");
+}
+
 TEST(Indexing, IndexAddIsTheAdjointOfIndexSelect) {
   // <index_select(a, idx), g> == <a, index_add(0, idx, g)> for every a, g
   Generator gen(12);
