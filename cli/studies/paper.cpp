@@ -1,10 +1,12 @@
 // lambdahat paper: every study of the seed study, then one HTML page that shows each
 // figure and table with a sentence on what it shows and the settings used.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "report.hpp"
@@ -58,26 +60,42 @@ std::string fit_sentence(const nlohmann::json& s) {
 std::string scaling_section(const std::string& family, const nlohmann::json& s, const std::string& dir) {
   std::ostringstream h;
   h << "<h3>" << family << "</h3>\n";
-  for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.path().extension() == ".svg")
-      h << figure(fs::path(dir).filename().string() + "/" + entry.path().filename().string(),
-                  "λ̂ against " + entry.path().stem().string().substr(9 + family.size()) +
-                      " (points: mean over seeds, bars: spread), dashed: the exact λ where it is known.");
-  h << "<table><tr><th>sweep</th><th>variant</th><th>value</th><th>λ̂</th><th>± sd</th><th>theory λ (m)</th><th>λ̂/λ</th></tr>\n";
+  bool finite_n = false;  // does any configuration have an exact finite-n target?
+  std::vector<std::string> sweeps;
+  for (const auto& c : s["configurations"]) {
+    finite_n = finite_n || c.value("finite_n_target", nlohmann::json()).is_number();
+    const std::string sweep = c["sweep"].get<std::string>();
+    if (std::find(sweeps.begin(), sweeps.end(), sweep) == sweeps.end()) sweeps.push_back(sweep);
+  }
+  for (const auto& sweep : sweeps) {
+    const std::string file = "scaling_" + family + "_" + slug(sweep) + ".svg";
+    if (!fs::exists(fs::path(dir) / file)) continue;
+    h << figure(fs::path(dir).filename().string() + "/" + file,
+                "λ̂ against " + sweep + " (points: mean over seeds, bars: spread); dashed: the exact λ where it is known" +
+                    (finite_n ? "; dots alone: the exact finite-n target for the data and sampler settings used." : "."));
+  }
+  h << "<table><tr><th>sweep</th><th>variant</th><th>value</th><th>λ̂</th><th>± sd</th><th>theory λ (m)</th><th>λ̂/λ</th>"
+    << (finite_n ? "<th>finite-n target</th><th>λ̂/target</th>" : "") << "</tr>\n";
   std::vector<std::string> deviations;
   for (const auto& c : s["configurations"]) {
     const double ratio = num(c["ratio"]);
+    const double target = num(c.value("finite_n_target", nlohmann::json()));
     const bool off = std::isfinite(ratio) && std::abs(ratio - 1) > 0.15;
     h << "<tr" << (off ? " class=\"off\"" : "") << "><td>" << html_escape(c["sweep"].get<std::string>()) << "</td><td>"
       << html_escape(c["variant"].get<std::string>()) << "</td><td>" << fmt(num(c["value"])) << "</td><td>"
       << fmt(num(c["llc_mean"]), 4) << "</td><td>" << fmt(num(c["llc_sd"]), 2) << "</td><td>" << fmt(num(c["theory_lambda"]), 4)
       << (c["multiplicity"].is_number() ? " (" + fmt(num(c["multiplicity"]), 2) + ")" : std::string()) << "</td><td>"
-      << fmt(ratio) << "</td></tr>\n";
+      << fmt(ratio) << "</td>";
+    if (finite_n) h << "<td>" << fmt(target, 4) << "</td><td>" << fmt(num(c["llc_mean"]) / target) << "</td>";
+    h << "</tr>\n";
     if (off) {
       std::ostringstream d;
       d << c["variant"].get<std::string>() << ", " << c["sweep"].get<std::string>() << " = " << fmt(num(c["value"]))
         << ": λ̂/λ = " << fmt(ratio);
-      if (num(c["multiplicity"]) > 1) d << " (multiplicity " << fmt(num(c["multiplicity"])) << ": the finite-n gap)";
+      if (std::isfinite(target))
+        d << "; the exact finite-n target is " << fmt(target, 4) << ", λ̂/target = " << fmt(num(c["llc_mean"]) / target);
+      else if (num(c["multiplicity"]) > 1)
+        d << " (multiplicity " << fmt(num(c["multiplicity"])) << ": finite-n estimates sit below λ, through the (m − 1) log log n term of the free energy)";
       deviations.push_back(d.str());
     }
   }
@@ -135,7 +153,22 @@ std::string run_paper(const PaperOptions& o) {
   }
   if (o.tiny) make_tiny(t);
   const nlohmann::json tms = run_tms_study(t);
+  // A resumed run reuses finished units: the report states the time summed over
+  // every invocation that worked on this directory, kept in paper_time.json.
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const fs::path time_file = out / "paper_time.json";
+  nlohmann::json time_record = {{"seconds", 0.0}, {"invocations", 0}};
+  if (fs::exists(time_file)) {
+    std::ifstream in(time_file);
+    const nlohmann::json previous = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (previous.is_object() && previous.value("seconds", nlohmann::json()).is_number() &&
+        previous.value("invocations", nlohmann::json()).is_number_integer())
+      time_record = previous;
+  }
+  time_record["seconds"] = time_record["seconds"].get<double>() + seconds;
+  time_record["invocations"] = time_record["invocations"].get<std::int64_t>() + 1;
+  write_file_atomically(time_file.string(), time_record.dump(2) + "\n");
+  const std::int64_t invocations = time_record["invocations"].get<std::int64_t>();
 
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>lambdahat: the seed study</title>\n<style>"
@@ -148,7 +181,11 @@ std::string run_paper(const PaperOptions& o) {
   h << "<p>Made by lambdahat " << kVersion
     << (o.tiny ? " at a tiny test scale" : o.quick ? " at the <b>quick</b> scale (<code>lambdahat paper --quick</code>)"
                                                    : " at the study's scale (<code>lambdahat paper</code>)")
-    << " in " << format_duration(seconds) << ". Every number below is in the CSV and JSON files next to this page; "
+    << " in " << format_duration(time_record["seconds"].get<double>())
+    << (invocations > 1 ? " (summed over " + std::to_string(invocations) + " invocations; this one took " +
+                              format_duration(seconds) + ")"
+                        : std::string())
+    << ". Every number below is in the CSV and JSON files next to this page; "
        "each study directory also records its settings (<code>units/*/settings.json</code>).</p>\n";
 
   h << "<h2>1. LLC scaling with problem difficulty</h2>\n<p>Each model is trained to a minimum w* (teacher–student "

@@ -87,15 +87,15 @@ std::vector<Config> configs(const std::string& family, bool quick) {
   return out;
 }
 
-std::string slug(const std::string& s) {
-  std::string out;
-  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return out;
-}
-
 double num(const nlohmann::json& v) { return v.is_number() ? v.get<double>() : std::nan(""); }
 
 }  // namespace
+
+std::string slug(const std::string& name) {
+  std::string out;
+  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out;
+}
 
 nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
   check(o.seeds >= 1, "lambdahat scaling", "--seeds must be >= 1");

@@ -90,6 +90,10 @@ struct ScalingStudyOptions {
 };
 nlohmann::json run_scaling_study(const ScalingStudyOptions& options);
 
+// A name made safe for files: every character but letters and digits becomes '_'.
+// Figures are scaling_<family>_<slug(sweep)>.svg.
+std::string slug(const std::string& name);
+
 // ---- the report ----
 
 struct PaperOptions {

@@ -260,8 +260,14 @@ TEST(Paper, ReportShowsEveryFigureAndTable) {
     ++images;
   }
   EXPECT_GE(images, 9);
-  for (const char* text : {"LLC scaling", "Grokking", "superposition", "<table>"})
+  for (const char* text : {"LLC scaling", "Grokking", "superposition", "<table>", "finite-n target"})
     EXPECT_NE(html.find(text), std::string::npos) << text;
+  EXPECT_EQ(html.find("invocations"), std::string::npos);
+  // run again: every unit is reused, and the page states the time of both runs
+  run_paper(o);
+  std::ifstream again(index);
+  const std::string resumed((std::istreambuf_iterator<char>(again)), {});
+  EXPECT_NE(resumed.find("summed over 2 invocations"), std::string::npos);
 }
 
 }  // namespace
