@@ -15,7 +15,7 @@ namespace lambdahat {
   X(add) X(sub) X(mul) X(div) X(neg) X(pow) X(pow_scalar) X(exp) X(log) X(sqrt) X(square) X(abs) X(tanh)      \
   X(sigmoid) X(relu) X(gelu) X(gelu_tanh) X(softplus) X(clamp) X(where) X(maximum) X(minimum)                  \
   /* reductions */                                                                                             \
-  X(sum) X(max) X(min) X(logsumexp)                                                                            \
+  X(sum) X(max) X(min) X(logsumexp) X(monomial)                                                                \
   /* products */                                                                                               \
   X(matmul) X(linear)                                                                                          \
   /* shape */                                                                                                  \

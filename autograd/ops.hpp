@@ -43,6 +43,10 @@ Variable max(const Variable& a, const Dims& dims = {}, bool keepdim = false);  /
 Variable min(const Variable& a, const Dims& dims = {}, bool keepdim = false);
 Variable logsumexp(const Variable& a, const Dims& dims = {}, bool keepdim = false);
 Variable var(const Variable& a, const Dims& dims = {}, std::int64_t correction = 1, bool keepdim = false);
+// Π_i w_i^{k_i} over the elements of a 1-D w: a 0-d result in one node (the
+// polynomial regressors' parameter product, which as separate select/pow/mul nodes
+// cost several times more per step).
+Variable monomial(const Variable& w, const std::vector<int>& powers);
 
 // ---- products ----
 Variable matmul(const Variable& a, const Variable& b);

@@ -11,17 +11,6 @@ Tensor initial_weights(std::size_t n, const std::vector<double>& init, DType dty
 }
 }  // namespace
 
-Variable monomial(const Variable& w, const std::vector<int>& powers) {
-  Variable product;
-  for (std::size_t i = 0; i < powers.size(); ++i) {
-    if (powers[i] == 0) continue;
-    const Variable term = pow(select(w, 0, static_cast<std::int64_t>(i)), static_cast<double>(powers[i]));
-    product = product.defined() ? product * term : term;
-  }
-  // all powers zero: the constant 1
-  return product.defined() ? product : Variable(ones({}, w.dtype()));
-}
-
 PolynomialRegressor::PolynomialRegressor(std::vector<int> powers, DType dtype, std::vector<double> init)
     : powers_(std::move(powers)) {
   check(!powers_.empty(), "PolynomialRegressor", "needs at least one power");

@@ -29,9 +29,6 @@ class PolynomialRegressor : public ModuleBase<PolynomialRegressor> {
   std::vector<int> powers_;
 };
 
-// Π_i w_i^{k_i} as a one-element Variable (shared by both polynomial models).
-Variable monomial(const Variable& w, const std::vector<int>& powers);
-
 class SumOfMonomials : public ModuleBase<SumOfMonomials> {
  public:
   // powers[j][i] is the power of w_i in monomial j; every row has the same length.

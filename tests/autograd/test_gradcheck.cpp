@@ -79,6 +79,10 @@ std::vector<Entry> entries() {
   add(Op::max, "max", [](auto& v) { return max(v[0], {1}); }, {rnd({4, 5}, 38)});
   add(Op::min, "min all", [](auto& v) { return min(v[0]); }, {rnd({4, 5}, 39)});
   add(Op::logsumexp, "logsumexp", [](auto& v) { return logsumexp(v[0], {0}); }, {strided(rnd({4, 3}, 40))});
+  add(Op::monomial, "monomial", [](auto& v) { return monomial(v[0], {1, 3, 0, 2}); }, {rnd({4}, 41)});
+  // at a singular point: one factor is 0, so only its own partial derivative survives
+  add(Op::monomial, "monomial at a zero", [](auto& v) { return monomial(v[0], {1, 2}) * 3.0; },
+      {from_vector(std::vector<double>{0.0, 1.3})});
   // ---- products ----
   add(Op::matmul, "matmul", [](auto& v) { return matmul(v[0], v[1]); }, {rnd({3, 4}, 41), rnd({4, 5}, 42)});
   add(Op::matmul, "matmul transposed views", [](auto& v) { return matmul(v[0], v[1]); },
