@@ -13,12 +13,41 @@ void check_index(const char* op, const Tensor& index) {
   check(index.dtype() == kInt64, op, "index tensor must be int64, got ", index.dtype());
 }
 
-// Reads the indices, checking each against `size`.
-std::vector<std::int64_t> checked_indices(const char* op, const Tensor& index, std::int64_t size, int dim) {
-  std::vector<std::int64_t> idx = index.to_vector<std::int64_t>();
-  for (auto i : idx)
-    check(i >= 0 && i < size, op, "index ", i, " is out of range for dimension ", dim, " of size ", size);
+// The indices of a 1-D int64 tensor, each checked against `size`: a pointer into
+// the tensor itself when it is contiguous (a minibatch's indices usually are), else
+// into `copy`. The check is one branch-free pass; only a failing index costs more.
+const std::int64_t* checked_indices(const char* op, const Tensor& index, std::int64_t size, int dim,
+                                    std::vector<std::int64_t>& copy) {
+  const std::int64_t* idx;
+  if (index.is_contiguous()) {
+    idx = index.data<std::int64_t>();
+  } else {
+    copy = index.to_vector<std::int64_t>();
+    idx = copy.data();
+  }
+  const std::int64_t n = index.numel();
+  bool all_in_range = true;
+  for (std::int64_t k = 0; k < n; ++k) all_in_range &= (idx[k] >= 0) & (idx[k] < size);
+  if (!all_in_range)
+    for (std::int64_t k = 0; k < n; ++k)
+      check(idx[k] >= 0 && idx[k] < size, op, "index ", idx[k], " is out of range for dimension ", dim, " of size ",
+            size);
   return idx;
+}
+
+// to row i = from row idx[i], rows of `inner` elements. `Inner`, when not 0, is
+// `inner` known at compile time: a short row (a feature vector, an embedding) is then
+// a few vector moves instead of a loop whose length the compiler cannot see.
+template <std::int64_t Inner, class T>
+void copy_rows(T* to, const T* from, const std::int64_t* idx, std::int64_t n, std::int64_t inner) {
+  if constexpr (Inner > 0) {
+    for (std::int64_t i = 0; i < n; ++i) std::memcpy(to + i * Inner, from + idx[i] * Inner, Inner * sizeof(T));
+  } else if (inner <= 16) {  // short rows: an inline loop beats calling memcpy
+    for (std::int64_t i = 0; i < n; ++i)
+      for (std::int64_t j = 0; j < inner; ++j) to[i * inner + j] = from[idx[i] * inner + j];
+  } else {
+    for (std::int64_t i = 0; i < n; ++i) std::memcpy(to + i * inner, from + idx[i] * inner, inner * sizeof(T));
+  }
 }
 
 // Sizes before and after `dim` of a contiguous layout.
@@ -41,28 +70,28 @@ Tensor index_select(const Tensor& a_in, std::int64_t dim_, const Tensor& index) 
   check(index.dim() == 1, "index_select", "index must be 1-D, got shape ", index.shape());
   const int dim = normalize_dim(dim_, a_in.dim(), "index_select");
   check(a_in.dim() > 0, "index_select", "cannot index a 0-dimensional tensor");
-  const auto idx = checked_indices("index_select", index, a_in.size(dim), dim);
+  std::vector<std::int64_t> copy;
+  const std::int64_t* idx = checked_indices("index_select", index, a_in.size(dim), dim, copy);
   const Tensor a = a_in.contiguous();
   Dims shape = a.shape();
-  shape[dim] = static_cast<std::int64_t>(idx.size());
+  shape[dim] = index.numel();
   Tensor out = Tensor::empty(shape, a.dtype());
   const std::int64_t outer = outer_size(a.shape(), dim), inner = inner_size(a.shape(), dim);
-  const std::int64_t n = static_cast<std::int64_t>(idx.size()), size = a.size(dim);
+  const std::int64_t n = index.numel(), size = a.size(dim);
   visit_dtype(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* src = a.data<T>();
     T* dst = out.data<T>();
-    for (std::int64_t o = 0; o < outer; ++o)
-      for (std::int64_t i = 0; i < n; ++i) {
-        const T* from = src + (o * size + idx[i]) * inner;
-        T* to = dst + (o * n + i) * inner;
-        // short rows (embeddings, feature vectors) copy faster inline than through memcpy
-        if (inner <= 16) {
-          for (std::int64_t j = 0; j < inner; ++j) to[j] = from[j];
-        } else {
-          std::memcpy(to, from, static_cast<std::size_t>(inner) * sizeof(T));
-        }
+    for (std::int64_t o = 0; o < outer; ++o) {
+      const T* from_block = src + o * size * inner;
+      T* to_block = dst + o * n * inner;
+      switch (inner) {
+        case 8: copy_rows<8>(to_block, from_block, idx, n, inner); break;
+        case 12: copy_rows<12>(to_block, from_block, idx, n, inner); break;
+        case 16: copy_rows<16>(to_block, from_block, idx, n, inner); break;
+        default: copy_rows<0>(to_block, from_block, idx, n, inner);
       }
+    }
   });
   return out;
 }
@@ -78,7 +107,8 @@ void index_add_(Tensor& out, std::int64_t dim_, const Tensor& index, const Tenso
   expected[dim] = index.size(0);
   check(src_in.shape() == expected, "index_add_", "source of shape ", src_in.shape(), " does not match ",
         expected, " (output ", out.shape(), ", ", index.size(0), " indices along dimension ", dim, ")");
-  const auto idx = checked_indices("index_add_", index, out.size(dim), dim);
+  std::vector<std::int64_t> copy;
+  const std::int64_t* idx = checked_indices("index_add_", index, out.size(dim), dim, copy);
   const Tensor src = src_in.contiguous();
   const std::int64_t outer = outer_size(out.shape(), dim), inner = inner_size(out.shape(), dim);
   const std::int64_t n = index.size(0), size = out.size(dim);
