@@ -95,7 +95,8 @@ std::string scaling_section(const std::string& family, const nlohmann::json& s, 
       if (std::isfinite(target))
         d << "; the exact finite-n target is " << fmt(target, 4) << ", λ̂/target = " << fmt(num(c["llc_mean"]) / target);
       else if (num(c["multiplicity"]) > 1)
-        d << " (multiplicity " << fmt(num(c["multiplicity"])) << ": finite-n estimates sit below λ, through the (m − 1) log log n term of the free energy)";
+        d << " (multiplicity " << fmt(num(c["multiplicity"]))
+          << ": finite-n estimates sit below λ, through the (m − 1) log log n term of the free energy)";
       deviations.push_back(d.str());
     }
   }
@@ -191,7 +192,9 @@ std::string run_paper(const PaperOptions& o) {
   h << "<h2>1. LLC scaling with problem difficulty</h2>\n<p>Each model is trained to a minimum w* (teacher–student "
        "for the linear networks), then λ̂ is estimated with SGLD at nβ = n/log n and compared with the exact learning "
        "coefficient (SLT_REFERENCE §6). Settings per family are in <code>slt/README.md</code>"
-    << (o.quick ? "; the quick scale uses n = 2000 and a fifth of the draws, one seed" : "; three seeds per configuration")
+    << (o.quick ? "; the quick scale uses n = 2000 and a fifth of the draws (a twentieth for the polynomial "
+                  "regressors), one seed"
+                : "; three seeds per configuration")
     << ".</p>\n";
   for (const auto& [family, s] : scaling) h << scaling_section(family, s, (out / ("scaling_" + family)).string());
 
