@@ -118,8 +118,8 @@ template <class V>
 // Φ(x) (the standard normal CDF) and e^{-x²/2}, sharing one exponential. For float
 // vectors, erf comes from Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7,
 // the resolution of float32 near 1); for double, from xsimd's full-precision erf.
-// (Forced inline: called out of line, it returns its two vectors through memory
-// and the kernel runs at half speed.)
+// (Forced inline: GCC called it out of line, returning its two vectors through
+// memory, and GELU on L2-resident data ran at 30 GB/s instead of 35.)
 template <class V>
 [[gnu::always_inline]] inline void normal_cdf_and_gauss(V x, V& cdf, V& gauss) {
   if constexpr (std::is_same_v<typename V::value_type, float>) {
