@@ -11,22 +11,6 @@
 
 using namespace lambdahat;
 
-namespace {
-
-struct Eval {
-  double loss, accuracy;
-};
-
-Eval evaluate(Module& model, const Dataset& data) {
-  NoGradGuard no_grad;
-  const Variable logits = model(Variable(data.inputs()));
-  const double loss = cross_entropy(logits, data.targets()).item();
-  const double acc = mean(eq(argmax(logits.value(), 1), data.targets()).to(kFloat64)).item();
-  return {loss, acc};
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   examples::Flags flags(argc, argv,
                         "usage: train_grokking [--p 53] [--embed 12] [--hidden 48] [--train-fraction 0.4]\n"
@@ -60,7 +44,8 @@ int main(int argc, char** argv) {
       cross_entropy(model(Variable(b.inputs)), b.targets).backward();
       optimizer.step();
       if (step % log_every == 0 || step == steps) {
-        const Eval train = evaluate(model, data.train), val = evaluate(model, data.validation);
+        const ClassifierScore train = evaluate_classifier(model, data.train);
+        const ClassifierScore val = evaluate_classifier(model, data.validation);
         std::printf("%8ld %12.5f %10.4f %12.5f %10.4f\n", step, train.loss, train.accuracy, val.loss, val.accuracy);
         if (grokked_at < 0 && val.accuracy >= 0.95) grokked_at = step;
       }

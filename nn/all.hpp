@@ -2,6 +2,7 @@
 #pragma once
 
 #include "nn/data.hpp"
+#include "nn/evaluate.hpp"
 #include "nn/layers.hpp"
 #include "nn/models/grokking.hpp"
 #include "nn/models/regression.hpp"

@@ -65,17 +65,6 @@ void make_tiny(GrokStudyOptions& o) {
 
 namespace {
 
-struct Evaluation {
-  double loss, accuracy;
-};
-
-Evaluation evaluate(Module& model, const Dataset& data) {
-  NoGradGuard no_grad;
-  const Variable logits = model(Variable(data.inputs()));
-  return {cross_entropy(logits, data.targets()).item(),
-          mean(eq(argmax(logits.value(), 1), data.targets()).to(kFloat64)).item()};
-}
-
 nlohmann::json settings_of(const GrokStudyOptions& o) {
   return {{"study", "grok"},          {"steps", o.steps},     {"checkpoint_every", o.checkpoint_every},
           {"p", o.p},                 {"train_fraction", o.train_fraction},
@@ -99,7 +88,8 @@ nlohmann::json run_seed(const GrokStudyOptions& o, std::uint64_t seed, bool with
     cross_entropy(model(Variable(b.inputs)), b.targets).backward();
     opt.step();
     if (step % o.checkpoint_every == 0) {
-      const Evaluation tr = evaluate(model, data.train), va = evaluate(model, data.validation);
+      const ClassifierScore tr = evaluate_classifier(model, data.train);
+      const ClassifierScore va = evaluate_classifier(model, data.validation);
       train_loss.push_back(tr.loss);
       train_acc.push_back(tr.accuracy);
       val_loss.push_back(va.loss);

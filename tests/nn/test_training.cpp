@@ -5,10 +5,21 @@
 namespace lambdahat {
 namespace {
 
-double accuracy(Module& model, const Dataset& data) {
-  NoGradGuard no_grad;
-  const Tensor predicted = argmax(model(Variable(data.inputs())).value(), 1);
-  return mean(eq(predicted, data.targets()).to(kFloat64)).item();
+double accuracy(Module& model, const Dataset& data) { return evaluate_classifier(model, data).accuracy; }
+
+// Logits equal to the inputs (a 3×3 identity layer): loss and accuracy by hand.
+TEST(Training, EvaluateClassifierScoresLogitsAgainstLabels) {
+  Generator gen(0);
+  Linear identity(3, 3, gen, /*bias=*/false);
+  identity.weight.value().copy_(from_vector(std::vector<float>{1, 0, 0, 0, 1, 0, 0, 0, 1}, {3, 3}));
+  const Dataset data(from_vector(std::vector<float>{2, 0, 0, 0, 1, 0, 0, 0, 3}, {3, 3}),
+                     from_vector(std::vector<std::int64_t>{0, 2, 2}));
+  const ClassifierScore score = evaluate_classifier(identity, data);
+  // rows predict 0, 1, 2 against labels 0, 2, 2
+  EXPECT_DOUBLE_EQ(score.accuracy, 2.0 / 3.0);
+  const double e = std::exp(1.0);
+  const double expected = (std::log(e * e + 2) - 2 + std::log(e + 2) - 0 + std::log(e * e * e + 2) - 3) / 3;
+  EXPECT_NEAR(score.loss, expected, 1e-6);
 }
 
 TEST(Training, ModularAdditionMlpGeneralisesOnASmallModulus) {
