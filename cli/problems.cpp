@@ -41,16 +41,6 @@ void validate(const ProblemSpec& s) {
   if (m == "grok") check(s.p >= 2, "lambdahat", "--p must be >= 2, got ", s.p);
 }
 
-// The sampler settings of the linear families (dln, rrr, autoencoder).
-void full_batch_linear_defaults(SamplerConfig& c) {
-  c.epsilon = 1e-4;
-  c.localization = 1;
-  c.num_chains = 4;
-  c.num_draws = 2000;
-  c.num_burnin_steps = 500;
-  c.mala_every = 20;
-}
-
 // Full-batch Adam on the whole data set.
 double train_full_batch(Module& model, const Dataset& data, const LossFn& loss, std::int64_t steps, double lr) {
   Adam opt(model.parameters(), AdamOptions{lr, 0.9, 0.999, 1e-8, 0});
@@ -81,8 +71,13 @@ SamplerConfig default_sampler(const ProblemSpec& s) {
     c.num_chains = 10;
     c.num_draws = 240000;
     c.mala_every = 100;
-  } else if (s.model == "dln" || s.model == "rrr" || s.model == "autoencoder") {
-    full_batch_linear_defaults(c);
+  } else if (s.model == "dln" || s.model == "rrr" || s.model == "autoencoder") {  // full batch
+    c.epsilon = 1e-4;
+    c.localization = 1;
+    c.num_chains = 4;
+    c.num_draws = 2000;
+    c.num_burnin_steps = 500;
+    c.mala_every = 20;
   } else if (s.model == "tms") {
     c.epsilon = 5e-4;
     c.localization = 1;
