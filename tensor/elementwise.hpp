@@ -9,6 +9,12 @@
 //
 // In-place forms (suffix _) write into their first argument, whose shape must be
 // the broadcast shape; they are what optimizers and samplers use.
+//
+// Output forms (a last argument `out`) write the result into an existing tensor of
+// the result's shape and dtype instead of allocating one: a loop that reuses its
+// buffers then never asks the system for memory, whose first touch of a fresh page
+// costs more than the op itself on tensors of hundreds of MiB. `out` may be one of
+// the inputs (the same view), but must not otherwise share memory with them.
 #pragma once
 
 #include "tensor/tensor.hpp"
@@ -30,6 +36,13 @@ Tensor lt(const Tensor& a, const Tensor& b);
 Tensor le(const Tensor& a, const Tensor& b);
 Tensor gt(const Tensor& a, const Tensor& b);
 Tensor ge(const Tensor& a, const Tensor& b);
+
+void add(const Tensor& a, const Tensor& b, Tensor& out);
+void sub(const Tensor& a, const Tensor& b, Tensor& out);
+void mul(const Tensor& a, const Tensor& b, Tensor& out);
+void div(const Tensor& a, const Tensor& b, Tensor& out);
+void maximum(const Tensor& a, const Tensor& b, Tensor& out);
+void minimum(const Tensor& a, const Tensor& b, Tensor& out);
 
 // cond ? a : b, all three broadcast together.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
@@ -54,10 +67,22 @@ Tensor sigmoid(const Tensor& a);
 Tensor relu(const Tensor& a);
 Tensor softplus(const Tensor& a);  // log(1 + e^x), computed without overflow
 
+void neg(const Tensor& a, Tensor& out);
+void abs(const Tensor& a, Tensor& out);
+void square(const Tensor& a, Tensor& out);
+void exp(const Tensor& a, Tensor& out);
+void log(const Tensor& a, Tensor& out);
+void sqrt(const Tensor& a, Tensor& out);
+void tanh(const Tensor& a, Tensor& out);
+void sigmoid(const Tensor& a, Tensor& out);
+void relu(const Tensor& a, Tensor& out);
+void softplus(const Tensor& a, Tensor& out);
+
 enum class GeluApprox { none, tanh };
 // GELU: x Φ(x) = x/2 (1 + erf(x/√2)), or the tanh form
 // x/2 (1 + tanh(√(2/π) (x + 0.044715 x³))).
 Tensor gelu(const Tensor& a, GeluApprox approx = GeluApprox::none);
+void gelu(const Tensor& a, Tensor& out, GeluApprox approx = GeluApprox::none);
 
 // GELU and its derivative gelu'(x) in one pass (sharing the exponential), for the
 // forward pass of training, where the backward pass then only multiplies.

@@ -17,6 +17,10 @@
 
 namespace lambdahat::detail {
 
+// Separate outputs of at least this many bytes, far beyond the per-core caches, are
+// written with non-temporal stores (simd::map_streaming).
+inline constexpr std::int64_t kStreamingBytes = std::int64_t{16} << 20;
+
 // Strides that read `t` as if it had been broadcast to `shape` (0 where it repeats).
 inline Dims broadcast_strides(const Tensor& t, const Dims& shape) {
   Dims s;
@@ -92,10 +96,15 @@ void map_into(const Tensor& out, const std::array<const Tensor*, N>& inputs, F f
     }
     if (simple) {
       T* o = out.data<T>();
+      // Streaming stores only for a separate output: an op in place has read each
+      // line already, and streaming would push it out of the cache.
+      bool stream = out.numel() * static_cast<std::int64_t>(sizeof(T)) >= kStreamingBytes;
+      for (std::size_t k = 0; k < N; ++k) stream = stream && inputs[k]->storage() != out.storage();
       parallel_for(0, out.numel(), 1, [&](std::int64_t lo, std::int64_t hi) {
         std::array<const T*, N> q;
         for (std::size_t k = 0; k < N; ++k) q[k] = repeat[k] ? p[k] : p[k] + lo;
-        simd::map(o + lo, q, repeat, hi - lo, f);
+        if (stream) simd::map_streaming(o + lo, q, repeat, hi - lo, f);
+        else simd::map(o + lo, q, repeat, hi - lo, f);
       }, 64);
       return;
     }

@@ -205,6 +205,56 @@ TEST(Elementwise, InPlaceFormsMatchOutOfPlace) {
   }
 }
 
+TEST(Elementwise, OutputFormsMatchFreshResults) {
+  Generator gen(5);
+  using Unary = std::pair<Tensor (*)(const Tensor&), void (*)(const Tensor&, Tensor&)>;
+  using Binary = std::pair<Tensor (*)(const Tensor&, const Tensor&), void (*)(const Tensor&, const Tensor&, Tensor&)>;
+  const std::vector<Unary> unaries = {{neg, neg},   {abs, abs},         {square, square}, {exp, exp},
+                                      {log, log},   {sqrt, sqrt},       {tanh, tanh},     {sigmoid, sigmoid},
+                                      {relu, relu}, {softplus, softplus}};
+  const std::vector<Binary> binaries = {{add, add}, {sub, sub}, {mul, mul}, {div, div}, {maximum, maximum},
+                                        {minimum, minimum}};
+  for (DType dtype : {kFloat32, kFloat64}) {
+    const Tensor a = random_tensor({6, 35}, dtype, gen, 0.1, 3), b = random_tensor({35}, dtype, gen, 0.5, 2);
+    for (const auto& [fresh, into] : unaries) {
+      Tensor out = strided_copy(zeros_like(a), 1);  // a strided destination
+      into(a, out);
+      EXPECT_TRUE(testing::identical(out, fresh(a)));
+      Tensor same = a.clone();  // out is the input itself
+      into(same, same);
+      EXPECT_TRUE(testing::identical(same, fresh(a)));
+    }
+    for (const auto& [fresh, into] : binaries) {
+      Tensor out = zeros_like(a);
+      into(a, b, out);  // b broadcast along the rows
+      EXPECT_TRUE(testing::identical(out, fresh(a, b)));
+      Tensor same = a.clone();
+      into(same, b, same);
+      EXPECT_TRUE(testing::identical(same, fresh(a, b)));
+    }
+    for (GeluApprox approx : {GeluApprox::none, GeluApprox::tanh}) {
+      Tensor out = zeros_like(a);
+      gelu(a, out, approx);
+      EXPECT_TRUE(testing::identical(out, gelu(a, approx)));
+    }
+  }
+}
+
+TEST(Elementwise, OutputFormsRejectWrongOrOverlappingOutputs) {
+  const Tensor a = ones({3, 4}), b = ones({4});
+  Tensor small = zeros({4}), wide = zeros({3, 4}, kFloat64), big = zeros({3, 8});
+  EXPECT_EQ(testing::error_of([&] { add(a, b, small); }),
+            "add: cannot write a float32 result of shape (3,4) into a float32 tensor of shape (4)");
+  EXPECT_EQ(testing::error_of([&] { exp(a, wide); }),
+            "exp: cannot write a float32 result of shape (3,4) into a float64 tensor of shape (3,4)");
+  // the left half of `big` as input and its right half as output: same storage, not the same view
+  Tensor left = big.narrow(1, 0, 4), right = big.narrow(1, 4, 4);
+  EXPECT_EQ(testing::error_of([&] { relu(left, right); }),
+            "relu: the output (shape (3,4)) shares memory with an input of shape (3,4) without being that input");
+  Tensor undefined;
+  EXPECT_EQ(testing::error_of([&] { mul(a, a, undefined); }), "mul: undefined output tensor");
+}
+
 TEST(Elementwise, GeluWithDerivativeMatchesTheSeparateKernels) {
   Generator gen(9);
   for (DType dtype : {kFloat32, kFloat64})
@@ -212,9 +262,31 @@ TEST(Elementwise, GeluWithDerivativeMatchesTheSeparateKernels) {
       const Tensor x = random_tensor({37}, dtype, gen, -5, 5);
       Tensor value, derivative;
       gelu_with_derivative(strided_copy(x, 0), approx, value, derivative);
-      EXPECT_TRUE(allclose(value, gelu(x, approx), 1e-6, 1e-7));
+      // float GELU computes erf without an exponential, the derivative kernel with one:
+      // both are within 1e-6 of the truth (see FloatGeluIsAccurateEverywhere)
+      EXPECT_TRUE(allclose(value, gelu(x, approx), 1e-6, dtype == kFloat32 ? 2e-6 : 1e-12));
       EXPECT_TRUE(allclose(derivative, gelu_backward(ones_like(x), x, approx), 1e-6, 1e-7));
     }
+}
+
+// The float erf-form GELU against the double formula on a dense grid, tails
+// included: absolute error within 1e-6 everywhere (for x < -3 the result is a
+// difference of nearly equal numbers, 1 + erf(x/√2), so only the absolute error is
+// small there), relative error within 1e-6 from x = -1 up.
+TEST(Elementwise, FloatGeluIsAccurateEverywhere) {
+  const std::int64_t n = 200001;
+  const Tensor x = arange(n, kFloat32) * (20.0 / (n - 1)) - 10.0;
+  const auto xs = x.to_vector<double>(), ys = gelu(x).to_vector<double>();
+  double worst_abs = 0, worst_rel = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double ref = gelu_ref(xs[i]);
+    worst_abs = std::max(worst_abs, std::abs(ys[i] - ref));
+    if (xs[i] >= -1 && ref != 0) worst_rel = std::max(worst_rel, std::abs(ys[i] - ref) / std::abs(ref));
+  }
+  EXPECT_LT(worst_abs, 1e-6);
+  EXPECT_LT(worst_rel, 1e-6);
+  EXPECT_EQ(gelu(tensor({-6, -50, 50, INFINITY}, kFloat32)).to_vector<double>(),
+            (std::vector<double>{0, 0, 50, INFINITY}));
 }
 
 TEST(Elementwise, SpecialValues) {
