@@ -8,6 +8,7 @@
 //
 //   mse(p, y) = mean((p − y)²),  backward: 2(p − y)/N · g  for p, the negative for y
 #include "autograd/ops.hpp"
+#include "tensor/detail/simd.hpp"
 #include "tensor/indexing.hpp"
 #include "tensor/reduction.hpp"
 #include "tensor/softmax.hpp"
@@ -15,6 +16,9 @@
 namespace lambdahat {
 namespace {
 using Grads = std::vector<Tensor>;
+// Up to this size the mean squared error's forward pass is one fused, single-threaded
+// pass; larger inputs use the threaded elementwise ops and reduction.
+constexpr std::int64_t kFusedMseElements = std::int64_t{1} << 20;
 }
 
 Variable log_softmax(const Variable& logits, std::int64_t dim) {
@@ -88,13 +92,27 @@ Variable mse_loss(const Variable& pred, const Variable& target, Reduction reduct
     const Variable sq = square(sub(pred, target));
     return rest.empty() ? sq : mean(sq, rest);
   }
-  const Tensor diff = sub(pred.value(), target.value());
-  const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(std::max<std::int64_t>(diff.numel(), 1)) : 1.0;
-  Tensor out = sum(square(diff));
-  mul_(out, scale);
+  const Tensor& p = pred.value();
+  const Tensor& y = target.value();
+  check(p.dtype() == y.dtype(), "mse_loss", "dtypes ", p.dtype(), " and ", y.dtype(), " differ");
+  const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(std::max<std::int64_t>(p.numel(), 1)) : 1.0;
+  Tensor diff, out;
+  if (is_floating(p.dtype()) && p.is_contiguous() && y.is_contiguous() && p.numel() <= kFusedMseElements) {
+    // one pass: the difference (kept for the backward pass) and its summed squares
+    diff = Tensor::empty(p.shape(), p.dtype());
+    visit_floating(p.dtype(), "mse_loss", [&](auto tag) {
+      using T = decltype(tag);
+      const T total = simd::difference_and_square_sum(p.data<T>(), y.data<T>(), diff.data<T>(), p.numel());
+      out = scalar(static_cast<double>(total) * scale, p.dtype());
+    });
+  } else {
+    diff = sub(p, y);
+    out = sum(square(diff));
+    mul_(out, scale);
+  }
   const bool need_pred = pred.requires_grad(), need_target = target.requires_grad();
   return make_result(Op::mse_loss, out, {pred, target}, [diff, scale, need_pred, need_target](const Tensor& g) -> Grads {
-    const Tensor gp = mul(diff, mul(g, 2 * scale));
+    const Tensor gp = mul(diff, 2 * scale * g.item());
     return {need_pred ? gp : Tensor(), need_target ? neg(gp) : Tensor()};
   });
 }

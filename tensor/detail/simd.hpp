@@ -247,6 +247,37 @@ void map_streaming(T* out, const std::array<const T*, N>& in, const std::array<b
   map(o + i, shifted, repeat, m - i, f);
 }
 
+// d = p − y and the sum of d² in one pass (the mean squared error's forward pass),
+// summed pairwise exactly like pairwise_sum, so the result is as accurate.
+template <class T>
+T difference_and_square_sum(const T* p, const T* y, T* d, std::int64_t n) {
+  constexpr std::int64_t W = kLanes<T>;
+  constexpr std::int64_t kBlock = 16 * W;
+  if (n <= kBlock) {
+    Vec<T> acc[4] = {Vec<T>(T(0)), Vec<T>(T(0)), Vec<T>(T(0)), Vec<T>(T(0))};
+    std::int64_t i = 0;
+    for (; i + 4 * W <= n; i += 4 * W)
+      for (int a = 0; a < 4; ++a) {
+        const Vec<T> diff = Vec<T>::load_unaligned(p + i + a * W) - Vec<T>::load_unaligned(y + i + a * W);
+        diff.store_unaligned(d + i + a * W);
+        acc[a] = xsimd::fma(diff, diff, acc[a]);
+      }
+    for (; i + W <= n; i += W) {
+      const Vec<T> diff = Vec<T>::load_unaligned(p + i) - Vec<T>::load_unaligned(y + i);
+      diff.store_unaligned(d + i);
+      acc[0] = xsimd::fma(diff, diff, acc[0]);
+    }
+    T s = hsum((acc[0] + acc[1]) + (acc[2] + acc[3]));
+    for (; i < n; ++i) {
+      d[i] = p[i] - y[i];
+      s += d[i] * d[i];
+    }
+    return s;
+  }
+  const std::int64_t half = (n / kBlock + 1) / 2 * kBlock;
+  return difference_and_square_sum(p, y, d, half) + difference_and_square_sum(p + half, y + half, d + half, n - half);
+}
+
 // Sum of n contiguous elements by pairwise summation: blocks of 16 vectors are
 // summed with independent accumulators, blocks are combined as a balanced tree. The
 // error grows like log(n) instead of n, and the order depends only on n.

@@ -9,6 +9,24 @@ Tensor rnd(const Dims& shape, std::uint64_t seed, double scale = 1) {
   return normal(shape, gen, 0, scale, kFloat64);
 }
 
+// The mean squared error's forward pass is one fused pass for contiguous inputs and
+// the elementwise ops otherwise; both must agree with a double-precision sum on a
+// long float32 input, where a naive running sum would drift.
+TEST(Losses, MeanSquaredErrorIsAccurateOnLongInputs) {
+  const std::int64_t n = 300001;
+  Generator gen(3);
+  const Tensor p = uniform({n}, gen), y = uniform({n}, gen);
+  const auto pv = p.to_vector<double>(), yv = y.to_vector<double>();
+  double ref = 0;
+  for (std::int64_t i = 0; i < n; ++i) ref += (pv[i] - yv[i]) * (pv[i] - yv[i]);
+  ref /= static_cast<double>(n);
+  const double fused = mse_loss(Variable(p), Variable(y)).item();
+  const Tensor p2 = stack({p, p}, 1);  // column 0 of p2 is p, with stride 2: not contiguous
+  const double strided = mse_loss(Variable(p2.select(1, 0)), Variable(y)).item();
+  EXPECT_NEAR(fused, ref, 1e-6 * ref);
+  EXPECT_NEAR(strided, ref, 1e-6 * ref);
+}
+
 TEST(ModelGradients, MlpWithCrossEntropy) {
   const Tensor x = rnd({5, 4}, 1);
   const Tensor targets = from_vector(std::vector<std::int64_t>{0, 2, 1, 2, 0});
