@@ -157,10 +157,15 @@ template <class V>
   q = xsimd::fma(q, u, V(1.1676977568461983e-1f));
   q = xsimd::fma(q, u, V(5.1428507311021384e-1f));
   q = xsimd::fma(q, u, V(1.0f));
-  // 1/q from the hardware's approximate reciprocal and one Newton step
+#if defined(__AVX512F__)
+  // 1/q from the hardware's 14-bit reciprocal and one Newton step (28 bits)
   V t = xsimd::reciprocal(q);
   t = t * (V(2) - q * t);
-  return xsimd::select(saturated, xsimd::copysign(V(1), z), z * p * t);
+  const V e = z * p * t;
+#else
+  const V e = z * p / q;  // older reciprocal estimates have 12 bits: one Newton step is not enough
+#endif
+  return xsimd::select(saturated, xsimd::copysign(V(1), z), e);
 }
 
 // Φ(x) (the standard normal CDF) and e^{-x²/2}, sharing one exponential. For float
@@ -217,12 +222,12 @@ auto soft_rectify = [](auto x) {
   using V = decltype(x);
   return xsimd::max(x, V(0)) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)));
 };
-// x Φ(x) = h + h erf(x/√2) with h = x/2. (Forced inline, like simd::detail::apply.)
+// x Φ(x) = x/2 (1 + erf(x/√2)). (Forced inline, like simd::detail::apply.)
 auto gelu_erf = [](auto x) __attribute__((always_inline)) {
   using V = decltype(x);
   if constexpr (std::is_same_v<typename V::value_type, float>) {
-    const V h = V(0.5f) * x;
-    return xsimd::fma(h, erf_rational(x * V(kSqrt1_2)), h);
+    // 1 + erf is exact for erf ≤ -1/2 (Sterbenz), so the tail rounds only in erf
+    return V(0.5f) * x * (V(1) + erf_rational(x * V(kSqrt1_2)));
   } else {
     V cdf, gauss;
     normal_cdf_and_gauss(x, cdf, gauss);
