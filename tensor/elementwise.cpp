@@ -134,9 +134,9 @@ template <class V>
 }
 
 // erf(z) for float vectors without an exponential: z·P(z²)/Q(z²), P of degree 6
-// and Q of degree 4 in z², fitted here to erf on |z| ≤ 3.9 (a weighted least-squares
-// fit refined towards minimax, in 40-digit arithmetic) with maximum absolute error
-// 4.1e-8, below the float spacing near 1. Beyond 3.9 the result is exactly ±1 (erf
+// and Q of degree 4 in z², fitted to erf on |z| ≤ 3.9 (a weighted least-squares fit
+// refined towards minimax, in 40-digit arithmetic: tools/fit_erf.py) with maximum
+// absolute error 4.1e-8, below the float spacing near 1. Beyond 3.9 the result is exactly ±1 (erf
 // is within 3.5e-8 of it), so that GELU of a large negative x is exactly 0. Q has
 // positive coefficients, so it never vanishes. It costs about 25 vector operations
 // where the exponential-based formula below costs 35; GELU, whose value alone needs

@@ -156,8 +156,8 @@ Vec<T> load(const T* p, bool repeat, std::int64_t i) {
 // (Forced inline, with the kernels it calls: a call per vector returns the result
 // through memory, and long kernels like GELU's ran at half speed.)
 template <class T, std::size_t N, class F, std::size_t... K>
-[[gnu::always_inline]] inline Vec<T> apply(F& f, const std::array<const T*, N>& in, const std::array<bool, N>& repeat, std::int64_t i,
-             std::index_sequence<K...>) {
+[[gnu::always_inline]] inline Vec<T> apply(F& f, const std::array<const T*, N>& in, const std::array<bool, N>& repeat,
+                                           std::int64_t i, std::index_sequence<K...>) {
   return f(load(in[K], repeat[K], i)...);
 }
 }  // namespace detail
