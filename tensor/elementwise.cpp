@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "tensor/detail/integer_power.hpp"
 #include "tensor/detail/map.hpp"
 
 namespace lambdahat {
@@ -91,16 +92,6 @@ template <class FloatF, class IntF = FloatOnly>
 void unary_inplace(const char* name, Tensor& a, FloatF ff, IntF fi = {}) {
   check(a.defined(), name, "undefined tensor argument");
   run_map<1>(name, a, {&a}, ff, fi);
-}
-
-// x^n for an integer n by repeated squaring (exact for small n, any sign of x).
-template <class V>
-V integer_power(V x, long n) {
-  if (n < 0) return V(1) / integer_power(x, -n);
-  V result(1);
-  for (V base = x; n > 0; n >>= 1, base *= base)
-    if (n & 1) result *= base;
-  return result;
 }
 
 constexpr double kSqrt1_2 = 0.70710678118654752440;        // 1/√2
@@ -293,7 +284,7 @@ Tensor mul(const Tensor& a, double b) { return mul(a, scalar(b, a.dtype())); }
 Tensor pow(const Tensor& a, double exponent) {
   if (exponent == std::round(exponent) && std::abs(exponent) <= 64) {
     const long n = static_cast<long>(exponent);
-    return unary("pow", a, [n](auto x) { return integer_power(x, n); });
+    return unary("pow", a, [n](auto x) { return detail::integer_power(x, n); });
   }
   if (exponent == 0.5) return sqrt(a);
   return unary("pow", a, [exponent](auto x) { return xsimd::pow(x, decltype(x)(exponent)); });

@@ -1,13 +1,17 @@
-// v^k for a small k >= 0 by repeated multiplication: exact at v = 0 (0^0 = 1) and
-// cheaper than std::pow for the powers of monomials (k is at most a few dozen).
+// x^n for an integer n by repeated squaring, for a number or a vector of numbers:
+// exact at x = 0 (x^0 = 1), any sign of x, 1 / x^{-n} for negative n. The powers of
+// monomials and pow() with a small integer exponent use it instead of std::pow.
 #pragma once
 
 namespace lambdahat::detail {
 
-constexpr double integer_power(double v, int k) {
-  double r = 1;
-  for (int i = 0; i < k; ++i) r *= v;
-  return r;
+template <class V>
+V integer_power(V x, long n) {
+  if (n < 0) return V(1) / integer_power(x, -n);
+  V result(1);
+  for (V base = x; n > 0; n >>= 1, base *= base)
+    if (n & 1) result *= base;
+  return result;
 }
 
 }  // namespace lambdahat::detail
