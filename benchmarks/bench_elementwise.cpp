@@ -100,46 +100,43 @@ void BM_mul_scalar(benchmark::State& state) {
   set_bytes(state, n, 2);
 }
 
+// A unary op that returns a fresh result (one untimed call first: the process's
+// first huge pages are the slowest), and one that writes into a tensor kept across
+// iterations.
+template <class Op>
+void run_unary(benchmark::State& state, Op op) {
+  const std::int64_t n = state.range(0);
+  Generator gen(1);
+  const Tensor a = uniform({n}, gen);
+  benchmark::DoNotOptimize(op(a));
+  for (auto _ : state) benchmark::DoNotOptimize(op(a));
+  set_bytes(state, n, 2);
+}
+
+template <class Op>
+void run_unary_out(benchmark::State& state, Op op) {
+  const std::int64_t n = state.range(0);
+  Generator gen(1);
+  const Tensor a = uniform({n}, gen);
+  Tensor out = zeros({n});
+  for (auto _ : state) {
+    op(a, out);
+    benchmark::ClobberMemory();
+  }
+  set_bytes(state, n, 2);
+}
+
 void BM_exp(benchmark::State& state) {
-  const std::int64_t n = state.range(0);
-  Generator gen(1);
-  const Tensor a = uniform({n}, gen);
-  benchmark::DoNotOptimize(exp(a));
-  for (auto _ : state) benchmark::DoNotOptimize(exp(a));
-  set_bytes(state, n, 2);
+  run_unary(state, [](const Tensor& a) { return exp(a); });
 }
-
 void BM_exp_out(benchmark::State& state) {
-  const std::int64_t n = state.range(0);
-  Generator gen(1);
-  const Tensor a = uniform({n}, gen);
-  Tensor out = zeros({n});
-  for (auto _ : state) {
-    exp(a, out);
-    benchmark::ClobberMemory();
-  }
-  set_bytes(state, n, 2);
+  run_unary_out(state, [](const Tensor& a, Tensor& out) { exp(a, out); });
 }
-
-void BM_gelu_out(benchmark::State& state) {
-  const std::int64_t n = state.range(0);
-  Generator gen(1);
-  const Tensor a = uniform({n}, gen);
-  Tensor out = zeros({n});
-  for (auto _ : state) {
-    gelu(a, out);
-    benchmark::ClobberMemory();
-  }
-  set_bytes(state, n, 2);
-}
-
 void BM_gelu(benchmark::State& state) {
-  const std::int64_t n = state.range(0);
-  Generator gen(1);
-  const Tensor a = uniform({n}, gen);
-  benchmark::DoNotOptimize(gelu(a));
-  for (auto _ : state) benchmark::DoNotOptimize(gelu(a));
-  set_bytes(state, n, 2);
+  run_unary(state, [](const Tensor& a) { return gelu(a); });
+}
+void BM_gelu_out(benchmark::State& state) {
+  run_unary_out(state, [](const Tensor& a, Tensor& out) { gelu(a, out); });
 }
 
 void BM_sum(benchmark::State& state) {
