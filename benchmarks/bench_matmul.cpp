@@ -66,8 +66,10 @@ int register_all() {
           ->UseRealTime();
     }
   // the seed study's products, forward and backward (MxKxN)
-  const std::vector<std::array<std::int64_t, 3>> small = {{128, 12, 48}, {128, 48, 53}, {1000, 10, 10}, {512, 8, 2},
-                                                         {48, 128, 53}, {128, 53, 48}, {512, 2, 8},  {2, 512, 8}};
+  const std::vector<std::array<std::int64_t, 3>> small = {
+      {128, 12, 48}, {128, 48, 53}, {48, 128, 53}, {128, 53, 48},  // grokking MLP
+      {512, 8, 8},   {8, 512, 8},   {512, 8, 2},   {512, 2, 8},   {2, 512, 8},  // toy model
+      {1000, 10, 10}, {10, 1000, 10}};                                          // deep linear network
   for (auto [name, impl] : impls)
     for (auto [M, K, N] : small)
       benchmark::RegisterBenchmark((std::string("BM_matmul_small/") + name + "/" + std::to_string(M) + "x" +

@@ -16,6 +16,10 @@
 // than it saves, so the micro-kernel reads A in place and B in place when its rows
 // are contiguous; nothing is copied.
 //
+// Narrow float products (N ≤ 8, M ≥ 16, K ≥ 8; with AVX-512) turn the tile around:
+// 16 rows of one column of C per vector, columns of A transposed in registers, so
+// a 2-column product does not run at 2 of 16 lanes (see narrow_gemm).
+//
 // The micro-kernel keeps an MR × NR tile of C in vector registers and performs one
 // rank-1 update per k: NR/W vector loads of B, MR broadcasts of A, MR·NR/W fused
 // multiply-adds. Edge tiles use the kernel instantiated for their exact height and
@@ -34,11 +38,13 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <cmath>
 #include <cstring>
+#include <type_traits>
 
+#include "tensor/detail/simd.hpp"  // first: it includes immintrin.h with GCC 12's false warnings silenced
 #include "tensor/detail/fpenv.hpp"
 #include "tensor/detail/gemm.hpp"
-#include "tensor/detail/simd.hpp"
 #include "tensor/parallel.hpp"
 
 namespace lambdahat::detail {
@@ -316,12 +322,191 @@ T* scratch(int which, std::size_t n) {
   return buf.data;
 }
 
+#if defined(__AVX512F__)
+// Narrow float products (N ≤ 8 columns, M ≥ 16 rows: the toy model's 512×8·8×8,
+// or 512×8·8×2 written as x Wᵀ). A row-major tile kernel would use N of its 16
+// lanes per FMA. This one turns the product around and puts 16 rows of C in a
+// vector: for each k,
+//
+//   C[i0:i0+16, n] += A[i0:i0+16, k] · B[k, n]     (one FMA, a broadcast of B)
+//
+// so it needs columns of A. A column-major A has them in place; a row-major A is
+// read as 16×8 blocks and transposed in registers, and the 16 × N block of C is
+// transposed back before it is stored (store_transposed). The transposes cost
+// permutes, so the kernel wins for few columns (512×8·8×2: 1.48 → 0.62 µs;
+// 512×8·8×8: 1.39 → 1.11 µs) and not at N = 10 or more. Each element of C still sees
+// the same FMAs in the same order as in the tile kernel (k = 0, 1, ..., then alpha,
+// bias, beta), so the two kernels agree bit for bit.
+constexpr int kMaxNarrowN = 8;
+
+// The 16 × 8 block of A at `a` (rows apart by rsa, unit stride along k; `rows` ≤ 16
+// and `kc` ≤ 8 of them present, the rest read as zero) transposed: col[k] holds
+// A[0:16, k]. Loaded two rows per register (row 2j in the low half, 2j+1 in the
+// high half), then three rounds of two-source permutes; round s pairs registers
+// whose index differs in bit s and sends lanes with k's bit s = 0 to the first,
+// = 1 to the second. Afterwards register k holds column k with lane = row.
+[[gnu::always_inline]] inline void load_transposed(const float* a, std::int64_t rsa, std::int64_t rows,
+                                                   std::int64_t kc, __m512 col[8]) {
+  const __mmask8 kmask = static_cast<__mmask8>((1u << kc) - 1);
+  auto row = [&](std::int64_t i) {
+    return i < rows ? _mm256_maskz_loadu_ps(kmask, a + i * rsa) : _mm256_setzero_ps();
+  };
+  if (rows == 16 && kc == 8 && rsa == 8) {
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) col[j] = _mm512_loadu_ps(a + 16 * j);
+  } else {
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j)
+      col[j] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(row(2 * j))),
+                                                   _mm256_castps_pd(row(2 * j + 1)), 1));
+  }
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+#pragma GCC unroll 3
+  for (int s = 1; s < 8; s <<= 1)
+#pragma GCC unroll 8
+    for (int x = 0; x < 8; ++x)
+      if ((x & s) == 0) {
+        const __m512 lo = _mm512_permutex2var_ps(col[x], even, col[x + s]);
+        const __m512 hi = _mm512_permutex2var_ps(col[x], odd, col[x + s]);
+        col[x] = lo;
+        col[x + s] = hi;
+      }
+}
+
+// The inverse of load_transposed for a row-major C (unit column stride): acc[n]
+// holds C[0:16, n] (n < N ≤ 8, the rest taken as zero); rows [0, rows) of C are
+// written, each as N consecutive floats, beta · C added first when beta ≠ 0. The
+// rounds of load_transposed undone in reverse order: each interleaves the low
+// halves of two registers into the first and the high halves into the second.
+template <int N>
+[[gnu::always_inline]] inline void store_transposed(const __m512 acc[N], float* c, std::int64_t rsc,
+                                                    std::int64_t rows, float beta) {
+  const __m512i low = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i high = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  if (N == 2 && rows == 16 && rsc == 2 && beta == 0.0f) {
+    // one round does it: the two columns interleaved are 32 consecutive floats
+    _mm512_storeu_ps(c, _mm512_permutex2var_ps(acc[0], low, acc[N - 1]));
+    _mm512_storeu_ps(c + 16, _mm512_permutex2var_ps(acc[0], high, acc[N - 1]));
+    return;
+  }
+  __m512 r[8];
+#pragma GCC unroll 8
+  for (int n = 0; n < 8; ++n) r[n] = n < N ? acc[n] : _mm512_setzero_ps();
+#pragma GCC unroll 3
+  for (int s = 4; s >= 1; s >>= 1)
+#pragma GCC unroll 8
+    for (int x = 0; x < 8; ++x)
+      if ((x & s) == 0) {
+        const __m512 first = _mm512_permutex2var_ps(r[x], low, r[x + s]);
+        const __m512 second = _mm512_permutex2var_ps(r[x], high, r[x + s]);
+        r[x] = first;
+        r[x + s] = second;
+      }
+  // r[j] = [row 2j | row 2j+1], 8 floats each, the first N of them wanted
+  if (N == 8 && rows == 16 && rsc == 8 && beta == 0.0f) {
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) _mm512_storeu_ps(c + 16 * j, r[j]);
+    return;
+  }
+  const __mmask8 cols = static_cast<__mmask8>((1u << N) - 1);
+  const __m256 vb = _mm256_set1_ps(beta);
+#pragma GCC unroll 8
+  for (int j = 0; j < 8; ++j)
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; ++h) {
+      const std::int64_t i = 2 * j + h;
+      if (i >= rows) return;
+      __m256 v = h == 0 ? _mm512_castps512_ps256(r[j]) : _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(r[j]), 1));
+      if (beta != 0.0f) v = _mm256_fmadd_ps(vb, _mm256_maskz_loadu_ps(cols, c + i * rsc), v);
+      _mm256_mask_storeu_ps(c + i * rsc, cols, v);
+    }
+}
+
+template <int N>
+void narrow_gemm(std::int64_t M, std::int64_t K, float alpha, const float* a, std::int64_t rsa, std::int64_t csa,
+                 const float* b, std::int64_t rsb, std::int64_t csb, float beta, float* c, std::int64_t rsc,
+                 std::int64_t csc, const float* bias) {
+  const bool row_major = csa == 1;
+  if (csb != 1) {  // B with unit column stride, so that B[k, n] is at a constant offset n from row k
+    float* packed = scratch<float>(1, static_cast<std::size_t>(K * N));
+    for (std::int64_t k = 0; k < K; ++k)
+      for (int n = 0; n < N; ++n) packed[k * N + n] = b[k * rsb + n * csb];
+    b = packed;
+    rsb = N;
+  }
+  for (std::int64_t i0 = 0; i0 < M; i0 += 16) {
+    const std::int64_t rows = std::min<std::int64_t>(16, M - i0);
+    const __mmask16 rmask = static_cast<__mmask16>((1u << rows) - 1);
+    __m512 acc[N];
+#pragma GCC unroll 8
+    for (int n = 0; n < N; ++n) acc[n] = _mm512_setzero_ps();
+    for (std::int64_t k0 = 0; k0 < K; k0 += 8) {
+      const std::int64_t kc = std::min<std::int64_t>(8, K - k0);
+      __m512 col[8];
+      if (row_major) {
+        load_transposed(a + i0 * rsa + k0, rsa, rows, kc, col);
+      } else {
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; ++k)
+          col[k] = k < kc ? _mm512_maskz_loadu_ps(rmask, a + (k0 + k) * csa + i0) : _mm512_setzero_ps();
+      }
+#pragma GCC unroll 8
+      for (int k = 0; k < 8; ++k) {
+        if (k >= kc) break;
+        const float* bk = b + (k0 + k) * rsb;
+#pragma GCC unroll 8
+        for (int n = 0; n < N; ++n) acc[n] = _mm512_fmadd_ps(col[k], _mm512_set1_ps(bk[n]), acc[n]);
+      }
+    }
+#pragma GCC unroll 8
+    for (int n = 0; n < N; ++n) {
+      acc[n] = _mm512_mul_ps(acc[n], _mm512_set1_ps(alpha));
+      if (bias) acc[n] = _mm512_add_ps(acc[n], _mm512_set1_ps(bias[n]));
+    }
+    float* ci = c + i0 * rsc;
+    if (csc == 1) {
+      store_transposed<N>(acc, ci, rsc, rows, beta);
+      continue;
+    }
+    alignas(64) float out[N][16];
+#pragma GCC unroll 8
+    for (int n = 0; n < N; ++n) _mm512_store_ps(out[n], acc[n]);
+    for (std::int64_t i = 0; i < rows; ++i)
+      for (int n = 0; n < N; ++n) {
+        float& dst = ci[i * rsc + n * csc];
+        dst = beta != 0.0f ? std::fma(beta, dst, out[n][i]) : out[n][i];
+      }
+  }
+}
+
+using NarrowFn = void (*)(std::int64_t, std::int64_t, float, const float*, std::int64_t, std::int64_t, const float*,
+                          std::int64_t, std::int64_t, float, float*, std::int64_t, std::int64_t, const float*);
+constexpr NarrowFn kNarrowKernels[kMaxNarrowN] = {&narrow_gemm<1>, &narrow_gemm<2>, &narrow_gemm<3>, &narrow_gemm<4>,
+                                                  &narrow_gemm<5>, &narrow_gemm<6>, &narrow_gemm<7>, &narrow_gemm<8>};
+
+// Whether narrow_gemm takes a product: N ≤ 8, M ≥ 16, K ≥ 8 (a transpose of fewer
+// columns of A costs as much as one of 8), A with a unit stride.
+template <class T>
+bool takes_narrow(std::int64_t M, std::int64_t N, std::int64_t K, std::int64_t rsa, std::int64_t csa) {
+  return std::is_same_v<T, float> && N <= kMaxNarrowN && M >= 16 && K >= 8 && (csa == 1 || rsa == 1);
+}
+#endif
+
 // Small products: A read in place; B read in place when its rows are contiguous,
 // otherwise packed once (it is small).
 template <class T>
 void gemm_direct(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, std::int64_t rsa,
                  std::int64_t csa, const T* b, std::int64_t rsb, std::int64_t csb, T beta, T* c, std::int64_t rsc,
                  std::int64_t csc, const T* bias) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) {
+    if (takes_narrow<T>(M, N, K, rsa, csa)) {
+      kNarrowKernels[N - 1](M, K, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, bias);
+      return;
+    }
+  }
+#endif
   const std::int64_t sliver = direct_sliver<T>(N);
   if (csb == 1) {
     tile_loop<T>(M, N, K, a, false, b, sliver, sliver, c, {rsa, csa, rsb, rsc, csc, 0}, alpha, beta, bias);

@@ -198,3 +198,67 @@ TEST(Matmul, LinearIsInputTimesWeightTransposedPlusBias) {
 
 }  // namespace
 }  // namespace lambdahat
+
+namespace lambdahat {
+namespace {
+
+// Float products with at most 8 columns and at least 16 rows run a kernel that puts
+// 16 rows of C in a vector (with AVX-512). Its edges: row counts that are not a
+// multiple of 16, K not a multiple of 8, A row-major (with and without padding) or
+// column-major, B transposed, C with padded rows or column-major, bias, alpha, and
+// beta = 0 over NaN or beta = 2.
+TEST(Matmul, NarrowProductsMatchReferenceOnEveryLayout) {
+  Generator gen(33);
+  const std::vector<std::array<std::int64_t, 3>> shapes = {{16, 8, 8}, {17, 9, 1}, {31, 13, 5}, {512, 8, 2},
+                                                           {100, 16, 4}, {45, 40, 7}, {64, 3, 8}, {20, 8, 3}};
+  for (auto [M, K, N] : shapes)
+    for (int layout = 0; layout < 6; ++layout) {
+      // 0 plain, 1 A padded rows, 2 A column-major, 3 B transposed, 4 C padded rows, 5 C column-major
+      const std::int64_t rsa = layout == 1 ? K + 3 : layout == 2 ? 1 : K, csa = layout == 2 ? M + 1 : 1;
+      const std::int64_t rsb = layout == 3 ? 1 : N, csb = layout == 3 ? K : 1;
+      const std::int64_t rsc = layout == 4 ? N + 2 : layout == 5 ? 1 : N, csc = layout == 5 ? M : 1;
+      const std::int64_t a_size = layout == 2 ? csa * K : rsa * M;
+      const std::vector<float> a = testing::random_tensor({a_size}, kFloat32, gen, -1, 1).to_vector<float>();
+      const std::vector<float> b = testing::random_tensor({K * N}, kFloat32, gen, -1, 1).to_vector<float>();
+      const std::vector<float> bias = testing::random_tensor({N}, kFloat32, gen, -1, 1).to_vector<float>();
+      const std::int64_t c_size = layout == 5 ? M * N : rsc * M;
+      const std::vector<float> c0 = testing::random_tensor({c_size}, kFloat32, gen, -1, 1).to_vector<float>();
+      for (float beta : {0.0f, 2.0f})
+        for (bool with_bias : {false, true}) {
+          std::vector<float> fast = c0, slow = c0;
+          if (beta == 0.0f) std::fill(fast.begin(), fast.end(), NAN);  // C is not read
+          const float* bp = with_bias ? bias.data() : nullptr;
+          detail::gemm<float>(M, N, K, 0.5f, a.data(), rsa, csa, b.data(), rsb, csb, beta, fast.data(), rsc, csc, bp);
+          detail::gemm_reference<float>(M, N, K, 0.5f, a.data(), rsa, csa, b.data(), rsb, csb, beta, slow.data(),
+                                        rsc, csc, bp);
+          double worst = 0;
+          for (std::int64_t i = 0; i < M; ++i)
+            for (std::int64_t j = 0; j < N; ++j) {
+              const std::int64_t at = i * rsc + j * csc;
+              worst = std::max(worst, std::abs(static_cast<double>(fast[at]) - slow[at]));
+            }
+          EXPECT_LE(worst, 1e-5 * (K + 4)) << M << "x" << K << "x" << N << " layout " << layout << " beta " << beta
+                                           << (with_bias ? " bias" : "");
+        }
+    }
+}
+
+// The narrow kernel and the row-tile kernel (which takes products of fewer than 16
+// rows) perform the same operations on every element: the first 15 rows of a
+// 40-row product equal a 15-row product of the same rows, bit for bit.
+TEST(Matmul, NarrowKernelAgreesWithTileKernelBitForBit) {
+  Generator gen(34);
+  for (auto [K, N] : std::vector<std::array<std::int64_t, 2>>{{8, 8}, {13, 2}, {21, 5}}) {
+    const std::int64_t M = 40;
+    const std::vector<float> a = testing::random_tensor({M * K}, kFloat32, gen, -1, 1).to_vector<float>();
+    const std::vector<float> b = testing::random_tensor({K * N}, kFloat32, gen, -1, 1).to_vector<float>();
+    const std::vector<float> bias = testing::random_tensor({N}, kFloat32, gen, -1, 1).to_vector<float>();
+    std::vector<float> all(M * N), part(15 * N);
+    detail::gemm<float>(M, N, K, 1.0f, a.data(), K, 1, b.data(), N, 1, 0.0f, all.data(), N, 1, bias.data());
+    detail::gemm<float>(15, N, K, 1.0f, a.data(), K, 1, b.data(), N, 1, 0.0f, part.data(), N, 1, bias.data());
+    EXPECT_EQ(std::vector<float>(all.begin(), all.begin() + 15 * N), part) << K << "x" << N;
+  }
+}
+
+}  // namespace
+}  // namespace lambdahat
