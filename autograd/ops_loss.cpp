@@ -96,23 +96,29 @@ Variable mse_loss(const Variable& pred, const Variable& target, Reduction reduct
   const Tensor& y = target.value();
   check(p.dtype() == y.dtype(), "mse_loss", "dtypes ", p.dtype(), " and ", y.dtype(), " differ");
   const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(std::max<std::int64_t>(p.numel(), 1)) : 1.0;
-  Tensor diff, out;
+  // The gradient with respect to the prediction is 2·scale·(p − y)·g. The forward
+  // pass keeps 2·scale·(p − y), so that for the usual g = 1 (backward() from the
+  // loss) the backward pass has nothing left to compute.
+  Tensor slope, out;
   if (is_floating(p.dtype()) && p.is_contiguous() && y.is_contiguous() && p.numel() <= kFusedMseElements) {
-    // one pass: the difference (kept for the backward pass) and its summed squares
-    diff = Tensor::empty(p.shape(), p.dtype());
+    // one pass: the summed squares, and the slope on the way
+    slope = Tensor::empty(p.shape(), p.dtype());
     visit_floating(p.dtype(), "mse_loss", [&](auto tag) {
       using T = decltype(tag);
-      const T total = simd::difference_and_square_sum(p.data<T>(), y.data<T>(), diff.data<T>(), p.numel());
+      const T total = simd::difference_and_square_sum(p.data<T>(), y.data<T>(), slope.data<T>(), p.numel(),
+                                                      static_cast<T>(2 * scale));
       out = scalar(static_cast<double>(total) * scale, p.dtype());
     });
   } else {
-    diff = sub(p, y);
+    const Tensor diff = sub(p, y);
     out = sum(square(diff));
     mul_(out, scale);
+    slope = mul(diff, 2 * scale);
   }
   const bool need_pred = pred.requires_grad(), need_target = target.requires_grad();
-  return make_result(Op::mse_loss, out, {pred, target}, [diff, scale, need_pred, need_target](const Tensor& g) -> Grads {
-    const Tensor gp = mul(diff, 2 * scale * g.item());
+  return make_result(Op::mse_loss, out, {pred, target}, [slope, need_pred, need_target](const Tensor& g) -> Grads {
+    const double g0 = g.item();
+    const Tensor gp = g0 == 1.0 ? slope : mul(slope, g0);
     return {need_pred ? gp : Tensor(), need_target ? neg(gp) : Tensor()};
   });
 }

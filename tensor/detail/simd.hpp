@@ -247,35 +247,39 @@ void map_streaming(T* out, const std::array<const T*, N>& in, const std::array<b
   map(o + i, shifted, repeat, m - i, f);
 }
 
-// d = p − y and the sum of d² in one pass (the mean squared error's forward pass),
-// summed pairwise exactly like pairwise_sum, so the result is as accurate.
+// The sum of (p − y)² in one pass (the mean squared error's forward pass), summed
+// pairwise exactly like pairwise_sum, so the result is as accurate; the differences
+// times `scale` (the backward pass's gradient) are written to d on the way.
 template <class T>
-T difference_and_square_sum(const T* p, const T* y, T* d, std::int64_t n) {
+T difference_and_square_sum(const T* p, const T* y, T* d, std::int64_t n, T scale) {
   constexpr std::int64_t W = kLanes<T>;
   constexpr std::int64_t kBlock = 16 * W;
   if (n <= kBlock) {
+    const Vec<T> vs(scale);
     Vec<T> acc[4] = {Vec<T>(T(0)), Vec<T>(T(0)), Vec<T>(T(0)), Vec<T>(T(0))};
     std::int64_t i = 0;
     for (; i + 4 * W <= n; i += 4 * W)
       for (int a = 0; a < 4; ++a) {
         const Vec<T> diff = Vec<T>::load_unaligned(p + i + a * W) - Vec<T>::load_unaligned(y + i + a * W);
-        diff.store_unaligned(d + i + a * W);
+        (diff * vs).store_unaligned(d + i + a * W);
         acc[a] = xsimd::fma(diff, diff, acc[a]);
       }
     for (; i + W <= n; i += W) {
       const Vec<T> diff = Vec<T>::load_unaligned(p + i) - Vec<T>::load_unaligned(y + i);
-      diff.store_unaligned(d + i);
+      (diff * vs).store_unaligned(d + i);
       acc[0] = xsimd::fma(diff, diff, acc[0]);
     }
     T s = hsum((acc[0] + acc[1]) + (acc[2] + acc[3]));
     for (; i < n; ++i) {
-      d[i] = p[i] - y[i];
-      s += d[i] * d[i];
+      const T diff = p[i] - y[i];
+      d[i] = diff * scale;
+      s += diff * diff;
     }
     return s;
   }
   const std::int64_t half = (n / kBlock + 1) / 2 * kBlock;
-  return difference_and_square_sum(p, y, d, half) + difference_and_square_sum(p + half, y + half, d + half, n - half);
+  return difference_and_square_sum(p, y, d, half, scale) +
+         difference_and_square_sum(p + half, y + half, d + half, n - half, scale);
 }
 
 // Sum of n contiguous elements by pairwise summation: blocks of 16 vectors are
