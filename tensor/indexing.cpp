@@ -1,5 +1,6 @@
 #include "tensor/indexing.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "tensor/detail/loop.hpp"
@@ -26,9 +27,10 @@ const std::int64_t* checked_indices(const char* op, const Tensor& index, std::in
     idx = copy.data();
   }
   const std::int64_t n = index.numel();
-  bool all_in_range = true;
-  for (std::int64_t k = 0; k < n; ++k) all_in_range &= (idx[k] >= 0) & (idx[k] < size);
-  if (!all_in_range)
+  // as unsigned numbers, negative indices are huge: one comparison finds both kinds
+  std::uint64_t largest = 0;
+  for (std::int64_t k = 0; k < n; ++k) largest = std::max(largest, static_cast<std::uint64_t>(idx[k]));
+  if (n > 0 && largest >= static_cast<std::uint64_t>(size))
     for (std::int64_t k = 0; k < n; ++k)
       check(idx[k] >= 0 && idx[k] < size, op, "index ", idx[k], " is out of range for dimension ", dim, " of size ",
             size);
