@@ -17,7 +17,7 @@ namespace lambdahat {
   /* reductions */                                                                                             \
   X(sum) X(max) X(min) X(logsumexp) X(monomial)                                                                \
   /* products */                                                                                               \
-  X(matmul) X(linear)                                                                                          \
+  X(matmul) X(linear) X(linear_relu)                                                                          \
   /* shape */                                                                                                  \
   X(reshape) X(permute) X(slice) X(expand) X(concat)                                                           \
   /* indexing */                                                                                               \

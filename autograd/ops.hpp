@@ -52,6 +52,9 @@ Variable monomial(const Variable& w, const std::vector<int>& powers);
 Variable matmul(const Variable& a, const Variable& b);
 // x (..., in) · weightᵀ + bias with weight (out, in), bias (out) or undefined.
 Variable linear(const Variable& x, const Variable& weight, const Variable& bias = Variable());
+// relu(linear(x, weight, bias)) as one node: the rectification happens in place on
+// the product, and the backward pass masks the gradient with the saved output.
+Variable linear_relu(const Variable& x, const Variable& weight, const Variable& bias = Variable());
 
 // ---- shape ----
 Variable reshape(const Variable& a, const Dims& shape);

@@ -2,6 +2,7 @@
 // Transposes are views, so no operand is copied; gradients of broadcast batch
 // dimensions are summed back by the engine.
 #include "autograd/ops.hpp"
+#include "tensor/elementwise.hpp"
 #include "tensor/matmul.hpp"
 #include "tensor/reduction.hpp"
 
@@ -21,19 +22,41 @@ Variable matmul(const Variable& a, const Variable& b) {
                      });
 }
 
-// y = x Wᵀ + b:  dx = g W,  dW = gᵀ x,  db = Σ_rows g
+namespace {
+
+// Gradients of y = x Wᵀ + b from g = dL/dy:  dx = g W,  dW = gᵀ x,  db = Σ_rows g.
+struct LinearGrads {
+  Tensor x, w;
+  bool need_x, need_w, need_b;
+  std::vector<Tensor> operator()(const Tensor& g) const {
+    const Tensor g2 = g.reshape({-1, g.size(-1)});
+    const Tensor x2 = x.reshape({-1, x.size(-1)});
+    return {need_x ? matmul(g2, w).reshape(x.shape()) : Tensor(), need_w ? matmul(g2.t(), x2) : Tensor(),
+            need_b ? sum(g2, {0}) : Tensor()};
+  }
+};
+
+LinearGrads linear_grads(const Variable& x, const Variable& weight, const Variable& bias) {
+  return {x.value(), weight.value(), x.requires_grad(), weight.requires_grad(),
+          bias.defined() && bias.requires_grad()};
+}
+
+}  // namespace
+
 Variable linear(const Variable& x, const Variable& weight, const Variable& bias) {
   const Tensor out = linear(x.value(), weight.value(), bias.defined() ? bias.value() : Tensor());
-  const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
-  const bool need_b = bias.defined() && bias.requires_grad();
-  auto backward = [xv = x.value(), w = weight.value(), need_x, need_w, need_b](const Tensor& g) -> std::vector<Tensor> {
-    const Tensor g2 = g.reshape({-1, g.size(-1)});
-    const Tensor x2 = xv.reshape({-1, xv.size(-1)});
-    return {need_x ? matmul(g2, w).reshape(xv.shape()) : Tensor(), need_w ? matmul(g2.t(), x2) : Tensor(),
-            need_b ? sum(g2, {0}) : Tensor()};
-  };
+  auto backward = [grads = linear_grads(x, weight, bias)](const Tensor& g) { return grads(g); };
   if (!bias.defined()) return make_result(Op::linear, out, {x, weight}, backward);
   return make_result(Op::linear, out, {x, weight, bias}, backward);
+}
+
+// r = relu(y), y = x Wᵀ + b:  dL/dy = g · [r > 0] (r > 0 exactly where y > 0), then
+// as for linear.
+Variable linear_relu(const Variable& x, const Variable& weight, const Variable& bias) {
+  const Tensor out = linear_relu(x.value(), weight.value(), bias.defined() ? bias.value() : Tensor());
+  auto backward = [grads = linear_grads(x, weight, bias), out](const Tensor& g) { return grads(relu_backward(g, out)); };
+  if (!bias.defined()) return make_result(Op::linear_relu, out, {x, weight}, backward);
+  return make_result(Op::linear_relu, out, {x, weight, bias}, backward);
 }
 
 }  // namespace lambdahat

@@ -1,5 +1,7 @@
 #include "tensor/matmul.hpp"
 
+#include "tensor/elementwise.hpp"
+
 #include "tensor/detail/gemm.hpp"
 #include "tensor/detail/loop.hpp"
 #include "tensor/detail/map.hpp"
@@ -125,6 +127,12 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Dims shape = x.shape();
   shape[shape.size() - 1] = out_features;
   return out.view(shape);
+}
+
+Tensor linear_relu(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  Tensor out = linear(x, weight, bias);
+  relu(out, out);
+  return out;
 }
 
 }  // namespace lambdahat

@@ -21,6 +21,9 @@ Tensor matmul_reference(const Tensor& a, const Tensor& b);
 // bias (out) or undefined, as in PyTorch's Linear. The bias is written into the
 // output before the product accumulates onto it, so no separate pass adds it.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+// relu(linear(x, weight, bias)), rectified in place while the product is still in
+// cache: no second output tensor.
+Tensor linear_relu(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
 
 // c = alpha · a · b + beta · c for 2-D tensors, writing into an existing c (which
 // may be a strided view). With beta == 0, c's old contents are ignored.

@@ -25,7 +25,7 @@ Variable ToyModel::forward(const Variable& x) {
   // x Wᵀ W + b as x M + b with M = WᵀW (features × features): one product over the
   // batch instead of two, and M is symmetric, so linear(x, M, b) = x Mᵀ + b = x M + b
   const Variable M = matmul(transpose(W, 0, 1), W);
-  return relu(linear(x, M, b));
+  return linear_relu(x, M, b);
 }
 
 void init_noisy_kgon(ToyModel& model, const KGonInit& init, Generator& gen) {

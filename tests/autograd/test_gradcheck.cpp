@@ -96,6 +96,10 @@ std::vector<Entry> entries() {
       {rnd({4, 3}, 72), rnd({5, 3}, 73), rnd({5}, 74)});
   add(Op::linear, "linear batched, no bias, strided", [](auto& v) { return linear(v[0], v[1]); },
       {rnd({2, 3, 4}, 75), strided(rnd({2, 4}, 76))});
+  add(Op::linear_relu, "linear_relu with bias", [](auto& v) { return linear_relu(v[0], v[1], v[2]); },
+      {rnd({6, 3}, 77), rnd({4, 3}, 78), rnd({4}, 79)});
+  add(Op::linear_relu, "linear_relu batched, no bias, strided", [](auto& v) { return linear_relu(v[0], v[1]); },
+      {rnd({2, 3, 4}, 80), strided(rnd({2, 4}, 81))});
   // ---- shape ----
   add(Op::reshape, "reshape", [](auto& v) { return reshape(v[0], {6, 2}) * Variable(rnd({6, 2}, 50)); }, {strided(rnd({3, 4}, 51))});
   add(Op::permute, "permute", [](auto& v) { return permute(v[0], {2, 0, 1}) * Variable(rnd({4, 2, 3}, 52)); }, {rnd({2, 3, 4}, 53)});

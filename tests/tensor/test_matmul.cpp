@@ -262,3 +262,22 @@ TEST(Matmul, NarrowKernelAgreesWithTileKernelBitForBit) {
 
 }  // namespace
 }  // namespace lambdahat
+
+namespace lambdahat {
+namespace {
+
+TEST(Matmul, LinearReluIsReluOfLinear) {
+  Generator gen(35);
+  for (DType dtype : {kFloat32, kFloat64})
+    for (auto [rows, in, out] : std::vector<std::array<std::int64_t, 3>>{{512, 8, 8}, {7, 5, 3}, {128, 12, 48}}) {
+      const Tensor x = uniform({rows, in}, gen, -1, 1, dtype), w = uniform({out, in}, gen, -1, 1, dtype),
+                   b = uniform({out}, gen, -1, 1, dtype);
+      EXPECT_TRUE(testing::identical(linear_relu(x, w, b), relu(linear(x, w, b)))) << rows << "x" << in << "x" << out;
+      EXPECT_TRUE(testing::identical(linear_relu(x, w), relu(linear(x, w))));
+    }
+  EXPECT_EQ(testing::error_of([] { linear_relu(zeros({2, 3}), zeros({4, 5})); }),
+            "linear: input of shape (2,3) does not match weight of shape (4,5) (3 != 5)");
+}
+
+}  // namespace
+}  // namespace lambdahat
