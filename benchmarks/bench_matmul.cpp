@@ -2,7 +2,8 @@
 // available, OpenBLAS, side by side in one run.
 //
 //   BM_matmul/<impl>/N            square N×N·N×N on all threads
-//   BM_matmul_small/<impl>/MxKxN  the seed study's small shapes, one thread
+//   BM_matmul_small/<impl>/MxKxN  the seed study's small shapes, one thread (_At: A
+//                                 a transposed view, the layout of weight gradients)
 //
 // The FLOPS counter is 2·M·N·K per iteration.
 #include <benchmark/benchmark.h>
@@ -21,9 +22,12 @@ using namespace lambdahat;
 
 enum class Impl { lambdahat, naive, blas };
 
-void run(benchmark::State& state, Impl impl, std::int64_t M, std::int64_t K, std::int64_t N, int threads) {
+// a_t: A stored transposed (K × M in memory), as in a weight gradient gᵀ·x.
+void run(benchmark::State& state, Impl impl, std::int64_t M, std::int64_t K, std::int64_t N, int threads,
+         bool a_t = false) {
   Generator gen(1);
   const Tensor a = uniform({M, K}, gen, -1, 1), b = uniform({K, N}, gen, -1, 1);
+  const std::int64_t rsa = a_t ? 1 : K, csa = a_t ? M : 1;
   Tensor c = zeros({M, N});
   const float* pa = a.data<float>();
   const float* pb = b.data<float>();
@@ -34,13 +38,13 @@ void run(benchmark::State& state, Impl impl, std::int64_t M, std::int64_t K, std
 #endif
   for (auto _ : state) {
     switch (impl) {
-      case Impl::lambdahat: detail::gemm<float>(M, N, K, 1, pa, K, 1, pb, N, 1, 0, pc, N, 1); break;
-      case Impl::naive: detail::gemm_reference<float>(M, N, K, 1, pa, K, 1, pb, N, 1, 0, pc, N, 1); break;
+      case Impl::lambdahat: detail::gemm<float>(M, N, K, 1, pa, rsa, csa, pb, N, 1, 0, pc, N, 1); break;
+      case Impl::naive: detail::gemm_reference<float>(M, N, K, 1, pa, rsa, csa, pb, N, 1, 0, pc, N, 1); break;
       case Impl::blas:
 #ifdef LAMBDAHAT_HAVE_OPENBLAS
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(M), static_cast<int>(N),
-                    static_cast<int>(K), 1.0f, pa, static_cast<int>(K), pb, static_cast<int>(N), 0.0f, pc,
-                    static_cast<int>(N));
+        cblas_sgemm(CblasRowMajor, a_t ? CblasTrans : CblasNoTrans, CblasNoTrans, static_cast<int>(M),
+                    static_cast<int>(N), static_cast<int>(K), 1.0f, pa, static_cast<int>(a_t ? M : K), pb,
+                    static_cast<int>(N), 0.0f, pc, static_cast<int>(N));
 #endif
         break;
     }
@@ -70,13 +74,16 @@ int register_all() {
       {128, 12, 48}, {128, 48, 53}, {48, 128, 53}, {128, 53, 48},  // grokking MLP
       {512, 8, 8},   {8, 512, 8},   {512, 8, 2},   {512, 2, 8},   {2, 512, 8},  // toy model
       {1000, 10, 10}, {10, 1000, 10}};                                          // deep linear network
+  // weight gradients gᵀ·x, with A a transposed view (suffix _At)
+  const std::vector<std::array<std::int64_t, 3>> gradients = {{8, 512, 8}, {2, 512, 8}, {10, 1000, 10}, {48, 128, 53}};
   for (auto [name, impl] : impls)
-    for (auto [M, K, N] : small)
-      benchmark::RegisterBenchmark((std::string("BM_matmul_small/") + name + "/" + std::to_string(M) + "x" +
-                                    std::to_string(K) + "x" + std::to_string(N))
-                                       .c_str(),
-                                   [=](benchmark::State& s) { run(s, impl, M, K, N, 1); })
-          ->Unit(benchmark::kMicrosecond);
+    for (bool a_t : {false, true})
+      for (auto [M, K, N] : a_t ? gradients : small)
+        benchmark::RegisterBenchmark((std::string("BM_matmul_small/") + name + "/" + std::to_string(M) + "x" +
+                                      std::to_string(K) + "x" + std::to_string(N) + (a_t ? "_At" : ""))
+                                         .c_str(),
+                                     [=](benchmark::State& s) { run(s, impl, M, K, N, 1, a_t); })
+            ->Unit(benchmark::kMicrosecond);
   return 0;
 }
 

@@ -281,3 +281,39 @@ TEST(Matmul, LinearReluIsReluOfLinear) {
 
 }  // namespace
 }  // namespace lambdahat
+
+namespace lambdahat {
+namespace {
+
+// Float products with at most 15 × 8 results over K ≥ 32, A column-major (a weight
+// gradient gᵀ·x) run a kernel that holds two rows of C per vector and splits K into
+// interleaved partial sums: odd and even row counts, K not a multiple of the split,
+// bias, alpha, beta and a column-major C.
+TEST(Matmul, WeightGradientProductsMatchReference) {
+  Generator gen(36);
+  for (std::int64_t M : {1, 2, 7, 8, 15})
+    for (std::int64_t N : {1, 3, 8})
+      for (std::int64_t K : {32, 35, 512, 1001})
+        for (bool column_major_c : {false, true}) {
+          const std::vector<float> a = testing::random_tensor({K * M}, kFloat32, gen, -1, 1).to_vector<float>();
+          const std::vector<float> b = testing::random_tensor({K * N}, kFloat32, gen, -1, 1).to_vector<float>();
+          const std::vector<float> bias = testing::random_tensor({N}, kFloat32, gen, -1, 1).to_vector<float>();
+          const std::vector<float> c0 = testing::random_tensor({M * N}, kFloat32, gen, -1, 1).to_vector<float>();
+          const std::int64_t rsc = column_major_c ? 1 : N, csc = column_major_c ? M : 1;
+          for (float beta : {0.0f, 2.0f}) {
+            std::vector<float> fast = c0, slow = c0;
+            if (beta == 0.0f) std::fill(fast.begin(), fast.end(), NAN);
+            // A (M × K) stored as K × M: element (i, k) at a[k·M + i]
+            detail::gemm<float>(M, N, K, 0.5f, a.data(), 1, M, b.data(), N, 1, beta, fast.data(), rsc, csc, bias.data());
+            detail::gemm_reference<float>(M, N, K, 0.5f, a.data(), 1, M, b.data(), N, 1, beta, slow.data(), rsc, csc,
+                                          bias.data());
+            double worst = 0;
+            for (std::size_t i = 0; i < fast.size(); ++i)
+              worst = std::max(worst, std::abs(static_cast<double>(fast[i]) - slow[i]));
+            EXPECT_LE(worst, 3e-6 * (K + 4)) << M << "x" << K << "x" << N << " beta " << beta;
+          }
+        }
+}
+
+}  // namespace
+}  // namespace lambdahat
