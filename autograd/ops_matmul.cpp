@@ -29,9 +29,11 @@ struct LinearGrads {
   Tensor x, w;
   bool need_x, need_w, need_b;
   std::vector<Tensor> operator()(const Tensor& g) const {
-    const Tensor g2 = g.reshape({-1, g.size(-1)});
-    const Tensor x2 = x.reshape({-1, x.size(-1)});
-    return {need_x ? matmul(g2, w).reshape(x.shape()) : Tensor(), need_w ? matmul(g2.t(), x2) : Tensor(),
+    // batched inputs are flattened to rows; the usual 2-D ones are used as they are
+    const Tensor g2 = g.dim() == 2 ? g : g.reshape({-1, g.size(-1)});
+    const Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, x.size(-1)});
+    return {need_x ? (x.dim() == 2 ? matmul(g2, w) : matmul(g2, w).reshape(x.shape())) : Tensor(),
+            need_w ? matmul(g2.t(), x2) : Tensor(),
             need_b ? sum(g2, {0}) : Tensor()};
   }
 };

@@ -111,7 +111,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
         " does not match weight of shape ", weight.shape(), " (", x.dim() ? x.size(-1) : 0, " != ", weight.size(1), ")");
   check(x.dtype() == weight.dtype(), "linear", "dtypes ", x.dtype(), " and ", weight.dtype(), " differ");
   const std::int64_t out_features = weight.size(0);
-  const Tensor x2 = x.reshape({-1, x.size(-1)});
+  const Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, x.size(-1)});  // batched inputs as rows
   Tensor out = Tensor::empty({x2.size(0), out_features}, x.dtype());
   Tensor b;
   if (bias.defined()) {
@@ -124,6 +124,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     // the bias enters in the product's last step: no separate pass over the output
     gemm_2d<T>(false, x2, weight.t(), out, T(1), T(0), b.defined() ? b.data<T>() : nullptr);
   });
+  if (x.dim() == 2) return out;
   Dims shape = x.shape();
   shape[shape.size() - 1] = out_features;
   return out.view(shape);
