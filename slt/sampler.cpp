@@ -116,6 +116,19 @@ class Chain {
     check(wanted.empty(), "sampler", "no parameter named ", wanted.empty() ? "" : *wanted.begin(), " in ",
           model.type_name());
     check(!slots_.empty(), "sampler", "there are no parameters to sample");
+    // One draw per step for all the noise when the parameters share a dtype: each
+    // slot's noise is a view of one buffer (a generator call per tensor cost as much
+    // as the draws themselves on small models).
+    bool one_dtype = true;
+    for (const auto& s : slots_) one_dtype &= s.param.dtype() == slots_.front().param.dtype();
+    if (one_dtype) {
+      all_noise_ = Tensor::empty({dims_}, slots_.front().param.dtype());
+      std::int64_t at = 0;
+      for (auto& s : slots_) {
+        s.noise = all_noise_.narrow(0, at, s.param.numel()).view(s.param.shape());
+        at += s.param.numel();
+      }
+    }
     const bool full_batch = config.batch_size == 0 || config.batch_size >= data.size();
     if (!full_batch) {
       Generator seeds = Generator(config.seed, static_cast<std::uint64_t>(index)).derive(2);
@@ -241,10 +254,19 @@ class Chain {
   }
 
   // Δw = −(ε/2)(nβ ∇L_B + γ(w − w*) + λ w) + √ε σ N(0, I), then the optional box.
+  // N(0, I) into every slot's noise buffer.
+  void draw_noise() {
+    if (all_noise_.defined()) {
+      normal_(all_noise_, noise_);
+      return;
+    }
+    for (auto& s : slots_) normal_(s.noise, noise_);
+  }
+
   void sgld_update() {
+    draw_noise();
     for (auto& s : slots_) {
       if (!s.param.grad().defined()) s.param.grad() = zeros_like(s.param.value());
-      normal_(s.noise, noise_);
       const Tensor g = s.param.grad().contiguous();
       visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
         using T = decltype(tag);
@@ -268,9 +290,9 @@ class Chain {
   void sgnht_update() {
     const double h = c_.epsilon;
     double pp = 0;
+    draw_noise();
     for (auto& s : slots_) {
       if (!s.param.grad().defined()) s.param.grad() = zeros_like(s.param.value());
-      normal_(s.noise, noise_);
       visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
         using T = decltype(tag);
         const std::int64_t n = s.param.numel();
@@ -342,6 +364,7 @@ class Chain {
   Generator noise_;
   std::optional<DataLoader> loader_;
   std::vector<Slot> slots_;
+  Tensor all_noise_;  // the noise of every slot, when they share a dtype
   std::int64_t dims_ = 0;
   double xi_ = 0;
 };
