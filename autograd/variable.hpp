@@ -131,10 +131,21 @@ Variable attach_node(Op op, Tensor value, std::vector<Variable> inputs, Backward
 // gradient (or recording is off), otherwise one with a Node that will call
 // `backward`. Every differentiable op funnels through here. The backward closure is
 // only turned into a BackwardFn (an allocation) when a node is recorded.
+//
+// The inputs are taken by reference: a list of Variable copies would count every
+// handle up and down once more, and those counts are atomic operations once a
+// program has threads.
 template <class F>
-Variable make_result(Op op, Tensor value, std::initializer_list<Variable> inputs, F&& backward) {
-  if (!needs_grad(inputs)) return Variable(std::move(value));
-  return attach_node(op, std::move(value), std::vector<Variable>(inputs), BackwardFn(std::forward<F>(backward)));
+Variable make_result(Op op, Tensor value, std::initializer_list<std::reference_wrapper<const Variable>> inputs,
+                     F&& backward) {
+  bool any = false;
+  if (grad_enabled())
+    for (const Variable& v : inputs) any = any || v.requires_grad();
+  if (!any) return Variable(std::move(value));
+  std::vector<Variable> operands;
+  operands.reserve(inputs.size());
+  for (const Variable& v : inputs) operands.push_back(v);
+  return attach_node(op, std::move(value), std::move(operands), BackwardFn(std::forward<F>(backward)));
 }
 
 // Runs backward from `root` (see Variable::backward).
