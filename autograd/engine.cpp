@@ -123,7 +123,7 @@ Variable attach_node(Op op, Tensor value, std::vector<Variable> inputs, Backward
   return out;
 }
 
-Tensor sum_to(const Tensor& grad, const Dims& shape) {
+Tensor sum_to(Tensor grad, const Dims& shape) {
   if (grad.shape() == shape) return grad;
   const int lead = grad.dim() - shape.size();
   check(lead >= 0, "sum_to", "cannot reduce a gradient of shape ", grad.shape(), " to ", shape);
@@ -162,8 +162,7 @@ void run_backward(const Variable& root, const Tensor& grad_output, bool retain_g
     for (std::size_t i = 0; i < node->inputs.size(); ++i) {
       const Variable& input = node->inputs[i];
       if (!input.requires_grad() || i >= grads.size() || !grads[i].defined()) continue;
-      Tensor g = sum_to(grads[i], input.shape());
-      grads[i] = Tensor();
+      Tensor g = sum_to(std::move(grads[i]), input.shape());
       if (input.is_leaf()) accumulate_leaf(*input.impl(), std::move(g));
       else accumulate(input.node()->grad, std::move(g));
     }

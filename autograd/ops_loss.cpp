@@ -116,7 +116,8 @@ Variable mse_loss(const Variable& pred, const Variable& target, Reduction reduct
     slope = mul(diff, 2 * scale);
   }
   const bool need_pred = pred.requires_grad(), need_target = target.requires_grad();
-  return make_result(Op::mse_loss, out, {pred, target}, [slope, need_pred, need_target](const Tensor& g) -> Grads {
+  return make_result(Op::mse_loss, std::move(out), {pred, target},
+                     [slope = std::move(slope), need_pred, need_target](const Tensor& g) -> Grads {
     const double g0 = g.item();
     const Tensor gp = g0 == 1.0 ? slope : mul(slope, g0);
     return {need_pred ? gp : Tensor(), need_target ? neg(gp) : Tensor()};

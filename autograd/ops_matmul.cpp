@@ -30,8 +30,9 @@ struct LinearGrads {
   bool need_x, need_w, need_b;
   std::vector<Tensor> operator()(const Tensor& g) const {
     // batched inputs are flattened to rows; the usual 2-D ones are used as they are
-    const Tensor g2 = g.dim() == 2 ? g : g.reshape({-1, g.size(-1)});
-    const Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, x.size(-1)});
+    Tensor g_rows, x_rows;
+    const Tensor& g2 = g.dim() == 2 ? g : (g_rows = g.reshape({-1, g.size(-1)}));
+    const Tensor& x2 = x.dim() == 2 ? x : (x_rows = x.reshape({-1, x.size(-1)}));
     return {need_x ? (x.dim() == 2 ? matmul(g2, w) : matmul(g2, w).reshape(x.shape())) : Tensor(),
             need_w ? matmul(g2.t(), x2) : Tensor(),
             need_b ? sum(g2, {0}) : Tensor()};
@@ -46,19 +47,19 @@ LinearGrads linear_grads(const Variable& x, const Variable& weight, const Variab
 }  // namespace
 
 Variable linear(const Variable& x, const Variable& weight, const Variable& bias) {
-  const Tensor out = linear(x.value(), weight.value(), bias.defined() ? bias.value() : Tensor());
+  Tensor out = linear(x.value(), weight.value(), bias.defined() ? bias.value() : Tensor());
   auto backward = [grads = linear_grads(x, weight, bias)](const Tensor& g) { return grads(g); };
-  if (!bias.defined()) return make_result(Op::linear, out, {x, weight}, backward);
-  return make_result(Op::linear, out, {x, weight, bias}, backward);
+  if (!bias.defined()) return make_result(Op::linear, std::move(out), {x, weight}, std::move(backward));
+  return make_result(Op::linear, std::move(out), {x, weight, bias}, std::move(backward));
 }
 
 // r = relu(y), y = x Wᵀ + b:  dL/dy = g · [r > 0] (r > 0 exactly where y > 0), then
 // as for linear.
 Variable linear_relu(const Variable& x, const Variable& weight, const Variable& bias) {
-  const Tensor out = linear_relu(x.value(), weight.value(), bias.defined() ? bias.value() : Tensor());
+  Tensor out = linear_relu(x.value(), weight.value(), bias.defined() ? bias.value() : Tensor());
   auto backward = [grads = linear_grads(x, weight, bias), out](const Tensor& g) { return grads(relu_backward(g, out)); };
-  if (!bias.defined()) return make_result(Op::linear_relu, out, {x, weight}, backward);
-  return make_result(Op::linear_relu, out, {x, weight, bias}, backward);
+  if (!bias.defined()) return make_result(Op::linear_relu, std::move(out), {x, weight}, std::move(backward));
+  return make_result(Op::linear_relu, std::move(out), {x, weight, bias}, std::move(backward));
 }
 
 }  // namespace lambdahat

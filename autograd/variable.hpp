@@ -158,6 +158,6 @@ std::vector<Tensor> grad(const std::function<Variable(const std::vector<Variable
                          const std::vector<Tensor>& inputs);
 
 // Sums a broadcast gradient back to `shape` (the inverse of broadcasting).
-Tensor sum_to(const Tensor& grad, const Dims& shape);
+Tensor sum_to(Tensor grad, const Dims& shape);
 
 }  // namespace lambdahat

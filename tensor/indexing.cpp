@@ -74,7 +74,8 @@ Tensor index_select(const Tensor& a_in, std::int64_t dim_, const Tensor& index) 
   check(a_in.dim() > 0, "index_select", "cannot index a 0-dimensional tensor");
   std::vector<std::int64_t> copy;
   const std::int64_t* idx = checked_indices("index_select", index, a_in.size(dim), dim, copy);
-  const Tensor a = a_in.contiguous();
+  Tensor copy_of_a;
+  const Tensor& a = a_in.is_contiguous() ? a_in : (copy_of_a = a_in.contiguous());
   Dims shape = a.shape();
   shape[dim] = index.numel();
   Tensor out = Tensor::empty(shape, a.dtype());

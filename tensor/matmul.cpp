@@ -29,8 +29,9 @@ void gemm_2d(bool reference, const Tensor& a, const Tensor& b, const Tensor& c, 
 Tensor matmul_impl(const char* op, const Tensor& a_in, const Tensor& b_in, bool reference) {
   check_operands(op, a_in, b_in);
   const bool a_vector = a_in.dim() == 1, b_vector = b_in.dim() == 1;
-  const Tensor a = a_vector ? a_in.unsqueeze(0) : a_in;
-  const Tensor b = b_vector ? b_in.unsqueeze(1) : b_in;
+  Tensor a_matrix, b_matrix;  // vectors as one-row or one-column matrices
+  const Tensor& a = a_vector ? (a_matrix = a_in.unsqueeze(0)) : a_in;
+  const Tensor& b = b_vector ? (b_matrix = b_in.unsqueeze(1)) : b_in;
   const std::int64_t M = a.size(-2), K = a.size(-1), N = b.size(-1);
   check(b.size(-2) == K, op, "shapes ", a_in.shape(), " and ", b_in.shape(), " cannot be multiplied (", K,
         " != ", b.size(-2), ")");
