@@ -265,6 +265,17 @@ Tensor randint(std::int64_t lo, std::int64_t hi, const Dims& shape, Generator& g
   return t;
 }
 
+namespace {
+
+// Lemire's multiply-shift: the high word of w·range, with the low word left in w.
+std::uint32_t scale_word(std::uint32_t& w, std::uint32_t range) {
+  const std::uint64_t m = std::uint64_t{w} * range;
+  w = static_cast<std::uint32_t>(m);
+  return static_cast<std::uint32_t>(m >> 32);
+}
+
+}  // namespace
+
 std::vector<std::int64_t> permutation(std::int64_t n, Generator& gen) {
   check(n >= 0, "permutation", "negative length ", n);
   std::vector<std::int64_t> p(static_cast<std::size_t>(n));
@@ -274,18 +285,55 @@ std::vector<std::int64_t> permutation(std::int64_t n, Generator& gen) {
     for (std::int64_t i = n - 1; i > 0; --i) std::swap(p[i], p[gen.randint(0, i + 1)]);
     return p;
   }
-  // Fisher–Yates with one bulk-generated word per swap; Lemire's multiply-shift maps
-  // a word to [0, i + 1), and the rare biased words are redrawn one at a time.
-  std::vector<std::uint32_t> words(static_cast<std::size_t>(n - 1));
-  gen.fill_u32(words.data(), n - 1);
-  for (std::int64_t i = n - 1; i > 0; --i) {
+  // Fisher–Yates: position i swaps with a uniform j in [0, i]. The words are made in
+  // bulk. While (i + 1)·i ≤ 2^32 / 64 one word gives two positions (Brackett-Rozinsky
+  // and Lemire, "Batched ranged random integer generation", 2024): j1 in [0, i] and
+  // j2 in [0, i − 1] from w·(i + 1) and then its low word times i. Words whose last
+  // low part falls below 2^32 mod the product are redrawn, so the pair is exactly
+  // uniform; that happens for fewer than 1 word in 64. (Why it works: w·(i+1)·i =
+  // (j1·i + j2)·2^32 + low word, which is Lemire's method for the one range (i+1)·i.)
+  // Larger i take one word each
+  // (Lemire's method, the same rule with one factor).
+  constexpr std::int64_t kLargestPaired = 8191;  // 8192 · 8191 ≤ 2^32 / 64 < 8193 · 8192
+  const std::int64_t first_pair = std::min(n - 1, kLargestPaired);
+  const std::int64_t singles = n - 1 - first_pair;
+  const std::int64_t pairs = first_pair / 2;  // i = first_pair, first_pair − 2, ... down to 2 or 1
+  std::vector<std::uint32_t> words(static_cast<std::size_t>(singles + pairs));
+  gen.fill_u32(words.data(), static_cast<std::int64_t>(words.size()));
+  std::size_t next = 0;
+  std::int64_t i = n - 1;
+  for (; i > first_pair; --i) {
     const auto range = static_cast<std::uint32_t>(i + 1);
-    std::uint64_t m = std::uint64_t{words[static_cast<std::size_t>(n - 1 - i)]} * range;
-    if (static_cast<std::uint32_t>(m) < range) {
+    std::uint32_t w = words[next++];
+    std::uint32_t j = scale_word(w, range);
+    if (w < range) {
       const std::uint32_t threshold = static_cast<std::uint32_t>(-range) % range;
-      while (static_cast<std::uint32_t>(m) < threshold) m = std::uint64_t{gen.next_u32()} * range;
+      while (w < threshold) {
+        w = gen.next_u32();
+        j = scale_word(w, range);
+      }
     }
-    std::swap(p[i], p[static_cast<std::int64_t>(m >> 32)]);
+    std::swap(p[i], p[j]);
+  }
+  for (; i >= 2; i -= 2) {
+    const auto r1 = static_cast<std::uint32_t>(i + 1), r2 = static_cast<std::uint32_t>(i);
+    const std::uint32_t product = r1 * r2;
+    std::uint32_t w = words[next++];
+    std::uint32_t j1 = scale_word(w, r1), j2 = scale_word(w, r2);
+    if (w < product) {
+      const std::uint32_t threshold = static_cast<std::uint32_t>(-product) % product;
+      while (w < threshold) {
+        w = gen.next_u32();
+        j1 = scale_word(w, r1);
+        j2 = scale_word(w, r2);
+      }
+    }
+    std::swap(p[i], p[j1]);
+    std::swap(p[i - 1], p[j2]);
+  }
+  if (i == 1) {  // an odd number of paired positions leaves i = 1: j in [0, 1]
+    std::uint32_t w = gen.next_u32();
+    std::swap(p[1], p[scale_word(w, 2)]);  // 2 divides 2^32: no bias to correct
   }
   return p;
 }

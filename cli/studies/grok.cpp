@@ -57,6 +57,7 @@ void make_tiny(GrokStudyOptions& o) {
   o.weight_decay = 0.01;
   o.steps = 1200;
   o.checkpoint_every = 10;
+  o.min_gap = 5;  // runs of 120 checkpoints: the seed study's 20 would skip most that grok
   o.curve_points = 3;
   o.sampler.num_chains = 2;
   o.sampler.num_draws = 30;

@@ -135,7 +135,7 @@ TEST(GrokStudy, WritesConsistentFilesAndResumes) {
     const double lb = std::stod(r[4]), la = std::stod(r[5]), b = std::stod(r[6]), a = std::stod(r[8]);
     EXPECT_NEAR(std::stod(r[11]), n * (la - lb) + std::log(n) * (a - b), 1e-4 * (1 + std::abs(std::stod(r[11]))));
     EXPECT_NEAR(std::stod(r[10]), a - b, 1e-6);
-    EXPECT_GT(std::stoi(r[2]) - std::stoi(r[1]), 20);
+    EXPECT_GT(std::stoi(r[2]) - std::stoi(r[1]), o.min_gap);
   }
   EXPECT_GE(used, 1) << "the tiny setting should grok at least once";
   EXPECT_EQ(summary["counts"]["seeds"], 3);

@@ -1,6 +1,7 @@
 // The counter-based generator: published known answers, stream independence,
 // reproducibility, and the distribution of bulk fills.
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "support/reference.hpp"
@@ -119,6 +120,43 @@ TEST(Random, FillsIntoStridedViews) {
   normal_(view, g1);
   const Tensor direct = normal({6, 8}, g2, 0, 1, kFloat64);
   EXPECT_TRUE(testing::identical(view.contiguous(), direct));
+}
+
+}  // namespace
+}  // namespace lambdahat
+
+namespace lambdahat {
+namespace {
+
+// Every ordering equally likely: all 120 permutations of 5 elements over 60 000
+// draws (chi-square with 119 degrees of freedom: mean 119, sd 15.4; the bound is
+// 6 sd above the mean), and, for a length that takes one word per position at the
+// top and two per word below, where element 0 and element n − 1 land (20 bins).
+TEST(Random, PermutationsAreUniform) {
+  Generator gen(11);
+  std::map<std::vector<std::int64_t>, int> counts;
+  constexpr int kDraws = 60000;
+  for (int t = 0; t < kDraws; ++t) counts[permutation(5, gen)]++;
+  EXPECT_EQ(counts.size(), 120u);
+  double chi2 = 0;
+  for (const auto& [perm, c] : counts) chi2 += (c - kDraws / 120.0) * (c - kDraws / 120.0) / (kDraws / 120.0);
+  EXPECT_LT(chi2, 119 + 6 * std::sqrt(2 * 119.0));
+
+  constexpr std::int64_t n = 9000;  // positions above 8191 take single words
+  constexpr int kBins = 20, kPerms = 2000;
+  std::vector<int> first(kBins, 0), last(kBins, 0);
+  for (int t = 0; t < kPerms; ++t) {
+    const auto p = permutation(n, gen);
+    for (std::int64_t pos = 0; pos < n; ++pos) {
+      if (p[pos] == 0) first[pos * kBins / n]++;
+      if (p[pos] == n - 1) last[pos * kBins / n]++;
+    }
+  }
+  for (const auto* bins : {&first, &last}) {
+    double c2 = 0;
+    for (int b : *bins) c2 += (b - kPerms / double(kBins)) * (b - kPerms / double(kBins)) / (kPerms / double(kBins));
+    EXPECT_LT(c2, 19 + 6 * std::sqrt(2 * 19.0));
+  }
 }
 
 }  // namespace
