@@ -30,12 +30,16 @@ struct LinearGrads {
   bool need_x, need_w, need_b;
   std::vector<Tensor> operator()(const Tensor& g) const {
     // batched inputs are flattened to rows; the usual 2-D ones are used as they are
-    Tensor g_rows, x_rows;
+    Tensor g_rows;
     const Tensor& g2 = g.dim() == 2 ? g : (g_rows = g.reshape({-1, g.size(-1)}));
+    return from_rows(g2, need_b ? sum(g2, {0}) : Tensor());
+  }
+  // g2: the gradient as rows; db: its sums over rows, when the bias needs them
+  std::vector<Tensor> from_rows(const Tensor& g2, Tensor db) const {
+    Tensor x_rows;
     const Tensor& x2 = x.dim() == 2 ? x : (x_rows = x.reshape({-1, x.size(-1)}));
     return {need_x ? (x.dim() == 2 ? matmul(g2, w) : matmul(g2, w).reshape(x.shape())) : Tensor(),
-            need_w ? matmul(g2.t(), x2) : Tensor(),
-            need_b ? sum(g2, {0}) : Tensor()};
+            need_w ? matmul(g2.t(), x2) : Tensor(), std::move(db)};
   }
 };
 
@@ -57,7 +61,15 @@ Variable linear(const Variable& x, const Variable& weight, const Variable& bias)
 // as for linear.
 Variable linear_relu(const Variable& x, const Variable& weight, const Variable& bias) {
   Tensor out = linear_relu(x.value(), weight.value(), bias.defined() ? bias.value() : Tensor());
-  auto backward = [grads = linear_grads(x, weight, bias), out](const Tensor& g) { return grads(relu_backward(g, out)); };
+  auto backward = [grads = linear_grads(x, weight, bias), out](const Tensor& g) {
+    if (!grads.need_b) return grads(relu_backward(g, out));
+    // the masked gradient and the bias gradient in one pass
+    Tensor g_rows, out_rows;
+    const Tensor& g2 = g.dim() == 2 ? g : (g_rows = g.reshape({-1, g.size(-1)}));
+    const Tensor& out2 = out.dim() == 2 ? out : (out_rows = out.reshape({-1, out.size(-1)}));
+    auto [masked, db] = relu_backward_and_column_sums(g2, out2);
+    return grads.from_rows(masked, std::move(db));
+  };
   if (!bias.defined()) return make_result(Op::linear_relu, std::move(out), {x, weight}, std::move(backward));
   return make_result(Op::linear_relu, std::move(out), {x, weight, bias}, std::move(backward));
 }

@@ -3,6 +3,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "tensor/detail/loop.hpp"
@@ -103,24 +104,68 @@ T sum_contiguous(const T* x, std::int64_t n) {
   return simd::pairwise_sum(partial.data(), pieces);
 }
 
-// Σ_i x[i·ld + j] for i < rows and j < cols < one vector, pairwise over rows with the
-// partial sums kept in registers (narrow columns: a bias of 8 or 10 outputs). A
-// block of up to 32 rows is summed as four interleaved chains of at most 8 rows,
-// so that four additions are in flight instead of one (512 rows of 8: 0.8 → 0.2 µs).
-template <class T>
-simd::Vec<T> narrow_column_sum(const T* x, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
-  constexpr std::int64_t kBase = 32;
-  if (rows <= kBase) {
+// Σ_i row(i) over i in [first, first + rows), pairwise over rows with the partial
+// sums kept in registers (narrow columns: a bias of 8 or 10 outputs). A block of up
+// to 32 rows is summed as four interleaved chains of at most 8 rows, so that four
+// additions are in flight instead of one (512 rows of 8: 0.8 → 0.2 µs). `row`
+// returns one vector, the row's columns followed by zeros.
+constexpr std::int64_t kNarrowSumBase = 32;
+// Column sums split the rows into pieces of this many, summed separately.
+constexpr std::int64_t kColumnSumRowPiece = 2048;
+
+template <class T, class Row>
+simd::Vec<T> narrow_rows_sum(std::int64_t first, std::int64_t rows, const Row& row) {
+  if (rows <= kNarrowSumBase) {
     using V = simd::Vec<T>;
     V acc[4] = {V(T(0)), V(T(0)), V(T(0)), V(T(0))};
     std::int64_t i = 0;
     for (; i + 4 <= rows; i += 4)
-      for (int c = 0; c < 4; ++c) acc[c] += simd::load_partial(x + (i + c) * ld, cols);
-    for (; i < rows; ++i) acc[i % 4] += simd::load_partial(x + i * ld, cols);
+      for (int c = 0; c < 4; ++c) acc[c] += row(first + i + c);
+    for (; i < rows; ++i) acc[i % 4] += row(first + i);
     return (acc[0] + acc[1]) + (acc[2] + acc[3]);
   }
-  const std::int64_t half = (rows / kBase + 1) / 2 * kBase;
-  return narrow_column_sum(x, half, cols, ld) + narrow_column_sum(x + half * ld, rows - half, cols, ld);
+  const std::int64_t half = (rows / kNarrowSumBase + 1) / 2 * kNarrowSumBase;
+  return narrow_rows_sum<T>(first, half, row) + narrow_rows_sum<T>(first + half, rows - half, row);
+}
+
+// Whether the rows of a contiguous block with `cols` columns tile a vector exactly
+// (1, 2, 4 or 8 floats): then it is summed as whole vectors.
+template <class T>
+bool tiles_vectors(std::int64_t cols) {
+  return simd::kLanes<T> % cols == 0;
+}
+
+// Column sums of a contiguous rows × cols block whose rows tile a vector: the
+// n = rows·cols elements summed as flat vectors (vector v from chunk(v, width), its
+// first `width` elements, the rest zero), with the same tree as narrow_rows_sum,
+// then the W/cols row slots of the total added in order. Whole vectors instead of
+// one masked row each: 512 rows of 8 in half the time.
+template <class T, class Chunk>
+simd::Vec<T> flat_column_sum(std::int64_t rows, std::int64_t cols, const Chunk& chunk) {
+  constexpr std::int64_t W = simd::kLanes<T>;
+  const std::int64_t n = rows * cols;
+  const simd::Vec<T> total =
+      narrow_rows_sum<T>(0, (n + W - 1) / W, [&](std::int64_t v) { return chunk(v, std::min(W, n - v * W)); });
+  alignas(64) T lanes[W];
+  total.store_aligned(lanes);
+  for (std::int64_t slot = 1; slot < W / cols; ++slot)
+    for (std::int64_t j = 0; j < cols; ++j) lanes[j] += lanes[slot * cols + j];
+  return simd::Vec<T>::load_aligned(lanes);
+}
+
+template <class T>
+simd::Vec<T> load_chunk(const T* p, std::int64_t width) {
+  return width == simd::kLanes<T> ? simd::Vec<T>::load_unaligned(p) : simd::load_partial(p, width);
+}
+
+// Σ_i x[i·ld + j] for i < rows and j < cols < one vector.
+template <class T>
+simd::Vec<T> narrow_column_sum(const T* x, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
+  if (ld == cols && tiles_vectors<T>(cols))
+    return flat_column_sum<T>(rows, cols, [=](std::int64_t v, std::int64_t width) {
+      return load_chunk(x + v * simd::kLanes<T>, width);
+    });
+  return narrow_rows_sum<T>(0, rows, [=](std::int64_t i) { return simd::load_partial(x + i * ld, cols); });
 }
 
 // out[j] = Σ_i x[i·ld + j] for i < rows, j < cols, pairwise over rows.
@@ -155,7 +200,7 @@ bool try_column_sum(const Tensor& a, const ReducePlan& plan, Tensor& out) {
   T* o = out.data<T>();
   // Pieces of rows fixed by the shape (summed in parallel when there are several),
   // then combined pairwise: the same tree for any thread count.
-  constexpr std::int64_t kRowPiece = 2048, kColChunk = 1024;
+  constexpr std::int64_t kRowPiece = kColumnSumRowPiece, kColChunk = 1024;
   const std::int64_t pieces = (rows + kRowPiece - 1) / kRowPiece;
   std::vector<T> partial(static_cast<std::size_t>(pieces > 1 ? pieces * cols : 0));
   T* dst = pieces > 1 ? partial.data() : o;
@@ -351,6 +396,49 @@ double sum_all(const Tensor& a) {
   double s = 0;
   for (double v : a.to_vector<double>()) s += v;
   return s;
+}
+
+std::pair<Tensor, Tensor> relu_backward_and_column_sums(const Tensor& g, const Tensor& x) {
+  check(g.defined() && x.defined(), "relu_backward_and_column_sums", "undefined tensor argument");
+  check(g.dim() == 2 && g.shape() == x.shape(), "relu_backward_and_column_sums",
+        "expected a 2-D gradient and input of one shape, got ", g.shape(), " and ", x.shape());
+  const std::int64_t rows = g.size(0), cols = g.size(1);
+  const bool one_pass = g.dtype() == x.dtype() && is_floating(g.dtype()) && g.is_contiguous() && x.is_contiguous() &&
+                        rows >= 2 && rows <= kColumnSumRowPiece &&
+                        cols < (g.dtype() == kFloat32 ? simd::kLanes<float> : simd::kLanes<double>);
+  if (!one_pass) {
+    Tensor masked = relu_backward(g, x);
+    Tensor sums = sum(masked, {0});
+    return {std::move(masked), std::move(sums)};
+  }
+  Tensor masked = Tensor::empty(g.shape(), g.dtype()), sums = Tensor::empty({cols}, g.dtype());
+  visit_floating(g.dtype(), "relu_backward_and_column_sums", [&](auto tag) {
+    using T = decltype(tag);
+    using V = simd::Vec<T>;
+    const T* gp = g.data<T>();
+    const T* xp = x.data<T>();
+    T* out = masked.data<T>();
+    // the same vectors and tree as sum(relu_backward(g, x), {0}) (narrow_column_sum)
+    V total;
+    if (tiles_vectors<T>(cols)) {
+      total = flat_column_sum<T>(rows, cols, [=](std::int64_t v, std::int64_t width) {
+        const std::int64_t at = v * simd::kLanes<T>;
+        const V m = xsimd::select(load_chunk(xp + at, width) > V(0), load_chunk(gp + at, width), V(0));
+        if (width == simd::kLanes<T>) m.store_unaligned(out + at);
+        else simd::store_partial(out + at, m, width);
+        return m;
+      });
+    } else {
+      total = narrow_rows_sum<T>(0, rows, [=](std::int64_t i) {
+        const V m = xsimd::select(simd::load_partial(xp + i * cols, cols) > V(0),
+                                  simd::load_partial(gp + i * cols, cols), V(0));
+        simd::store_partial(out + i * cols, m, cols);
+        return m;
+      });
+    }
+    simd::store_partial(sums.data<T>(), total, cols);
+  });
+  return {std::move(masked), std::move(sums)};
 }
 
 }  // namespace lambdahat

@@ -8,6 +8,8 @@
 // the shape alone, so results are identical for any thread count.
 #pragma once
 
+#include <utility>
+
 #include "tensor/tensor.hpp"
 
 namespace lambdahat {
@@ -26,5 +28,12 @@ Tensor argmin(const Tensor& a, std::int64_t dim, bool keepdim = false);
 
 // Plain double-precision sum of all elements (for tests, diagnostics and losses).
 double sum_all(const Tensor& a);
+
+// relu_backward(g, x) = g · [x > 0] and its sums over rows (dimension 0), for 2-D g
+// and x of one shape: the two things the backward pass of linear_relu needs (the
+// masked gradient, and the bias gradient). For contiguous inputs with fewer columns
+// than a vector holds, one pass instead of two; the sums are bit for bit those of
+// sum(relu_backward(g, x), {0}).
+std::pair<Tensor, Tensor> relu_backward_and_column_sums(const Tensor& g, const Tensor& x);
 
 }  // namespace lambdahat

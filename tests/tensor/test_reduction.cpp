@@ -178,3 +178,44 @@ TEST(Softmax, MatchesNaiveAlongEveryDimension) {
 
 }  // namespace
 }  // namespace lambdahat
+
+namespace lambdahat {
+namespace {
+
+// Narrow column sums of contiguous rows whose width divides a vector (1, 2, 4, 8
+// floats) are summed as whole vectors: accurate on long inputs with a large common
+// offset, for every such width and row counts that end mid-vector.
+TEST(Reduction, NarrowColumnSumsStayAccurate) {
+  Generator gen(12);
+  for (std::int64_t cols : {1, 2, 3, 4, 8, 10})
+    for (std::int64_t rows : {2, 3, 33, 1000, 2047, 5001}) {
+      const Tensor x = uniform({rows, cols}, gen, 1000, 1001);
+      const std::vector<double> exact = sum(x.to(kFloat64), {0}).to_vector<double>();
+      const std::vector<float> got = sum(x, {0}).to_vector<float>();
+      for (std::int64_t j = 0; j < cols; ++j)
+        EXPECT_NEAR(got[j], exact[j], exact[j] * 3e-7) << rows << "x" << cols << " column " << j;
+    }
+}
+
+// relu_backward_and_column_sums is relu_backward and its column sums, bit for bit,
+// whether it takes its one-pass route (contiguous, narrow, at most 2048 rows) or not.
+TEST(Reduction, ReluBackwardAndColumnSumsMatchTheTwoOps) {
+  Generator gen(13);
+  for (DType dtype : {kFloat32, kFloat64})
+    for (std::int64_t cols : {1, 2, 3, 8, 10, 16, 40})
+      for (std::int64_t rows : {1, 2, 31, 512, 2048, 3000})
+        for (bool strided : {false, true}) {
+          const Tensor g = uniform({rows, cols}, gen, -1, 1, dtype);
+          const Tensor x0 = uniform({rows, cols}, gen, -1, 1, dtype);
+          const Tensor x = strided ? testing::strided_copy(x0, 1) : x0;
+          const auto [masked, sums] = relu_backward_and_column_sums(g, x);
+          const Tensor expected = relu_backward(g, x);
+          EXPECT_TRUE(testing::identical(masked, expected)) << dtype << " " << rows << "x" << cols;
+          EXPECT_TRUE(testing::identical(sums, sum(expected, {0}))) << dtype << " " << rows << "x" << cols;
+        }
+  EXPECT_EQ(testing::error_of([] { relu_backward_and_column_sums(zeros({2, 3}), zeros({3, 2})); }),
+            "relu_backward_and_column_sums: expected a 2-D gradient and input of one shape, got (2,3) and (3,2)");
+}
+
+}  // namespace
+}  // namespace lambdahat
