@@ -86,7 +86,7 @@ struct Operands {
 // values, or null) added to every row. The last vector of a row may be partial: B
 // is then loaded and C stored with a mask. kPackedA: A is a packed sliver (element
 // (i, k) at a[k*MR + i], offsets known at compile time).
-template <class T, int MR, int NV, bool kPackedA>
+template <class T, int MR, int NV, bool kPackedA, bool kScaled>
 [[gnu::always_inline]] inline void tile_kernel(std::int64_t kc, const T* a, const T* b, T* c, const Operands& op,
                                                std::int64_t nr, T alpha, T beta, const T* bias) {
   constexpr std::int64_t W = kW<T>;
@@ -131,8 +131,9 @@ template <class T, int MR, int NV, bool kPackedA>
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      acc[i][v] = acc[i][v] * va;  // also for alpha = 1: a branch here made GCC spill
-                                    // accumulators in the loop over k (8 % slower at N = 1024)
+      // alpha = 1 has kernels of its own (kScaled = false): a run-time test here made
+      // GCC spill accumulators in the loop over k (8 % slower at N = 1024)
+      if constexpr (kScaled) acc[i][v] = acc[i][v] * va;
       if (bias) acc[i][v] += load(bias + v * W, v);
       if (beta != T(0) && csc == 1) acc[i][v] = xsimd::fma(vb, load(c + i * rsc + v * W, v), acc[i][v]);
     }
@@ -160,14 +161,14 @@ template <class T, int MR, int NV, bool kPackedA>
 // column in one call: with the small K of the seed study's models the loop over k
 // is short, and the set-up of a call cost as much as a tile (1000×10×10: 3.6 →
 // 3.4 µs). Packed products, whose loop over k is long, call once per tile.
-template <class T, int MR, int NV, bool kPackedA>
+template <class T, int MR, int NV, bool kPackedA, bool kScaled>
 void micro_kernel(std::int64_t tiles, std::int64_t kc, const T* a, const T* b, T* c, const Operands& op,
                   std::int64_t nr, T alpha, T beta, const T* bias) {
   if constexpr (kPackedA) {
-    tile_kernel<T, MR, NV, true>(kc, a, b, c, op, nr, alpha, beta, bias);
+    tile_kernel<T, MR, NV, true, kScaled>(kc, a, b, c, op, nr, alpha, beta, bias);
   } else {
     for (std::int64_t t = 0; t < tiles; ++t, a += op.tile_a, c += MR * op.rsc)
-      tile_kernel<T, MR, NV, false>(kc, a, b, c, op, nr, alpha, beta, bias);
+      tile_kernel<T, MR, NV, false, kScaled>(kc, a, b, c, op, nr, alpha, beta, bias);
   }
 }
 
@@ -207,22 +208,35 @@ constexpr int kernel_height(std::size_t i, int nv) {
 template <class T>
 using KernelColumn = std::array<KernelFn<T>, kMR>;  // by height − 1
 
-template <class T, int NV, bool kPackedA, std::size_t... I>
+template <class T, int NV, bool kPackedA, bool kScaled, std::size_t... I>
 constexpr KernelColumn<T> make_column(std::index_sequence<I...>) {
-  return {{&micro_kernel<T, kernel_height(I, NV), NV, kPackedA>...}};
+  return {{&micro_kernel<T, kernel_height(I, NV), NV, kPackedA, kScaled>...}};
 }
-template <class T, bool kPackedA>
+template <class T, bool kPackedA, bool kScaled>
 constexpr std::array<KernelColumn<T>, kMaxNV> make_kernels() {
   constexpr auto heights = std::make_index_sequence<kMR>{};
   if constexpr (kPackedA)  // packed slivers are at most kNV vectors wide
-    return {make_column<T, 1, true>(heights), make_column<T, 2, true>(heights), KernelColumn<T>{}, KernelColumn<T>{}};
+    return {make_column<T, 1, true, kScaled>(heights), make_column<T, 2, true, kScaled>(heights), KernelColumn<T>{},
+            KernelColumn<T>{}};
+  else if constexpr (!kScaled)  // only one-vector slivers skip alpha (see kernel_column)
+    return {make_column<T, 1, false, false>(heights), KernelColumn<T>{}, KernelColumn<T>{}, KernelColumn<T>{}};
   else
-    return {make_column<T, 1, false>(heights), make_column<T, 2, false>(heights), make_column<T, 3, false>(heights),
-            make_column<T, 4, false>(heights)};
+    return {make_column<T, 1, false, kScaled>(heights), make_column<T, 2, false, kScaled>(heights),
+            make_column<T, 3, false, kScaled>(heights), make_column<T, 4, false, kScaled>(heights)};
 }
-// kKernels<T, packed>[nv - 1][mr - 1]
-template <class T, bool kPackedA>
-constexpr auto kKernels = make_kernels<T, kPackedA>();
+// kKernels<T, packed, scaled>[nv - 1][mr - 1]. Direct products of one vector per
+// row with alpha = 1 skip the multiplication by alpha (one per accumulator, a tenth
+// of the work of a tile when K = 10: 1000×10·10×10 3.36 → 3.29 µs). Wider tiles
+// keep it: without it GCC allocated their registers worse (the grokking MLP's
+// products 10 % slower). Packed products, whose K is long, always scale.
+template <class T, bool kPackedA, bool kScaled>
+constexpr auto kKernels = make_kernels<T, kPackedA, kScaled>();
+
+template <class T>
+const KernelColumn<T>& kernel_column(bool packed_a, T alpha, std::int64_t nv) {
+  if (packed_a) return kKernels<T, true, true>[nv - 1];
+  return alpha == T(1) && nv == 1 ? kKernels<T, false, false>[nv - 1] : kKernels<T, false, true>[nv - 1];
+}
 
 // Runs the kernels over an mc × nc block of C, with B in slivers of `sliver`
 // columns whose starts are `sliver_stride` elements apart (row k of a sliver at
@@ -236,7 +250,7 @@ void tile_loop(std::int64_t mc, std::int64_t nc, std::int64_t kc, const T* a, bo
     const std::int64_t nv = (nr + W - 1) / W;
     const std::int64_t rows = rows_for(static_cast<int>(nv));
     const T* b_sliver = b + (jr / sliver) * sliver_stride;
-    const auto& column = packed_a ? kKernels<T, true>[nv - 1] : kKernels<T, false>[nv - 1];
+    const auto& column = kernel_column<T>(packed_a, alpha, nv);
     const T* bias_sliver = bias ? bias + jr : nullptr;
     // direct products: all full-height tiles in one call
     const std::int64_t tiles = packed_a ? 0 : mc / rows;
@@ -250,7 +264,7 @@ void tile_loop(std::int64_t mc, std::int64_t nc, std::int64_t kc, const T* a, bo
         // one row at a time (a packed sliver of mr rows keeps element (i,k) at i + k*mr)
         Operands row_op = op;
         if (packed_a) row_op = {1, mr, op.ldb, op.rsc, op.csc, 0};
-        const auto one_row = kKernels<T, false>[nv - 1][0];
+        const auto one_row = kernel_column<T>(false, alpha, nv)[0];
         for (std::int64_t i = 0; i < mr; ++i)
           one_row(1, kc, packed_a ? a_tile + i : a_tile + i * op.rsa, b_sliver, c_tile + i * op.rsc, row_op, nr,
                   alpha, beta, bias_sliver);
