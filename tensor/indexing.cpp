@@ -27,9 +27,14 @@ const std::int64_t* checked_indices(const char* op, const Tensor& index, std::in
     idx = copy.data();
   }
   const std::int64_t n = index.numel();
-  // as unsigned numbers, negative indices are huge: one comparison finds both kinds
-  std::uint64_t largest = 0;
-  for (std::int64_t k = 0; k < n; ++k) largest = std::max(largest, static_cast<std::uint64_t>(idx[k]));
+  // as unsigned numbers, negative indices are huge: one comparison finds both kinds.
+  // 16 running maxima, so that the vectorised loop is not one chain of dependent steps.
+  std::uint64_t most[16] = {};
+  std::int64_t k = 0;
+  for (; k + 16 <= n; k += 16)
+    for (int j = 0; j < 16; ++j) most[j] = std::max(most[j], static_cast<std::uint64_t>(idx[k + j]));
+  for (; k < n; ++k) most[0] = std::max(most[0], static_cast<std::uint64_t>(idx[k]));
+  const std::uint64_t largest = *std::max_element(most, most + 16);
   if (n > 0 && largest >= static_cast<std::uint64_t>(size))
     for (std::int64_t k = 0; k < n; ++k)
       check(idx[k] >= 0 && idx[k] < size, op, "index ", idx[k], " is out of range for dimension ", dim, " of size ",
