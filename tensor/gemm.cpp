@@ -527,8 +527,10 @@ bool takes_narrow(std::int64_t M, std::int64_t N, std::int64_t K, std::int64_t r
 // and A[2p+1, k] are adjacent, so one 64-bit broadcast gives [a, b, a, b, ...];
 // B's row k is loaded once per k and spread to [b0, b0, b1, b1, ...]. That halves
 // the FMAs. With few accumulators the loop would wait on FMA latency, so k is split
-// into S interleaved partial sums, added at the end in a fixed order (the result
-// depends on the shape only, not on threads).
+// into S interleaved partial sums, added at the end in a fixed order. S depends on M,
+// and the result on the shape only: direct products with N ≤ 8 are never split
+// across threads (M·N·K stays below the threading threshold when the operands fit
+// kDirectBytes), so every run of a shape takes the same S.
 constexpr int kMaxPairRows = 16;
 constexpr int kMaxPairCols = 8;
 
