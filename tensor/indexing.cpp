@@ -30,10 +30,10 @@ const std::int64_t* checked_indices(const char* op, const Tensor& index, std::in
   // as unsigned numbers, negative indices are huge: one comparison finds both kinds.
   // 16 running maxima, so that the vectorised loop is not one chain of dependent steps.
   std::uint64_t most[16] = {};
-  std::int64_t k = 0;
-  for (; k + 16 <= n; k += 16)
-    for (int j = 0; j < 16; ++j) most[j] = std::max(most[j], static_cast<std::uint64_t>(idx[k + j]));
-  for (; k < n; ++k) most[0] = std::max(most[0], static_cast<std::uint64_t>(idx[k]));
+  std::int64_t at = 0;
+  for (; at + 16 <= n; at += 16)
+    for (int j = 0; j < 16; ++j) most[j] = std::max(most[j], static_cast<std::uint64_t>(idx[at + j]));
+  for (; at < n; ++at) most[0] = std::max(most[0], static_cast<std::uint64_t>(idx[at]));
   const std::uint64_t largest = *std::max_element(most, most + 16);
   if (n > 0 && largest >= static_cast<std::uint64_t>(size))
     for (std::int64_t k = 0; k < n; ++k)

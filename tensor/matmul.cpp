@@ -1,10 +1,9 @@
 #include "tensor/matmul.hpp"
 
-#include "tensor/elementwise.hpp"
-
 #include "tensor/detail/gemm.hpp"
 #include "tensor/detail/loop.hpp"
 #include "tensor/detail/map.hpp"
+#include "tensor/elementwise.hpp"
 #include "tensor/parallel.hpp"
 
 namespace lambdahat {
@@ -112,7 +111,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
         " does not match weight of shape ", weight.shape(), " (", x.dim() ? x.size(-1) : 0, " != ", weight.size(1), ")");
   check(x.dtype() == weight.dtype(), "linear", "dtypes ", x.dtype(), " and ", weight.dtype(), " differ");
   const std::int64_t out_features = weight.size(0);
-  const Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, x.size(-1)});  // batched inputs as rows
+  Tensor x_rows;  // batched inputs as rows
+  const Tensor& x2 = x.dim() == 2 ? x : (x_rows = x.reshape({-1, x.size(-1)}));
   Tensor out = Tensor::empty({x2.size(0), out_features}, x.dtype());
   Tensor b;
   if (bias.defined()) {

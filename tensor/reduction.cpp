@@ -75,6 +75,7 @@ void for_each_output(const ReducePlan& p, F&& f) {
 // copying the input into that layout first when it is not already.
 template <class T, class RowF>
 void reduce_rows(const Tensor& a, const ReducePlan& plan, RowF&& row) {
+  if (product(plan.kept_shape) == 0) return;  // no outputs (the loop plans would divide by 0)
   if (reduced_block_is_contiguous(plan)) {
     const T* base = a.data<T>();
     for_each_output(plan, [&](std::int64_t o, std::int64_t off) { row(o, base + off); });
@@ -129,17 +130,17 @@ simd::Vec<T> narrow_rows_sum(std::int64_t first, std::int64_t rows, const Row& r
 }
 
 // Whether the rows of a contiguous block with `cols` columns tile a vector exactly
-// (1, 2, 4 or 8 floats): then it is summed as whole vectors.
+// (1, 2, 4 or 8 columns with 16 float lanes): then it is summed as whole vectors.
 template <class T>
 bool tiles_vectors(std::int64_t cols) {
-  return simd::kLanes<T> % cols == 0;
+  return cols > 0 && simd::kLanes<T> % cols == 0;
 }
 
 // Column sums of a contiguous rows × cols block whose rows tile a vector: the
 // n = rows·cols elements summed as flat vectors (vector v from chunk(v, width), its
 // first `width` elements, the rest zero), with the same tree as narrow_rows_sum,
-// then the W/cols row slots of the total added in order. Whole vectors instead of
-// one masked row each: 512 rows of 8 in half the time.
+// then the W/cols row slots of the total added in order: whole vectors instead of
+// one masked, partly empty vector per row.
 template <class T, class Chunk>
 simd::Vec<T> flat_column_sum(std::int64_t rows, std::int64_t cols, const Chunk& chunk) {
   constexpr std::int64_t W = simd::kLanes<T>;
@@ -191,7 +192,9 @@ void column_sum(const T* x, std::int64_t rows, std::int64_t cols, std::int64_t l
 // one contiguous inner run (the bias-gradient pattern: (B, N) summed over B).
 template <class T>
 bool try_column_sum(const Tensor& a, const ReducePlan& plan, Tensor& out) {
-  if (plan.kept_shape.empty() || plan.reduced <= 1) return false;
+  // (an empty kept shape, such as summing a (4, 0) tensor over rows, takes the
+  // general path: the loop plan below would divide by its zero length)
+  if (plan.kept_shape.empty() || plan.reduced <= 1 || product(plan.kept_shape) == 0) return false;
   const detail::Loop<1> kept(plan.kept_shape, {plan.kept_strides});
   const detail::Loop<1> red(plan.red_shape, {plan.red_strides});
   if (kept.runs() != 1 || kept.inner_strides()[0] != 1 || red.runs() != 1) return false;

@@ -213,8 +213,34 @@ TEST(Reduction, ReluBackwardAndColumnSumsMatchTheTwoOps) {
           EXPECT_TRUE(testing::identical(masked, expected)) << dtype << " " << rows << "x" << cols;
           EXPECT_TRUE(testing::identical(sums, sum(expected, {0}))) << dtype << " " << rows << "x" << cols;
         }
+  // empty rows or columns
+  const auto [no_cols, no_col_sums] = relu_backward_and_column_sums(zeros({4, 0}), zeros({4, 0}));
+  EXPECT_EQ(no_cols.shape(), (Dims{4, 0}));
+  EXPECT_EQ(no_col_sums.shape(), (Dims{0}));
+  const auto [no_rows, zero_sums] = relu_backward_and_column_sums(zeros({0, 3}), zeros({0, 3}));
+  EXPECT_EQ(no_rows.shape(), (Dims{0, 3}));
+  EXPECT_EQ(zero_sums.to_vector<float>(), (std::vector<float>{0, 0, 0}));
   EXPECT_EQ(testing::error_of([] { relu_backward_and_column_sums(zeros({2, 3}), zeros({3, 2})); }),
             "relu_backward_and_column_sums: expected a 2-D gradient and input of one shape, got (2,3) and (3,2)");
+}
+
+}  // namespace
+}  // namespace lambdahat
+
+namespace lambdahat {
+namespace {
+
+// Reducing a tensor with no elements along the kept dimensions gives an empty
+// result (this used to divide by zero in the loop plans); along an empty reduced
+// dimension, sums are 0 and extrema are an error naming the op.
+TEST(Reduction, EmptyTensors) {
+  const Tensor z = zeros({4, 0});
+  for (const Tensor& r : {sum(z, {0}), mean(z, {0}), max(z, {0}), min(z, {0}), logsumexp(z, {0}), var(z, {0}),
+                          argmax(z, 0), sum(zeros({4, 0}, kInt64), {0})})
+    EXPECT_EQ(r.shape(), (Dims{0}));
+  EXPECT_EQ(sum(z, {1}).to_vector<float>(), (std::vector<float>{0, 0, 0, 0}));
+  EXPECT_EQ(sum(z).item(), 0.0);
+  EXPECT_EQ(testing::error_of([&] { max(z, {1}); }), "max: cannot reduce an empty dimension of shape (4,0)");
 }
 
 }  // namespace
