@@ -292,8 +292,7 @@ std::vector<std::int64_t> permutation(std::int64_t n, Generator& gen) {
   // low part falls below 2^32 mod the product are redrawn, so the pair is exactly
   // uniform; that happens for fewer than 1 word in 64. (Why it works: w·(i+1)·i =
   // (j1·i + j2)·2^32 + low word, which is Lemire's method for the one range (i+1)·i.)
-  // Larger i take one word each
-  // (Lemire's method, the same rule with one factor).
+  // Larger i take one word each (Lemire's method, the same rule with one factor).
   constexpr std::int64_t kLargestPaired = 8191;  // 8192 · 8191 ≤ 2^32 / 64 < 8193 · 8192
   const std::int64_t first_pair = std::min(n - 1, kLargestPaired);
   const std::int64_t singles = n - 1 - first_pair;
@@ -331,7 +330,7 @@ std::vector<std::int64_t> permutation(std::int64_t n, Generator& gen) {
     std::swap(p[i], p[j1]);
     std::swap(p[i - 1], p[j2]);
   }
-  if (i == 1) {  // an odd number of paired positions leaves i = 1: j in [0, 1]
+  if (i == 1) {  // the pairs stop at i = 1 when first_pair is odd: j in [0, 1]
     std::uint32_t w = gen.next_u32();
     std::swap(p[1], p[scale_word(w, 2)]);  // 2 divides 2^32: no bias to correct
   }
