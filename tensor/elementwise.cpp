@@ -112,14 +112,14 @@ template <class V>
   const auto negligible = a < V(-69.0f);
   a = xsimd::max(a, V(-69.0f));
   const V k = xsimd::nearbyint(a * V(1.44269504088896341f));
-  V r = xsimd::fma(k, V(-0.693145751953125f), a);
-  r = xsimd::fma(k, V(-1.428606765330187e-06f), r);
-  V p = xsimd::fma(r, V(1.0f / 720), V(1.0f / 120));
-  p = xsimd::fma(p, r, V(1.0f / 24));
-  p = xsimd::fma(p, r, V(1.0f / 6));
-  p = xsimd::fma(p, r, V(0.5f));
-  p = xsimd::fma(p, r, V(1.0f));
-  p = xsimd::fma(p, r, V(1.0f));
+  V r = simd::fma(k, V(-0.693145751953125f), a);
+  r = simd::fma(k, V(-1.428606765330187e-06f), r);
+  V p = simd::fma(r, V(1.0f / 720), V(1.0f / 120));
+  p = simd::fma(p, r, V(1.0f / 24));
+  p = simd::fma(p, r, V(1.0f / 6));
+  p = simd::fma(p, r, V(0.5f));
+  p = simd::fma(p, r, V(1.0f));
+  p = simd::fma(p, r, V(1.0f));
   const I bits = xsimd::bitwise_cast<I>(p) + (xsimd::batch_cast<std::int32_t>(k) << 23);
   return xsimd::select(negligible, V(0.0f), xsimd::bitwise_cast<V>(bits));
 }
@@ -138,16 +138,16 @@ template <class V>
   const auto saturated = xsimd::abs(z) >= V(3.9f);
   z = xsimd::min(xsimd::max(z, V(-3.9f)), V(3.9f));
   const V u = z * z;
-  V p = xsimd::fma(u, V(2.0115918563937532e-8f), V(-1.9965025608210406e-6f));
-  p = xsimd::fma(p, u, V(1.4742127356469168e-4f));
-  p = xsimd::fma(p, u, V(3.8945259656251765e-3f));
-  p = xsimd::fma(p, u, V(5.1143843259078477e-2f));
-  p = xsimd::fma(p, u, V(2.0418702048978565e-1f));
-  p = xsimd::fma(p, u, V(1.1283788022478756f));
-  V q = xsimd::fma(u, V(1.0061371999544988e-3f), V(1.4727147127806395e-2f));
-  q = xsimd::fma(q, u, V(1.1676977568461983e-1f));
-  q = xsimd::fma(q, u, V(5.1428507311021384e-1f));
-  q = xsimd::fma(q, u, V(1.0f));
+  V p = simd::fma(u, V(2.0115918563937532e-8f), V(-1.9965025608210406e-6f));
+  p = simd::fma(p, u, V(1.4742127356469168e-4f));
+  p = simd::fma(p, u, V(3.8945259656251765e-3f));
+  p = simd::fma(p, u, V(5.1143843259078477e-2f));
+  p = simd::fma(p, u, V(2.0418702048978565e-1f));
+  p = simd::fma(p, u, V(1.1283788022478756f));
+  V q = simd::fma(u, V(1.0061371999544988e-3f), V(1.4727147127806395e-2f));
+  q = simd::fma(q, u, V(1.1676977568461983e-1f));
+  q = simd::fma(q, u, V(5.1428507311021384e-1f));
+  q = simd::fma(q, u, V(1.0f));
 #if defined(__AVX512F__)
   // 1/q from the hardware's 14-bit reciprocal and one Newton step (28 bits)
   V t = xsimd::reciprocal(q);
@@ -418,7 +418,7 @@ void div_(Tensor& a, const Tensor& b) {
   binary_inplace("div_", a, b, [](auto x, auto y) { return x / y; });
 }
 void add_(Tensor& a, const Tensor& b, double alpha) {
-  binary_inplace("add_", a, b, [alpha](auto x, auto y) { return xsimd::fma(decltype(y)(alpha), y, x); },
+  binary_inplace("add_", a, b, [alpha](auto x, auto y) { return simd::fma(decltype(y)(alpha), y, x); },
                  [alpha](std::int64_t x, std::int64_t y) { return x + static_cast<std::int64_t>(alpha) * y; });
 }
 void add_(Tensor& a, double b) {

@@ -113,7 +113,7 @@ template <class T, int MR, int NV, bool kPackedA, bool kScaled>
       for (int i = 0; i < MR; ++i) {
         const Vec<T> ai(ak[i * rsa]);
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
+        for (int v = 0; v < NV; ++v) acc[i][v] = simd::fma(ai, bv[v], acc[i][v]);
       }
     }
   };
@@ -135,7 +135,7 @@ template <class T, int MR, int NV, bool kPackedA, bool kScaled>
       // GCC spill accumulators in the loop over k (8 % slower at N = 1024)
       if constexpr (kScaled) acc[i][v] = acc[i][v] * va;
       if (bias) acc[i][v] += load(bias + v * W, v);
-      if (beta != T(0) && csc == 1) acc[i][v] = xsimd::fma(vb, load(c + i * rsc + v * W, v), acc[i][v]);
+      if (beta != T(0) && csc == 1) acc[i][v] = simd::fma(vb, load(c + i * rsc + v * W, v), acc[i][v]);
     }
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i) {

@@ -19,6 +19,7 @@
 #endif
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -31,6 +32,24 @@ template <class T>
 using Vec = xsimd::batch<T>;
 template <class T>
 inline constexpr std::int64_t kLanes = static_cast<std::int64_t>(Vec<T>::size);
+
+// a·b + c rounded once. xsimd 8 has no fused multiply-add for AVX-512: it writes
+// a·b + c and leaves the fusing to the compiler, which fused at -O3 and not always at
+// -O2, so results differed in the last bit between builds. With AVX-512 the
+// instruction is named here; elsewhere xsimd's FMA3 version is used (or a·b + c on
+// machines without FMA). Scalars use std::fma.
+template <class T>
+Vec<T> fma(const Vec<T>& a, const Vec<T>& b, const Vec<T>& c) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float> && kLanes<T> == 16) return _mm512_fmadd_ps(a, b, c);
+  else if constexpr (std::is_same_v<T, double> && kLanes<T> == 8) return _mm512_fmadd_pd(a, b, c);
+  else return xsimd::fma(a, b, c);
+#else
+  return xsimd::fma(a, b, c);
+#endif
+}
+inline float fma(float a, float b, float c) { return std::fma(a, b, c); }
+inline double fma(double a, double b, double c) { return std::fma(a, b, c); }
 
 // A scalar condition or a vector mask chooses between two values.
 template <class T>
@@ -262,12 +281,12 @@ T difference_and_square_sum(const T* p, const T* y, T* d, std::int64_t n, T scal
       for (int a = 0; a < 4; ++a) {
         const Vec<T> diff = Vec<T>::load_unaligned(p + i + a * W) - Vec<T>::load_unaligned(y + i + a * W);
         (diff * vs).store_unaligned(d + i + a * W);
-        acc[a] = xsimd::fma(diff, diff, acc[a]);
+        acc[a] = simd::fma(diff, diff, acc[a]);
       }
     for (; i + W <= n; i += W) {
       const Vec<T> diff = Vec<T>::load_unaligned(p + i) - Vec<T>::load_unaligned(y + i);
       (diff * vs).store_unaligned(d + i);
-      acc[0] = xsimd::fma(diff, diff, acc[0]);
+      acc[0] = simd::fma(diff, diff, acc[0]);
     }
     T s = hsum((acc[0] + acc[1]) + (acc[2] + acc[3]));
     for (; i < n; ++i) {
