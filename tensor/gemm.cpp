@@ -355,6 +355,20 @@ T* scratch(int which, std::size_t n) {
 // bias, beta), so the two kernels agree bit for bit.
 constexpr int kMaxNarrowN = 8;
 
+// One round of the in-register transposes below: every pair of registers whose
+// indices differ in bit s (x, x + s) becomes (permute(x, x+s, first),
+// permute(x, x+s, second)), two-source permutes picking 16 of the pair's 32 lanes.
+[[gnu::always_inline]] inline void permute_round(__m512 r[8], int s, __m512i first, __m512i second) {
+#pragma GCC unroll 8
+  for (int x = 0; x < 8; ++x)
+    if ((x & s) == 0) {
+      const __m512 a = _mm512_permutex2var_ps(r[x], first, r[x + s]);
+      const __m512 b = _mm512_permutex2var_ps(r[x], second, r[x + s]);
+      r[x] = a;
+      r[x + s] = b;
+    }
+}
+
 // The 16 × 8 block of A at `a` (rows apart by rsa, unit stride along k; `rows` ≤ 16
 // and `kc` ≤ 8 of them present, the rest read as zero) transposed: col[k] holds
 // A[0:16, k]. Loaded two rows per register (row 2j in the low half, 2j+1 in the
@@ -378,16 +392,9 @@ constexpr int kMaxNarrowN = 8;
   }
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-#pragma GCC unroll 3
-  for (int s = 1; s < 8; s <<= 1)
-#pragma GCC unroll 8
-    for (int x = 0; x < 8; ++x)
-      if ((x & s) == 0) {
-        const __m512 lo = _mm512_permutex2var_ps(col[x], even, col[x + s]);
-        const __m512 hi = _mm512_permutex2var_ps(col[x], odd, col[x + s]);
-        col[x] = lo;
-        col[x + s] = hi;
-      }
+  permute_round(col, 1, even, odd);
+  permute_round(col, 2, even, odd);
+  permute_round(col, 4, even, odd);
 }
 
 // The inverse of load_transposed for a row-major C (unit column stride): acc[n]
@@ -409,16 +416,9 @@ template <int N>
   __m512 r[8];
 #pragma GCC unroll 8
   for (int n = 0; n < 8; ++n) r[n] = n < N ? acc[n] : _mm512_setzero_ps();
-#pragma GCC unroll 3
-  for (int s = 4; s >= 1; s >>= 1)
-#pragma GCC unroll 8
-    for (int x = 0; x < 8; ++x)
-      if ((x & s) == 0) {
-        const __m512 first = _mm512_permutex2var_ps(r[x], low, r[x + s]);
-        const __m512 second = _mm512_permutex2var_ps(r[x], high, r[x + s]);
-        r[x] = first;
-        r[x + s] = second;
-      }
+  permute_round(r, 4, low, high);
+  permute_round(r, 2, low, high);
+  permute_round(r, 1, low, high);
   // r[j] = [row 2j | row 2j+1], 8 floats each, the first N of them wanted
   if (N == 8 && rows == 16 && rsc == 8 && beta == 0.0f) {
 #pragma GCC unroll 8
@@ -445,11 +445,10 @@ void narrow_gemm(std::int64_t M, std::int64_t K, float alpha, const float* a, st
                  std::int64_t csc, const float* bias) {
   const bool row_major = csa == 1;
   if (csb != 1) {  // B with unit column stride, so that B[k, n] is at a constant offset n from row k
-    float* packed = scratch<float>(1, static_cast<std::size_t>(K * N));
-    for (std::int64_t k = 0; k < K; ++k)
-      for (int n = 0; n < N; ++n) packed[k * N + n] = b[k * rsb + n * csb];
+    float* packed = scratch<float>(1, static_cast<std::size_t>(K * round_up_to_vectors<float>(N)));
+    pack_b(K, N, b, rsb, csb, packed, N);  // one sliver, rows a vector apart
     b = packed;
-    rsb = N;
+    rsb = round_up_to_vectors<float>(N);
   }
   for (std::int64_t i0 = 0; i0 < M; i0 += 16) {
     const std::int64_t rows = std::min<std::int64_t>(16, M - i0);
