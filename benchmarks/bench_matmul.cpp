@@ -3,7 +3,9 @@
 //
 //   BM_matmul/<impl>/N            square N×N·N×N on all threads
 //   BM_matmul_small/<impl>/MxKxN  the seed study's small shapes, one thread (_At: A
-//                                 a transposed view, the layout of weight gradients)
+//                                 a transposed view, the layout of weight gradients;
+//                                 _Bt: B a transposed view, the weight gradients of
+//                                 activations stored feature-major)
 //
 // The FLOPS counter is 2·M·N·K per iteration.
 #include <benchmark/benchmark.h>
@@ -22,12 +24,17 @@ using namespace lambdahat;
 
 enum class Impl { lambdahat, naive, blas };
 
-// a_t: A stored transposed (K × M in memory), as in a weight gradient gᵀ·x.
+enum class Layout { plain, a_t, b_t };
+
+// a_t: A stored transposed (K × M in memory), as in a weight gradient gᵀ·x; b_t: B
+// stored transposed (N × K in memory), as in g·hᵀ with h stored feature-major.
 void run(benchmark::State& state, Impl impl, std::int64_t M, std::int64_t K, std::int64_t N, int threads,
-         bool a_t = false) {
+         Layout layout = Layout::plain) {
   Generator gen(1);
   const Tensor a = uniform({M, K}, gen, -1, 1), b = uniform({K, N}, gen, -1, 1);
+  const bool a_t = layout == Layout::a_t, b_t = layout == Layout::b_t;
   const std::int64_t rsa = a_t ? 1 : K, csa = a_t ? M : 1;
+  const std::int64_t rsb = b_t ? 1 : N, csb = b_t ? K : 1;
   Tensor c = zeros({M, N});
   const float* pa = a.data<float>();
   const float* pb = b.data<float>();
@@ -38,13 +45,14 @@ void run(benchmark::State& state, Impl impl, std::int64_t M, std::int64_t K, std
 #endif
   for (auto _ : state) {
     switch (impl) {
-      case Impl::lambdahat: detail::gemm<float>(M, N, K, 1, pa, rsa, csa, pb, N, 1, 0, pc, N, 1); break;
-      case Impl::naive: detail::gemm_reference<float>(M, N, K, 1, pa, rsa, csa, pb, N, 1, 0, pc, N, 1); break;
+      case Impl::lambdahat: detail::gemm<float>(M, N, K, 1, pa, rsa, csa, pb, rsb, csb, 0, pc, N, 1); break;
+      case Impl::naive: detail::gemm_reference<float>(M, N, K, 1, pa, rsa, csa, pb, rsb, csb, 0, pc, N, 1); break;
       case Impl::blas:
 #ifdef LAMBDAHAT_HAVE_OPENBLAS
-        cblas_sgemm(CblasRowMajor, a_t ? CblasTrans : CblasNoTrans, CblasNoTrans, static_cast<int>(M),
-                    static_cast<int>(N), static_cast<int>(K), 1.0f, pa, static_cast<int>(a_t ? M : K), pb,
-                    static_cast<int>(N), 0.0f, pc, static_cast<int>(N));
+        cblas_sgemm(CblasRowMajor, a_t ? CblasTrans : CblasNoTrans, b_t ? CblasTrans : CblasNoTrans,
+                    static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), 1.0f, pa,
+                    static_cast<int>(a_t ? M : K), pb, static_cast<int>(b_t ? K : N), 0.0f, pc,
+                    static_cast<int>(N));
 #endif
         break;
     }
@@ -73,17 +81,23 @@ int register_all() {
   const std::vector<std::array<std::int64_t, 3>> small = {
       {128, 12, 48}, {128, 48, 53}, {48, 128, 53}, {128, 53, 48},  // grokking MLP
       {512, 8, 8},   {8, 512, 8},   {512, 8, 2},   {512, 2, 8},   {2, 512, 8},  // toy model
-      {1000, 10, 10}, {10, 1000, 10}};                                          // deep linear network
+      {1000, 10, 10}, {10, 1000, 10}, {10, 10, 1000}};                          // deep linear network
   // weight gradients gᵀ·x, with A a transposed view (suffix _At)
   const std::vector<std::array<std::int64_t, 3>> gradients = {{8, 512, 8}, {2, 512, 8}, {10, 1000, 10}, {48, 128, 53}};
+  // weight gradients g·hᵀ of feature-major activations, with B a transposed view (suffix _Bt)
+  const std::vector<std::array<std::int64_t, 3>> feature_major = {{10, 1000, 10}};
+  const std::pair<Layout, const std::vector<std::array<std::int64_t, 3>>*> sets[] = {
+      {Layout::plain, &small}, {Layout::a_t, &gradients}, {Layout::b_t, &feature_major}};
   for (auto [name, impl] : impls)
-    for (bool a_t : {false, true})
-      for (auto [M, K, N] : a_t ? gradients : small)
+    for (auto [layout, shapes] : sets)
+      for (auto [M, K, N] : *shapes) {
+        const char* suffix = layout == Layout::a_t ? "_At" : layout == Layout::b_t ? "_Bt" : "";
         benchmark::RegisterBenchmark((std::string("BM_matmul_small/") + name + "/" + std::to_string(M) + "x" +
-                                      std::to_string(K) + "x" + std::to_string(N) + (a_t ? "_At" : ""))
+                                      std::to_string(K) + "x" + std::to_string(N) + suffix)
                                          .c_str(),
-                                     [=](benchmark::State& s) { run(s, impl, M, K, N, 1, a_t); })
+                                     [=](benchmark::State& s) { run(s, impl, M, K, N, 1, layout); })
             ->Unit(benchmark::kMicrosecond);
+      }
   return 0;
 }
 

@@ -78,8 +78,12 @@ constexpr std::int64_t kDirectBytes = 96 * 1024;
 //   A element (i, k): a[i*rsa + k*csa]  (a packed sliver has rsa = 1, csa = MR)
 //   B row k: b + k*ldb, NV vectors, the last one holding `nr - (NV-1)·W` columns
 //   the next tile down (direct products): A at a + tile_a, C MR rows further
+//   padded_b: every row of B is readable up to whole vectors (a packed B, zero
+//   beyond its columns), so the loop over k loads whole vectors even when the last
+//   one holds fewer columns of C; only the stores of C are masked
 struct Operands {
   std::int64_t rsa, csa, ldb, rsc, csc, tile_a;
+  bool padded_b;
 };
 
 // C tile (mr × nr) = alpha · A · B + bias + beta · C over kc terms, bias (nr
@@ -99,7 +103,10 @@ template <class T, int MR, int NV, bool kPackedA, bool kScaled>
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = Vec<T>(T(0));
 
-  // Two copies of the loop, so that the full-width one carries no mask.
+  // Two copies of the loop, so that the full-width one carries no mask. A masked
+  // load in the loop over k costs more than its share (with B padded to whole
+  // vectors, 1000×10·10×10 went from 3.25 to 3.16 µs and 128×48·48×53 from 5.13 to
+  // 4.98 µs).
   auto rank1_updates = [&](auto full_width) {
     const T* ak = a;
     for (std::int64_t k = 0; k < kc; ++k, ak += csa) {
@@ -117,7 +124,7 @@ template <class T, int MR, int NV, bool kPackedA, bool kScaled>
       }
     }
   };
-  if (full) rank1_updates(std::true_type{});
+  if (full || op.padded_b) rank1_updates(std::true_type{});
   else rank1_updates(std::false_type{});
 
   const Vec<T> va(alpha), vb(beta);
@@ -263,7 +270,7 @@ void tile_loop(std::int64_t mc, std::int64_t nc, std::int64_t kc, const T* a, bo
       if (kCompact && mr != rows && mr > 1) {
         // one row at a time (a packed sliver of mr rows keeps element (i,k) at i + k*mr)
         Operands row_op = op;
-        if (packed_a) row_op = {1, mr, op.ldb, op.rsc, op.csc, 0};
+        if (packed_a) row_op = {1, mr, op.ldb, op.rsc, op.csc, 0, op.padded_b};
         const auto one_row = kernel_column<T>(false, alpha, nv)[0];
         for (std::int64_t i = 0; i < mr; ++i)
           one_row(1, kc, packed_a ? a_tile + i : a_tile + i * op.rsa, b_sliver, c_tile + i * op.rsc, row_op, nr,
@@ -628,14 +635,19 @@ void gemm_direct(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const 
   }
 #endif
   const std::int64_t sliver = direct_sliver<T>(N);
-  if (csb == 1) {
-    tile_loop<T>(M, N, K, a, false, b, sliver, sliver, c, {rsa, csa, rsb, rsc, csc, 0}, alpha, beta, bias);
+  const std::int64_t width = round_up_to_vectors<T>(sliver);
+  // B with contiguous rows is read in place, unless its last vector is partial and
+  // enough tiles read it to repay a padded copy (K·N elements, against the masked
+  // loads of every tile: see tile_kernel).
+  const bool pad = N % kW<T> != 0 && M >= 4 * rows_for(static_cast<int>(width / kW<T>));
+  if (csb == 1 && !pad) {
+    tile_loop<T>(M, N, K, a, false, b, sliver, sliver, c, {rsa, csa, rsb, rsc, csc, 0, false}, alpha, beta, bias);
     return;
   }
-  const std::int64_t width = round_up_to_vectors<T>(sliver);
   T* b_packed = scratch<T>(1, static_cast<std::size_t>(K * ((N + sliver - 1) / sliver) * width));
   pack_b(K, N, b, rsb, csb, b_packed, sliver);
-  tile_loop<T>(M, N, K, a, false, b_packed, sliver, width * K, c, {rsa, csa, width, rsc, csc, 0}, alpha, beta, bias);
+  tile_loop<T>(M, N, K, a, false, b_packed, sliver, width * K, c, {rsa, csa, width, rsc, csc, 0, true}, alpha, beta,
+               bias);
 }
 
 // Large products: the blocked algorithm.
@@ -658,7 +670,7 @@ void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const
         const std::int64_t mc = std::min(kMC, M - ic);
         pack_a(mc, kc, a + ic * rsa + pc * csa, rsa, csa, a_packed);
         tile_loop<T>(mc, nc, kc, a_packed, true, b_packed, NR, NR * kc, c + ic * rsc + jc * csc,
-                     {1, kMR, NR, rsc, csc, 0}, alpha, beta_block, bias_block);
+                     {1, kMR, NR, rsc, csc, 0, true}, alpha, beta_block, bias_block);
       }
     }
   }
