@@ -645,6 +645,88 @@ bool takes_pairs(std::int64_t M, std::int64_t N, std::int64_t K, std::int64_t rs
 }
 #endif
 
+// Dot products: C = A·B where rows of A and columns of B are contiguous along K
+// (B the transposed view of a row-major matrix: g·hᵀ, the weight gradient of
+// activations stored feature-major). Packing such a B is a transposition, and a
+// tile kernel then broadcasts one A element per multiply-add. Here each element of
+// C is a dot product of two contiguous vectors instead: an R × S block of C keeps
+// R·S accumulators over K, loads R + S vectors per R·S multiply-adds, and sums
+// each accumulator's lanes at the end (10×1000·1000×10: 11.2 → 2.1 µs; OpenBLAS 2.0).
+constexpr int kDotRows = 4, kDotCols = 4;
+
+template <class T, int R, int S>
+void dot_block(std::int64_t K, T alpha, const T* a, std::int64_t rsa, const T* b, std::int64_t csb, T beta, T* c,
+               std::int64_t rsc, std::int64_t csc, const T* bias) {
+  constexpr std::int64_t W = kW<T>;
+  Vec<T> acc[R][S];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int s = 0; s < S; ++s) acc[r][s] = Vec<T>(T(0));
+  auto step = [&](std::int64_t k, auto load) {
+    Vec<T> av[R], bv[S];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) av[r] = load(a + r * rsa + k);
+#pragma GCC unroll 4
+    for (int s = 0; s < S; ++s) bv[s] = load(b + s * csb + k);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+      for (int s = 0; s < S; ++s) acc[r][s] = simd::fma(av[r], bv[s], acc[r][s]);
+  };
+  const std::int64_t whole = K / W * W;
+  for (std::int64_t k = 0; k < whole; k += W) step(k, [](const T* p) { return Vec<T>::load_unaligned(p); });
+  if (whole < K) step(whole, [n = K - whole](const T* p) { return simd::load_partial(p, n); });
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int s = 0; s < S; ++s) {
+      T v = alpha * simd::hsum(acc[r][s]);
+      if (bias) v += bias[s];
+      T& dst = c[r * rsc + s * csc];
+      dst = beta != T(0) ? simd::fma(beta, dst, v) : v;
+    }
+}
+
+template <class T>
+using DotFn = void (*)(std::int64_t, T, const T*, std::int64_t, const T*, std::int64_t, T, T*, std::int64_t,
+                       std::int64_t, const T*);
+
+template <class T, int R, std::size_t... S>
+constexpr std::array<DotFn<T>, kDotCols> dot_row(std::index_sequence<S...>) {
+  return {{&dot_block<T, R, static_cast<int>(S) + 1>...}};
+}
+template <class T, std::size_t... R>
+constexpr std::array<std::array<DotFn<T>, kDotCols>, kDotRows> dot_table(std::index_sequence<R...>) {
+  return {{dot_row<T, static_cast<int>(R) + 1>(std::make_index_sequence<kDotCols>{})...}};
+}
+// kDotBlocks<T>[R - 1][S - 1]: the R × S block.
+template <class T>
+constexpr auto kDotBlocks = dot_table<T>(std::make_index_sequence<kDotRows>{});
+
+template <class T>
+void dot_gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, std::int64_t rsa, const T* b,
+              std::int64_t csb, T beta, T* c, std::int64_t rsc, std::int64_t csc, const T* bias) {
+  for (std::int64_t i = 0; i < M; i += kDotRows) {
+    const std::int64_t rows = std::min<std::int64_t>(kDotRows, M - i);
+    for (std::int64_t j = 0; j < N; j += kDotCols) {
+      const std::int64_t cols = std::min<std::int64_t>(kDotCols, N - j);
+      kDotBlocks<T>[rows - 1][cols - 1](K, alpha, a + i * rsa, rsa, b + j * csb, csb, beta, c + i * rsc + j * csc,
+                                        rsc, csc, bias ? bias + j : nullptr);
+    }
+  }
+}
+
+// Whether dot_gemm takes a product: rows of A and columns of B contiguous, B not
+// row-major (a row-major B is read in place by the tile kernels), K of at least four
+// vectors (the sums of lanes at the end are then a small part), and at most 1024
+// results (larger products amortise packing B).
+template <class T>
+bool takes_dots(std::int64_t M, std::int64_t N, std::int64_t K, std::int64_t csa, std::int64_t rsb,
+                std::int64_t csb) {
+  return csa == 1 && rsb == 1 && csb != 1 && K >= 4 * kW<T> && M * N <= 1024;
+}
+
 // Small products: A read in place; B read in place when its rows are contiguous,
 // otherwise packed once (it is small).
 template <class T>
@@ -663,6 +745,10 @@ void gemm_direct(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const 
     }
   }
 #endif
+  if (takes_dots<T>(M, N, K, csa, rsb, csb)) {
+    dot_gemm<T>(M, N, K, alpha, a, rsa, b, csb, beta, c, rsc, csc, bias);
+    return;
+  }
   const std::int64_t sliver = direct_sliver<T>(N);
   const std::int64_t width = round_up_to_vectors<T>(sliver);
   // B with contiguous rows is read in place, unless its last vector is partial and

@@ -315,5 +315,45 @@ TEST(Matmul, WeightGradientProductsMatchReference) {
         }
 }
 
+// Rows of A and columns of B contiguous along a long K (B a transposed view: the
+// weight gradient g·hᵀ of activations stored feature-major) take the dot-product
+// kernel. Block edges (1 to 3 rows or columns left over), K that ends mid-vector,
+// padded rows of A, both layouts of C, bias, alpha and beta, in float and double.
+template <class T>
+void check_dot_products(double tolerance_per_term) {
+  Generator gen(37);
+  const DType dtype = std::is_same_v<T, float> ? kFloat32 : kFloat64;
+  for (std::int64_t M : {1, 3, 4, 5, 10, 13})
+    for (std::int64_t N : {1, 2, 4, 7, 10})
+      for (std::int64_t K : {64, 100, 1000, 1001})
+        for (bool column_major_c : {false, true}) {
+          const std::int64_t rsa = K + 3;  // padded rows
+          const std::vector<T> a = testing::random_tensor({M * rsa}, dtype, gen, -1, 1).template to_vector<T>();
+          const std::vector<T> b = testing::random_tensor({N * K}, dtype, gen, -1, 1).template to_vector<T>();
+          const std::vector<T> bias = testing::random_tensor({N}, dtype, gen, -1, 1).template to_vector<T>();
+          const std::vector<T> c0 = testing::random_tensor({M * N}, dtype, gen, -1, 1).template to_vector<T>();
+          const std::int64_t rsc = column_major_c ? 1 : N, csc = column_major_c ? M : 1;
+          for (T beta : {T(0), T(2)}) {
+            std::vector<T> fast = c0, slow = c0;
+            if (beta == T(0)) std::fill(fast.begin(), fast.end(), T(NAN));
+            // B (K × N) stored as N × K: element (k, j) at b[j·K + k]
+            detail::gemm<T>(M, N, K, T(0.5), a.data(), rsa, 1, b.data(), 1, K, beta, fast.data(), rsc, csc,
+                            bias.data());
+            detail::gemm_reference<T>(M, N, K, T(0.5), a.data(), rsa, 1, b.data(), 1, K, beta, slow.data(), rsc, csc,
+                                      bias.data());
+            double worst = 0;
+            for (std::size_t i = 0; i < fast.size(); ++i)
+              worst = std::max(worst, std::abs(static_cast<double>(fast[i]) - static_cast<double>(slow[i])));
+            EXPECT_LE(worst, tolerance_per_term * static_cast<double>(K + 4))
+                << M << "x" << K << "x" << N << " beta " << beta << (column_major_c ? " column-major C" : "");
+          }
+        }
+}
+
+TEST(Matmul, DotProductsMatchReference) {
+  check_dot_products<float>(3e-6);
+  check_dot_products<double>(1e-14);
+}
+
 }  // namespace
 }  // namespace lambdahat
