@@ -4,8 +4,8 @@
 //   BM_matmul/<impl>/N            square N×N·N×N on all threads
 //   BM_matmul_small/<impl>/MxKxN  the seed study's small shapes, one thread (_At: A
 //                                 a transposed view, the layout of weight gradients;
-//                                 _Bt: B a transposed view, the weight gradients of
-//                                 activations stored feature-major)
+//                                 _Bt: B a transposed view, as in x·Wᵀ or in the
+//                                 weight gradients of feature-major activations)
 //
 // The FLOPS counter is 2·M·N·K per iteration.
 #include <benchmark/benchmark.h>
@@ -84,8 +84,10 @@ int register_all() {
       {1000, 10, 10}, {10, 1000, 10}, {10, 10, 1000}};                          // deep linear network
   // weight gradients gᵀ·x, with A a transposed view (suffix _At)
   const std::vector<std::array<std::int64_t, 3>> gradients = {{8, 512, 8}, {2, 512, 8}, {10, 1000, 10}, {48, 128, 53}};
-  // weight gradients g·hᵀ of feature-major activations, with B a transposed view (suffix _Bt)
-  const std::vector<std::array<std::int64_t, 3>> feature_major = {{10, 1000, 10}};
+  // B a transposed view (suffix _Bt): linear layers x·Wᵀ, a feature-major first
+  // layer W·xᵀ, weight gradients g·hᵀ of feature-major activations
+  const std::vector<std::array<std::int64_t, 3>> feature_major = {
+      {128, 12, 48}, {128, 48, 53}, {10, 10, 1000}, {10, 1000, 10}};
   const std::pair<Layout, const std::vector<std::array<std::int64_t, 3>>*> sets[] = {
       {Layout::plain, &small}, {Layout::a_t, &gradients}, {Layout::b_t, &feature_major}};
   for (auto [name, impl] : impls)

@@ -47,6 +47,7 @@
 #include "tensor/detail/simd.hpp"  // first: it includes immintrin.h with GCC 12's false warnings silenced
 #include "tensor/detail/fpenv.hpp"
 #include "tensor/detail/gemm.hpp"
+#include "tensor/detail/transpose.hpp"
 #include "tensor/parallel.hpp"
 
 namespace lambdahat::detail {
@@ -343,11 +344,12 @@ void pack_b(std::int64_t kc, std::int64_t nc, const T* b, std::int64_t rsb, std:
   for (std::int64_t j0 = 0; j0 < nc; j0 += sliver) {
     const std::int64_t nr = std::min(sliver, nc - j0);
     const T* src = b + j0 * csb;
+    if (rsb == 1 && csb != 1) transpose_copy(kc, nr, src, csb, out, width);  // columns of B contiguous
     for (std::int64_t k = 0; k < kc; ++k) {
       T* dst = out + k * width;
       if (csb == 1) {
         std::memcpy(dst, src + k * rsb, static_cast<std::size_t>(nr) * sizeof(T));
-      } else {
+      } else if (rsb != 1) {
         for (std::int64_t j = 0; j < nr; ++j) dst[j] = src[k * rsb + j * csb];
       }
       for (std::int64_t j = nr; j < width; ++j) dst[j] = T(0);

@@ -5,6 +5,7 @@
 
 #include "tensor/detail/loop.hpp"
 #include "tensor/detail/map.hpp"
+#include "tensor/detail/transpose.hpp"
 
 namespace lambdahat {
 
@@ -302,6 +303,15 @@ void Tensor::copy_(const Tensor& src) {
   // values already overwritten: go through a temporary.
   if (src.storage() == storage_ && !(src.strides() == strides_ && src.offset() == offset_ && src.shape() == shape_)) {
     copy_(src.clone());
+    return;
+  }
+  // a transposed matrix into rows: in blocks (see detail/transpose.hpp)
+  if (dim() == 2 && src.dtype() == dtype_ && is_floating(dtype_) && src.shape() == shape_ && strides_[1] == 1 &&
+      src.strides()[0] == 1 && src.strides()[1] != 0 && shape_[0] > 1 && shape_[1] > 1) {
+    visit_floating(dtype_, "copy_", [&](auto tag) {
+      using T = decltype(tag);
+      detail::transpose_copy<T>(shape_[0], shape_[1], src.data<T>(), src.strides()[1], data<T>(), strides_[0]);
+    });
     return;
   }
   visit_dtype(dtype_, [&](auto to) {

@@ -111,6 +111,31 @@ TEST(Tensor, CopiesAndConversions) {
   EXPECT_EQ(row.to_vector<float>(), (std::vector<float>{1, 2, 3, 1, 2, 3}));
 }
 
+// Copying a transposed matrix goes through blocks transposed in registers: every
+// element lands in its place for shapes that end mid-block on either side, from a
+// source with padded rows, into a destination with padded rows, in float and double.
+TEST(Tensor, TransposedCopiesPutEveryElementInPlace) {
+  for (DType dtype : {kFloat32, kFloat64})
+    for (std::int64_t rows : {2, 10, 16, 17, 33})
+      for (std::int64_t cols : {2, 5, 16, 31, 1000}) {
+        // source: cols × rows inside a wider matrix (rows + 3 per row)
+        const Tensor wide = arange(0, static_cast<double>(cols * (rows + 3)), 1, dtype).reshape({cols, rows + 3});
+        const Tensor src = wide.slice(1, 0, rows).t();  // rows × cols, strides (1, rows + 3)
+        Tensor dst = full({rows, cols + 2}, -1, dtype);
+        Tensor inner = dst.slice(1, 0, cols);  // rows padded to cols + 2
+        inner.copy_(src);
+        const std::vector<double> got = dst.to_vector<double>();
+        std::int64_t wrong = 0;
+        for (std::int64_t r = 0; r < rows; ++r)
+          for (std::int64_t c = 0; c < cols + 2; ++c) {
+            const double want = c < cols ? static_cast<double>(c * (rows + 3) + r) : -1.0;
+            wrong += got[static_cast<std::size_t>(r * (cols + 2) + c)] != want;
+          }
+        EXPECT_EQ(wrong, 0) << dtype << " " << rows << "x" << cols;
+        EXPECT_TRUE(testing::identical(src.contiguous(), inner.contiguous())) << dtype << " " << rows << "x" << cols;
+      }
+}
+
 TEST(Tensor, BadArgumentsThrowClearErrors) {
   const Tensor t = zeros({3, 4});
   EXPECT_EQ(error_of([&] { (void)t.reshape({5, -1}); }), "reshape: cannot infer the -1 in (5,-1) for 12 elements");
