@@ -92,7 +92,9 @@ Variable mse_loss(const Variable& pred, const Variable& target, Reduction reduct
     const Variable sq = square(sub(pred, target));
     return rest.empty() ? sq : mean(sq, rest);
   }
-  const Tensor& p = pred.value();
+  // a transposed prediction (a feature-major model's output) is copied into rows for
+  // the fused pass below
+  const Tensor p = pred.value().numel() <= kFusedMseElements ? pred.value().contiguous() : pred.value();
   const Tensor& y = target.value();
   check(p.dtype() == y.dtype(), "mse_loss", "dtypes ", p.dtype(), " and ", y.dtype(), " differ");
   const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(std::max<std::int64_t>(p.numel(), 1)) : 1.0;

@@ -16,7 +16,10 @@ Variable matmul(const Variable& a, const Variable& b) {
   if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
   const bool need_a = a.requires_grad(), need_b = b.requires_grad();
   return make_result(Op::matmul, matmul(a.value(), b.value()), {a, b},
-                     [x = a.value(), y = b.value(), need_a, need_b](const Tensor& g) -> std::vector<Tensor> {
+                     [x = a.value(), y = b.value(), need_a, need_b](const Tensor& g_in) -> std::vector<Tensor> {
+                       // a transposed gradient (from a transposed result) is copied into rows
+                       // once: both products then read it along contiguous rows
+                       const Tensor g = g_in.dim() == 2 && need_a && need_b ? g_in.contiguous() : g_in;
                        return {need_a ? matmul(g, y.transpose(-1, -2)) : Tensor(),
                                need_b ? matmul(x.transpose(-1, -2), g) : Tensor()};
                      });

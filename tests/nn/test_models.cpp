@@ -75,5 +75,28 @@ TEST(Models, DeepLinearNetworkAndAutoencoder) {
   EXPECT_TRUE(allclose(tied(Variable(y)).value(), matmul(matmul(y, A.t()), A), 1e-12, 1e-12));
 }
 
+// A batch of 64 rows or more through narrow layers runs feature-major (hᵀ = W·h_prevᵀ,
+// the output a transposed view): the same function and the same gradients, for the
+// weights and the input, through the mean squared error the samplers use.
+TEST(Models, DeepLinearNetworkFeatureMajorBatches) {
+  Generator gen(4);
+  DeepLinearNetwork dln({4, 3, 5, 2}, gen, kFloat64);
+  const Tensor x = normal({100, 4}, gen, 0, 1, kFloat64);
+  const Variable out = dln(Variable(x));
+  EXPECT_EQ(out.shape(), (Dims{100, 2}));
+  EXPECT_TRUE(allclose(out.value(), matmul(x, dln.end_to_end().t()), 1e-12, 1e-12));
+  const Tensor target = normal({100, 2}, gen, 0, 1, kFloat64);
+  std::vector<Tensor> inputs;
+  for (const Linear& layer : dln.layers) inputs.push_back(layer.weight.value().clone());
+  inputs.push_back(x);
+  const auto loss = [&](const std::vector<Variable>& v) {
+    for (std::size_t l = 0; l < dln.layers.size(); ++l) dln.layers[l].weight = v[l];
+    return mse_loss(dln(v.back()), Variable(target));
+  };
+  const GradcheckResult r = gradcheck(loss, inputs);
+  EXPECT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.checked, 4 * 3 + 3 * 5 + 5 * 2 + 100 * 4);
+}
+
 }  // namespace
 }  // namespace lambdahat
