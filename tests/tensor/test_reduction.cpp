@@ -80,7 +80,7 @@ TEST(Reduction, MatchNaiveOverAllDimensionSubsets) {
       {"logsumexp", [](auto& t, auto& d, bool k) { return logsumexp(t, d, k); }, ref_lse},
       {"var", [](auto& t, auto& d, bool k) { return var(t, d, 1, k); }, ref_var},
   };
-  const std::vector<Dims> shapes = {{7}, {4, 5}, {3, 1, 6}, {2, 3, 4, 5}, {130, 33}, {3, 300}};
+  const std::vector<Dims> shapes = {{7}, {4, 5}, {3, 1, 6}, {2, 3, 4, 5}, {130, 33}, {3, 300}, {20, 17}, {129, 64}};
   for (const auto& c : cases)
     for (DType dtype : {kFloat32, kFloat64})
       for (const auto& shape : shapes)
