@@ -105,11 +105,58 @@ void chunk_values(std::uint64_t seed, std::uint64_t stream, std::uint64_t first,
   }
 }
 
+#if defined(__AVX512F__)
+// Float normals, chunk after chunk, in registers: the words, the uniforms, Box–Muller
+// and out = a + b·z without the round trips through arrays that chunk_values makes
+// (the same operations on the same lanes, so the same values; 4428 normals, the
+// noise of one SGLD step of the grokking MLP: 6.1 → 5.6 µs).
+void normal_chunks(std::uint64_t seed, std::uint64_t stream, std::uint64_t first, float* out, std::int64_t n,
+                   std::int64_t c_lo, std::int64_t c_hi, float a, float b) {
+  using V = simd::Vec<float>;
+  const V va(a), vb(b), two_pow_minus_24(0x1p-24f), minus_two(-2.0f);
+  const __m512i one = _mm512_set1_epi32(1);
+  for (std::int64_t c = c_lo; c < c_hi; ++c) {
+    const detail::PhiloxWords words =
+        detail::philox_x16_registers(first + static_cast<std::uint64_t>(c) * kBlocksPerChunk<float>, stream, seed);
+    const __m512i* w = words.x;
+    V z[4];  // values 16q + l of the chunk
+    for (int p = 0; p < 2; ++p) {
+      // u24_open0 of word 2p and u24 of word 2p + 1, as in chunk_values
+      const V u1 = V(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_srli_epi32(w[2 * p], 8), one))) * two_pow_minus_24;
+      const V u2 = V(_mm512_cvtepi32_ps(_mm512_srli_epi32(w[2 * p + 1], 8))) * two_pow_minus_24;
+      const V r = xsimd::sqrt(minus_two * xsimd::log(u1));
+      V sin_v, cos_v;
+      simd::sincos_2pi(u2, sin_v, cos_v);
+      z[2 * p] = r * cos_v;
+      z[2 * p + 1] = r * sin_v;
+    }
+    const std::int64_t base = c * kFillChunk, m = std::min(kFillChunk, n - base);
+    for (int q = 0; q < 4; ++q) {
+      const std::int64_t width = std::min<std::int64_t>(16, m - 16 * q);
+      if (width <= 0) break;
+      const V v = simd::fma(vb, z[q], va);
+      if (width == 16) v.store_unaligned(out + base + 16 * q);
+      else simd::store_partial(out + base + 16 * q, v, width);
+    }
+  }
+}
+#endif
+
 // Fills out[0..n) with a + b·value: value uniform in [0,1) or standard normal.
 template <class T>
 void fill_from_blocks(std::uint64_t seed, std::uint64_t stream, std::uint64_t first, T* out, std::int64_t n,
                       bool gaussian, T a, T b) {
   const std::int64_t chunks = (n + kFillChunk - 1) / kFillChunk;
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) {
+    if (gaussian) {
+      parallel_for(0, chunks, kFillChunk, [&](std::int64_t c_lo, std::int64_t c_hi) {
+        normal_chunks(seed, stream, first, out, n, c_lo, c_hi, a, b);
+      });
+      return;
+    }
+  }
+#endif
   parallel_for(0, chunks, kFillChunk, [&](std::int64_t c_lo, std::int64_t c_hi) {
     alignas(64) T z[kFillChunk];
     for (std::int64_t c = c_lo; c < c_hi; ++c) {

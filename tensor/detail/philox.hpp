@@ -13,11 +13,15 @@ namespace lambdahat::detail {
 inline constexpr std::uint32_t kPhiloxMul0 = 0xD2511F53, kPhiloxMul1 = 0xCD9E8D57;
 inline constexpr std::uint32_t kPhiloxWeyl0 = 0x9E3779B9, kPhiloxWeyl1 = 0xBB67AE85;
 
-// out[j][l] = word j of the block with counter (first + l, stream) and key `key`.
-inline void philox_x16(std::uint64_t first, std::uint64_t stream, std::uint64_t key, std::uint32_t out[4][16]) {
+#if defined(__AVX512F__)
+// The four words of the 16 blocks with counters (first + l, stream), l = 0..15, and
+// key `key`: word j of block l in lane l of x[j].
+struct PhiloxWords {
+  __m512i x[4];
+};
+inline PhiloxWords philox_x16_registers(std::uint64_t first, std::uint64_t stream, std::uint64_t key) {
   const auto s0 = static_cast<std::uint32_t>(stream), s1 = static_cast<std::uint32_t>(stream >> 32);
   std::uint32_t k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
-#if defined(__AVX512F__)
   const auto first_lo = static_cast<std::uint32_t>(first), first_hi = static_cast<std::uint32_t>(first >> 32);
   // counters first + l, l = 0..15; the high word carries where the low word wraps
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -49,11 +53,18 @@ inline void philox_x16(std::uint64_t first, std::uint64_t stream, std::uint64_t 
     k0 += kPhiloxWeyl0;
     k1 += kPhiloxWeyl1;
   }
-  _mm512_storeu_si512(out[0], x0);
-  _mm512_storeu_si512(out[1], x1);
-  _mm512_storeu_si512(out[2], x2);
-  _mm512_storeu_si512(out[3], x3);
+  return {{x0, x1, x2, x3}};
+}
+#endif
+
+// out[j][l] = word j of the block with counter (first + l, stream) and key `key`.
+inline void philox_x16(std::uint64_t first, std::uint64_t stream, std::uint64_t key, std::uint32_t out[4][16]) {
+#if defined(__AVX512F__)
+  const PhiloxWords words = philox_x16_registers(first, stream, key);
+  for (int j = 0; j < 4; ++j) _mm512_storeu_si512(out[j], words.x[j]);
 #else
+  const auto s0 = static_cast<std::uint32_t>(stream), s1 = static_cast<std::uint32_t>(stream >> 32);
+  std::uint32_t k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
   std::uint32_t c[4][16];
   for (int l = 0; l < 16; ++l) {
     const std::uint64_t pos = first + static_cast<std::uint64_t>(l);

@@ -2,7 +2,9 @@
 // reproducibility, and the distribution of bulk fills.
 #include <cmath>
 #include <map>
+#include <numbers>
 #include <set>
+#include <vector>
 
 #include "support/reference.hpp"
 
@@ -27,6 +29,63 @@ TEST(Random, GeneratorIsAPureFunctionOfSeedAndStream) {
   const auto block = philox4x32({0, 0, 5, 0}, {0xa4093822, 0x299f31d0});
   for (auto w : block) EXPECT_EQ(g.next_u32(), w);
   EXPECT_EQ(g.position(), 1u);
+}
+
+// Bulk normal fills follow their definition (random.cpp): chunks of 64 values, each
+// from its own Philox blocks, Box–Muller on pairs of words (float) or of 53-bit
+// uniforms (double). Recomputed here in double from philox4x32, for a length that
+// ends mid-chunk and a mean and scale other than 0 and 1.
+TEST(Random, NormalFillsFollowTheirDefinition) {
+  const std::uint64_t seed = 0x1234'5678'9abc'def0ull, stream = 11;
+  const std::int64_t n = 1000;  // 15 chunks and 40 values
+  const double mean = 0.25, sd = 1.75;
+  auto block = [&](std::uint64_t pos) {
+    return philox4x32({static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(pos >> 32),
+                       static_cast<std::uint32_t>(stream), static_cast<std::uint32_t>(stream >> 32)},
+                      {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)});
+  };
+  auto box_muller = [](double u1, double u2, bool sine) {
+    const double r = std::sqrt(-2 * std::log(u1));
+    return r * (sine ? std::sin(2 * std::numbers::pi * u2) : std::cos(2 * std::numbers::pi * u2));
+  };
+  {
+    Generator gen(seed, stream);
+    std::vector<float> got(n);
+    gen.fill_normal(got.data(), n, static_cast<float>(mean), static_cast<float>(sd));
+    std::int64_t wrong = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+      // chunk c, value 16·q + l: block 16c + l, pair p = q / 2, cosine for even q
+      const std::int64_t c = i / 64, q = (i % 64) / 16, l = i % 16, p = q / 2;
+      const auto w = block(static_cast<std::uint64_t>(16 * c + l));
+      const double u1 = static_cast<double>((w[2 * p] >> 8) + 1) * 0x1p-24;
+      const double u2 = static_cast<double>(w[2 * p + 1] >> 8) * 0x1p-24;
+      const double want = mean + sd * box_muller(u1, u2, q % 2 == 1);
+      wrong += std::abs(got[i] - want) > 2e-5 * (1 + std::abs(want));
+    }
+    EXPECT_EQ(wrong, 0);
+  }
+  {
+    Generator gen(seed, stream);
+    std::vector<double> got(n);
+    gen.fill_normal(got.data(), n, mean, sd);
+    auto u53_open0 = [](std::uint32_t hi, std::uint32_t lo) {
+      return static_cast<double>((((std::uint64_t{hi} << 32) | lo) >> 11) + 1) * 0x1p-53;
+    };
+    std::int64_t wrong = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+      // chunk c (32 blocks): u[32r + 16h + l] from words 2h, 2h + 1 of block 32c + 16r + l;
+      // value j < 32 is the cosine of the pair (u[j], u[32 + j]), value 32 + j its sine
+      const std::int64_t c = i / 64, j = i % 32;
+      auto u = [&](std::int64_t k) {
+        const std::int64_t r = k / 32, h = (k % 32) / 16, l = k % 16;
+        const auto w = block(static_cast<std::uint64_t>(32 * c + 16 * r + l));
+        return u53_open0(w[2 * h], w[2 * h + 1]);
+      };
+      const double want = mean + sd * box_muller(u(j), u(32 + j), i % 64 >= 32);
+      wrong += std::abs(got[i] - want) > 1e-12 * (1 + std::abs(want));
+    }
+    EXPECT_EQ(wrong, 0);
+  }
 }
 
 TEST(Random, StreamsAndSeedsDiffer) {
