@@ -92,10 +92,16 @@ Variable mse_loss(const Variable& pred, const Variable& target, Reduction reduct
     const Variable sq = square(sub(pred, target));
     return rest.empty() ? sq : mean(sq, rest);
   }
-  // a transposed prediction (a feature-major model's output) is copied into rows for
-  // the fused pass below
-  const Tensor p = pred.value().numel() <= kFusedMseElements ? pred.value().contiguous() : pred.value();
-  const Tensor& y = target.value();
+  // A transposed matrix prediction (a feature-major model's output) is compared in
+  // its own memory order: the target is copied into that order, and the slope kept
+  // in the prediction's layout, so that its gradient flows back without a copy (one
+  // transposition per step instead of two). Other strided predictions are copied
+  // into rows for the fused pass below.
+  const Tensor& pv = pred.value();
+  const bool small = pv.numel() <= kFusedMseElements;
+  const bool transposed = small && pv.dim() == 2 && !pv.is_contiguous() && pv.t().is_contiguous();
+  const Tensor p = transposed ? pv.t() : small ? pv.contiguous() : pv;
+  const Tensor y = transposed ? target.value().t().contiguous() : target.value();
   check(p.dtype() == y.dtype(), "mse_loss", "dtypes ", p.dtype(), " and ", y.dtype(), " differ");
   const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(std::max<std::int64_t>(p.numel(), 1)) : 1.0;
   // The gradient with respect to the prediction is 2·scale·(p − y)·g. The forward
@@ -117,6 +123,7 @@ Variable mse_loss(const Variable& pred, const Variable& target, Reduction reduct
     mul_(out, scale);
     slope = mul(diff, 2 * scale);
   }
+  if (transposed) slope = slope.t();
   const bool need_pred = pred.requires_grad(), need_target = target.requires_grad();
   return make_result(Op::mse_loss, std::move(out), {pred, target},
                      [slope = std::move(slope), need_pred, need_target](const Tensor& g) -> Grads {

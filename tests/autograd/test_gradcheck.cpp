@@ -126,6 +126,8 @@ std::vector<Entry> entries() {
   add(Op::mse_loss, "mse sum", [](auto& v) { return mse_loss(v[0], v[1], Reduction::sum); }, {rnd({5}, 68), rnd({5}, 69)});
   add(Op::mse_loss, "mse mean, strided prediction (unfused path)", [](auto& v) { return mse_loss(v[0], v[1]); },
       {strided(rnd({4, 3}, 72)), rnd({4, 3}, 73)});
+  add(Op::mse_loss, "mse mean, transposed prediction (compared in its memory order)",
+      [](auto& v) { return mse_loss(transpose(v[0], 0, 1), v[1]); }, {rnd({3, 4}, 74), rnd({4, 3}, 75)});
   add(Op::sub, "mse per sample (composite)", [](auto& v) { return mse_loss(v[0], v[1], Reduction::none); },
       {rnd({4, 3}, 70), rnd({4, 3}, 71)});
   return e;

@@ -86,6 +86,8 @@ TEST(Models, DeepLinearNetworkFeatureMajorBatches) {
   EXPECT_EQ(out.shape(), (Dims{100, 2}));
   EXPECT_TRUE(allclose(out.value(), matmul(x, dln.end_to_end().t()), 1e-12, 1e-12));
   const Tensor target = normal({100, 2}, gen, 0, 1, kFloat64);
+  const Tensor residual = sub(matmul(x, dln.end_to_end().t()), target);
+  EXPECT_NEAR(mse_loss(out, Variable(target)).item(), mean(mul(residual, residual)).item(), 1e-12);
   std::vector<Tensor> inputs;
   for (const Linear& layer : dln.layers) inputs.push_back(layer.weight.value().clone());
   inputs.push_back(x);
