@@ -98,6 +98,15 @@ TEST(Models, DeepLinearNetworkFeatureMajorBatches) {
   const GradcheckResult r = gradcheck(loss, inputs);
   EXPECT_TRUE(r.ok) << r.message;
   EXPECT_EQ(r.checked, 4 * 3 + 3 * 5 + 5 * 2 + 100 * 4);
+  // the data as a constant (copied feature-major once): the weights alone
+  inputs.pop_back();
+  const auto loss_of_weights = [&](const std::vector<Variable>& v) {
+    for (std::size_t l = 0; l < dln.layers.size(); ++l) dln.layers[l].weight = v[l];
+    return mse_loss(dln(Variable(x)), Variable(target));
+  };
+  const GradcheckResult w = gradcheck(loss_of_weights, inputs);
+  EXPECT_TRUE(w.ok) << w.message;
+  EXPECT_EQ(w.checked, 4 * 3 + 3 * 5 + 5 * 2);
 }
 
 }  // namespace
