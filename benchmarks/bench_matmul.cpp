@@ -2,6 +2,7 @@
 // available, OpenBLAS, side by side in one run.
 //
 //   BM_matmul/<impl>/N            square N×N·N×N on all threads
+//   BM_peak/fma_one_core          the arithmetic peak of one core (FMAs, no memory)
 //   BM_matmul_small/<impl>/MxKxN  the seed study's small shapes, one thread (_At: A
 //                                 a transposed view, the layout of weight gradients;
 //                                 _Bt: B a transposed view, as in x·Wᵀ or in the
@@ -12,6 +13,7 @@
 
 #include "lambdahat.hpp"
 #include "tensor/detail/gemm.hpp"
+#include "tensor/detail/simd.hpp"
 
 #ifdef LAMBDAHAT_HAVE_OPENBLAS
 #include <cblas.h>
@@ -62,6 +64,28 @@ void run(benchmark::State& state, Impl impl, std::int64_t M, std::int64_t K, std
   state.counters["FLOPS"] =
       benchmark::Counter(2.0 * double(M) * double(N) * double(K), benchmark::Counter::kIsIterationInvariantRate);
 }
+
+// The arithmetic peak of one core: 16 independent chains of fused multiply-adds
+// on whole vectors (enough to cover the FMA latency on two FMA units), nothing
+// loaded or stored. FLOPS counts 2 per lane per FMA.
+void BM_fma_peak(benchmark::State& state) {
+  using V = simd::Vec<float>;
+  constexpr int kChains = 16;
+  constexpr std::int64_t kSteps = 1 << 16;
+  V acc[kChains];
+  for (int c = 0; c < kChains; ++c) acc[c] = V(1.0f + 1e-3f * static_cast<float>(c));
+  const V b(0.999999f), d(1e-7f);
+  for (auto _ : state) {
+    for (std::int64_t i = 0; i < kSteps; ++i) {
+#pragma GCC unroll 16
+      for (int c = 0; c < kChains; ++c) acc[c] = simd::fma(acc[c], b, d);
+    }
+    benchmark::DoNotOptimize(acc);
+  }
+  state.counters["FLOPS"] = benchmark::Counter(2.0 * kChains * kSteps * static_cast<double>(simd::kLanes<float>),
+                                               benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_fma_peak)->Name("BM_peak/fma_one_core")->Unit(benchmark::kMicrosecond);
 
 int register_all() {
   std::vector<std::pair<const char*, Impl>> impls = {{"lambdahat", Impl::lambdahat}, {"naive", Impl::naive}};
