@@ -145,8 +145,10 @@ template <class T, class Chunk>
 simd::Vec<T> flat_column_sum(std::int64_t rows, std::int64_t cols, const Chunk& chunk) {
   constexpr std::int64_t W = simd::kLanes<T>;
   const std::int64_t n = rows * cols;
+  // whole vectors only (the usual case): the width is known where the chunk is inlined
   const simd::Vec<T> total =
-      narrow_rows_sum<T>(0, (n + W - 1) / W, [&](std::int64_t v) { return chunk(v, std::min(W, n - v * W)); });
+      n % W == 0 ? narrow_rows_sum<T>(0, n / W, [&](std::int64_t v) { return chunk(v, W); })
+                 : narrow_rows_sum<T>(0, (n + W - 1) / W, [&](std::int64_t v) { return chunk(v, std::min(W, n - v * W)); });
   alignas(64) T lanes[W];
   total.store_aligned(lanes);
   for (std::int64_t slot = 1; slot < W / cols; ++slot)
