@@ -99,7 +99,7 @@ Node::~Node() {
   }
 }
 
-Variable::Variable(Tensor value, bool requires_grad) : impl_(std::make_shared<VariableImpl>()) {
+Variable::Variable(Tensor value, bool requires_grad) : impl_(make_cached_shared<VariableImpl>()) {
   check(value.defined(), "Variable", "undefined tensor");
   check(!requires_grad || is_floating(value.dtype()), "Variable", "only floating-point tensors can require gradients, got ",
         value.dtype());
@@ -126,7 +126,7 @@ NoGradGuard::~NoGradGuard() { recording = previous_; }
 
 Variable attach_node(Op op, Tensor value, std::vector<Variable> inputs, BackwardFn backward) {
   Variable out(std::move(value));
-  auto node = std::make_shared<Node>();
+  auto node = make_cached_shared<Node>();
   node->op = op;
   node->inputs = std::move(inputs);
   node->backward = std::move(backward);

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <utility>
 
 namespace lambdahat {
 
@@ -36,5 +37,30 @@ void free_block(void* p, std::size_t nbytes);
 
 // Returns every cached block of the calling thread to the system.
 void release_cached_blocks();
+
+// An allocator on the same per-thread cache, for the small objects that every op
+// creates (a tensor's Storage, a Variable, a graph node, with their shared_ptr
+// control blocks): std::allocate_shared(CachedAllocator<T>(), ...) instead of
+// make_shared keeps them off the system allocator, which took a quarter of the cost
+// of a tiny op.
+template <class T>
+struct CachedAllocator {
+  using value_type = T;
+  CachedAllocator() = default;
+  template <class U>
+  CachedAllocator(const CachedAllocator<U>&) {}  // NOLINT: rebinding is implicit
+  T* allocate(std::size_t n) { return static_cast<T*>(allocate_block(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) { free_block(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const CachedAllocator<U>&) const {
+    return true;
+  }
+};
+
+// make_shared on the per-thread cache.
+template <class T, class... Args>
+std::shared_ptr<T> make_cached_shared(Args&&... args) {
+  return std::allocate_shared<T>(CachedAllocator<T>(), std::forward<Args>(args)...);
+}
 
 }  // namespace lambdahat

@@ -21,7 +21,7 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, Dims shape, Dims strides, std::
 Tensor Tensor::empty(const Dims& shape, DType dtype) {
   check_shape(shape, "empty");
   const std::int64_t n = product(shape);
-  auto storage = std::make_shared<Storage>(static_cast<std::size_t>(n) * itemsize(dtype));
+  auto storage = make_cached_shared<Storage>(static_cast<std::size_t>(n) * itemsize(dtype));
   return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, dtype);
 }
 
