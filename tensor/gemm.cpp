@@ -89,6 +89,17 @@ struct Operands {
   std::int64_t tile_a = 0, tile_b = 0, tile_c = 0, tile_bias = 0;
 };
 
+// Instrumented builds (sanitizers, fuzzing) set LAMBDAHAT_GEMM_COMPACT: only the
+// full-height and the one-row kernels are compiled, and an edge tile of mr rows runs
+// the one-row kernel mr times; tiles are not put side by side; dot-product blocks
+// are 4 × 4 or 1 × 1. Every element still sees the same arithmetic in the same
+// order; the build just avoids compiling dozens of instrumented kernels.
+#ifdef LAMBDAHAT_GEMM_COMPACT
+constexpr bool kCompact = true;
+#else
+constexpr bool kCompact = false;
+#endif
+
 // C tile (mr × nr) = alpha · A · B + bias + beta · C over kc terms, bias (nr
 // values, or null) added to every row. The last vector of a row may be partial: B
 // is then loaded and C stored with a mask. kPackedA: A is a packed sliver (element
@@ -181,10 +192,11 @@ void micro_kernel(std::int64_t tiles, std::int64_t kc, const T* a, const T* b, T
   } else {
     // two loops: stepping B and the bias as well cost the loop down registers
     // (48×128·128×53 4.7 → 5.7 µs)
-    if (op.tile_b == 0) {
+    // (compact builds have only the first: tile_loop does not put tiles side by side)
+    if (kCompact || op.tile_b == 0) {
       for (std::int64_t t = 0; t < tiles; ++t, a += op.tile_a, c += op.tile_c)
         tile_kernel<T, MR, NV, false, kScaled>(kc, a, b, c, op, nr, alpha, beta, bias);
-    } else {
+    } else if constexpr (!kCompact) {
       for (std::int64_t t = 0; t < tiles; ++t, b += op.tile_b, c += op.tile_c) {
         tile_kernel<T, MR, NV, false, kScaled>(kc, a, b, c, op, nr, alpha, beta, bias);
         if (bias) bias += op.tile_bias;
@@ -197,17 +209,6 @@ template <class T>
 using KernelFn = void (*)(std::int64_t, std::int64_t, const T*, const T*, T*, const Operands&, std::int64_t, T, T,
                           const T*);
 
-// kernels[mr-1][nv-1]: the micro-kernel for an mr-row, nv-vector tile.
-//
-// Instrumented builds (sanitizers) set LAMBDAHAT_GEMM_COMPACT: only the full-height
-// and the one-row kernels are compiled, and an edge tile of mr rows runs the one-row
-// kernel mr times. Every element still sees the same arithmetic in the same order;
-// the build just avoids compiling dozens of instrumented kernels.
-#ifdef LAMBDAHAT_GEMM_COMPACT
-constexpr bool kCompact = true;
-#else
-constexpr bool kCompact = false;
-#endif
 
 // Tile shapes. Packed (large) products use NV = 1 or 2 vectors per row and kMR rows;
 // direct (small) products may use a tile as wide as the whole of B — up to 4
@@ -267,11 +268,11 @@ void tile_loop(std::int64_t mc, std::int64_t nc, std::int64_t kc, const T* a, bo
                std::int64_t sliver, std::int64_t sliver_stride, T* c, Operands op, T alpha, T beta, const T* bias) {
   constexpr std::int64_t W = kW<T>;
   std::int64_t j0 = 0;  // columns done
-  if (!packed_a && nc / sliver >= 2) {
+  if (!kCompact && !packed_a && nc / sliver >= 2) {
     // A one tile high: all full slivers in one call, side by side
     const std::int64_t nv = (sliver + W - 1) / W;
     const std::int64_t rows = rows_for(static_cast<int>(nv));
-    if (mc <= rows && !(kCompact && mc != rows && mc > 1)) {
+    if (mc <= rows) {
       Operands across = op;
       across.tile_b = sliver_stride;
       across.tile_c = sliver * op.csc;
@@ -694,9 +695,12 @@ template <class T>
 using DotFn = void (*)(std::int64_t, T, const T*, std::int64_t, const T*, std::int64_t, T, T*, std::int64_t,
                        std::int64_t, const T*);
 
+// Compact builds compile the full block and the 1 × 1 block only; dot_gemm runs an
+// edge block element by element there (each element's sum is the same either way).
+constexpr int dot_extent(int n, int full) { return kCompact && n != full ? 1 : n; }
 template <class T, int R, std::size_t... S>
 constexpr std::array<DotFn<T>, kDotCols> dot_row(std::index_sequence<S...>) {
-  return {{&dot_block<T, R, static_cast<int>(S) + 1>...}};
+  return {{&dot_block<T, dot_extent(R, kDotRows), dot_extent(static_cast<int>(S) + 1, kDotCols)>...}};
 }
 template <class T, std::size_t... R>
 constexpr std::array<std::array<DotFn<T>, kDotCols>, kDotRows> dot_table(std::index_sequence<R...>) {
@@ -713,6 +717,13 @@ void dot_gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* 
     const std::int64_t rows = std::min<std::int64_t>(kDotRows, M - i);
     for (std::int64_t j = 0; j < N; j += kDotCols) {
       const std::int64_t cols = std::min<std::int64_t>(kDotCols, N - j);
+      if (kCompact && (rows != kDotRows || cols != kDotCols)) {
+        for (std::int64_t r = 0; r < rows; ++r)
+          for (std::int64_t s = 0; s < cols; ++s)
+            kDotBlocks<T>[0][0](K, alpha, a + (i + r) * rsa, rsa, b + (j + s) * csb, csb, beta,
+                                c + (i + r) * rsc + (j + s) * csc, rsc, csc, bias ? bias + j + s : nullptr);
+        continue;
+      }
       kDotBlocks<T>[rows - 1][cols - 1](K, alpha, a + i * rsa, rsa, b + j * csb, csb, beta, c + i * rsc + j * csc,
                                         rsc, csc, bias ? bias + j : nullptr);
     }
