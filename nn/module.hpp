@@ -55,6 +55,14 @@ class Module {
 
   Variable operator()(const Variable& input) { return forward(input); }
 
+  // Data that the model will read again and again (a sampler's full batch) in the
+  // memory layout its forward pass reads fastest: the same shapes and values,
+  // possibly other strides. Callers arrange such data once instead of the model
+  // rearranging it on every pass. The default returns both tensors as they are.
+  virtual std::pair<Tensor, Tensor> arrange_data(const Tensor& inputs, const Tensor& targets) const {
+    return {inputs, targets};
+  }
+
   // Every parameter once, with its full dotted name, in visit order.
   std::vector<std::pair<std::string, Variable>> named_parameters();
   std::vector<Variable> parameters();

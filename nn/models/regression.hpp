@@ -54,10 +54,16 @@ class DeepLinearNetwork : public ModuleBase<DeepLinearNetwork> {
 
   void visit(ModuleVisitor& v) override;
   Variable forward(const Variable& x) override;
+  // Rows of inputs and of matrix targets stored feature-major (transposed views of
+  // contiguous copies) when forward() runs feature-major on them.
+  std::pair<Tensor, Tensor> arrange_data(const Tensor& inputs, const Tensor& targets) const override;
   std::string type_name() const override { return "DeepLinearNetwork"; }
   std::vector<std::int64_t> widths() const;
   // The product W_L ⋯ W_1 as one (out, in) matrix.
   Tensor end_to_end() const;
+
+ private:
+  bool runs_feature_major(const Tensor& x) const;
 };
 
 enum class Activation { none, relu };

@@ -109,5 +109,40 @@ TEST(Models, DeepLinearNetworkFeatureMajorBatches) {
   EXPECT_EQ(w.checked, 4 * 3 + 3 * 5 + 5 * 2);
 }
 
+TEST(Models, DeepLinearNetworkArrangesDataFeatureMajor) {
+  Generator gen(5);
+  DeepLinearNetwork dln({10, 6, 10}, gen);
+  const Tensor x = normal({200, 10}, gen);
+  const Tensor y = normal({200, 10}, gen);
+  const auto [xa, ya] = dln.arrange_data(x, y);
+  for (const auto& [arranged, original] : {std::pair{xa, x}, std::pair{ya, y}}) {
+    EXPECT_EQ(arranged.shape(), original.shape());
+    EXPECT_EQ(arranged.strides(), (Dims{1, 200}));
+    EXPECT_TRUE(allclose(arranged, original, 0, 0));
+  }
+  // the same loss and gradients, bit for bit, as with the data in rows
+  const auto loss_and_grads = [&](const Tensor& inputs, const Tensor& targets) {
+    dln.zero_grad();
+    const Variable loss = mse_loss(dln(Variable(inputs)), Variable(targets));
+    loss.backward();
+    std::vector<Tensor> out{loss.value()};
+    for (const Linear& layer : dln.layers) out.push_back(layer.weight.grad().clone());
+    return out;
+  };
+  const auto rows = loss_and_grads(x, y);
+  const auto arranged = loss_and_grads(xa, ya);
+  for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_TRUE(allclose(rows[i], arranged[i], 0, 0)) << i;
+  // data the row-by-row path reads, and targets the output is not compared with in
+  // memory order, stay as they are
+  const Tensor few = normal({8, 10}, gen);
+  EXPECT_TRUE(dln.arrange_data(few, few).first.is_contiguous());
+  const Tensor labels = zeros({200}, kInt64);
+  const auto [x_labels, labels_kept] = dln.arrange_data(x, labels);
+  EXPECT_EQ(x_labels.strides(), (Dims{1, 200}));
+  EXPECT_EQ(labels_kept.storage(), labels.storage());
+  Linear plain(10, 10, gen);
+  EXPECT_EQ(plain.arrange_data(x, y).first.storage(), x.storage());
+}
+
 }  // namespace
 }  // namespace lambdahat

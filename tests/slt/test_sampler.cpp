@@ -194,6 +194,32 @@ TEST(Sampler, BitIdenticalForAnyThreadCount) {
   EXPECT_NE(run_chains(model, mse_loss_fn(), ts.data, c)[0].losses, one[0].losses);
 }
 
+TEST(Sampler, FullBatchesInTheModelsLayoutChangeNothing) {
+  // The same network behind a wrapper that keeps the default layout: the chains
+  // see the full batch feature-major in one case and in rows in the other.
+  class InRows : public ModuleBase<InRows> {
+   public:
+    explicit InRows(DeepLinearNetwork net) : inner(std::move(net)) {}
+    DeepLinearNetwork inner;
+    void visit(ModuleVisitor& v) override { v.module("inner", inner); }
+    Variable forward(const Variable& x) override { return inner(x); }
+    std::string type_name() const override { return "InRows"; }
+  };
+  const TeacherStudent ts = teacher_student(300, 6, 6, 2, 0.1, 3);
+  Generator gen(3);
+  DeepLinearNetwork model({6, 5, 6}, gen);
+  InRows wrapped(model);
+  ASSERT_EQ(wrapped.inner.layers.front().weight.value().data<float>(), model.layers.front().weight.value().data<float>());
+  SamplerConfig c;
+  c.epsilon = 1e-4;
+  c.num_chains = 2;
+  c.num_draws = 40;
+  c.seed = 4;
+  const auto arranged = run_chains(model, mse_loss_fn(), ts.data, c);
+  const auto rows = run_chains(wrapped, mse_loss_fn(), ts.data, c);
+  for (std::size_t i = 0; i < arranged.size(); ++i) EXPECT_EQ(arranged[i].losses, rows[i].losses) << "chain " << i;
+}
+
 TEST(Sampler, DivergedChainsStopAndAreReported) {
   const TeacherStudent ts = teacher_student(200, 4, 4, 2, 0.1, 2);
   Generator gen(2);
