@@ -323,8 +323,8 @@ template <class T>
 void check_dot_products(double tolerance_per_term) {
   Generator gen(37);
   const DType dtype = std::is_same_v<T, float> ? kFloat32 : kFloat64;
-  for (std::int64_t M : {1, 3, 4, 5, 10, 13})
-    for (std::int64_t N : {1, 2, 4, 7, 10})
+  for (std::int64_t M : {1, 3, 4, 5, 10, 13, 15})
+    for (std::int64_t N : {1, 2, 4, 5, 7, 10})
       for (std::int64_t K : {64, 100, 1000, 1001})
         for (bool column_major_c : {false, true}) {
           const std::int64_t rsa = K + 3;  // padded rows
