@@ -69,16 +69,29 @@ Variable cross_entropy(const Variable& logits, const Tensor& targets, Reduction 
   Tensor out = reduction == Reduction::none ? losses : sum(losses);
   if (reduction == Reduction::mean) mul_(out, 1.0 / static_cast<double>(B));
   return make_result(Op::cross_entropy, out, {logits}, [probs, t, reduction, B, C](const Tensor& g) -> Grads {
-    // (softmax − onehot) scaled by the gradient of each row's loss
-    Tensor grad = probs.clone();
+    // (softmax − onehot) scaled by the gradient of each row's loss, s_i = g_i
+    // (Reduction::none) or g·scale, in one pass: probabilities times s_i, then the
+    // target entries as (p − 1)·s_i, the same roundings as subtracting first
+    Tensor grad = Tensor::empty(probs.shape(), probs.dtype());
     visit_floating(grad.dtype(), "cross_entropy", [&](auto tag) {
       using T = decltype(tag);
-      T* p = grad.data<T>();
-      for (std::int64_t i = 0; i < B; ++i) p[i * C + t[i]] -= T(1);
+      const T* p = probs.data<T>();
+      T* out = grad.data<T>();
+      const Tensor gc = g.contiguous();
+      const T* gv = gc.data<T>();
+      const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(B) : 1.0;
+      // as mul(g, scale) rounds it: the scale in T, then one product
+      const T uniform = reduction == Reduction::none ? T(0) : gv[0] * static_cast<T>(scale);
+      const auto row_scale = [&](std::int64_t i) { return reduction == Reduction::none ? gv[i] : uniform; };
+      const auto times = [](T factor) { return [factor](auto x) { return x * decltype(x)(factor); }; };
+      if (reduction == Reduction::none) {
+        for (std::int64_t i = 0; i < B; ++i) simd::map<T, 1>(out + i * C, {p + i * C}, {false}, C, times(gv[i]));
+      } else {
+        simd::map<T, 1>(out, {p}, {false}, B * C, times(uniform));
+      }
+      for (std::int64_t i = 0; i < B; ++i) out[i * C + t[i]] = (p[i * C + t[i]] - T(1)) * row_scale(i);
     });
-    if (reduction == Reduction::none) return {mul(grad, g.unsqueeze(1))};
-    const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(B) : 1.0;
-    return {mul(grad, mul(g, scale))};
+    return {grad};
   });
 }
 

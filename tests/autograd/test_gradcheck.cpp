@@ -120,6 +120,8 @@ std::vector<Entry> entries() {
   add(Op::log_softmax, "log_softmax", [](auto& v) { return log_softmax(v[0], 1); }, {rnd({3, 5}, 62)});
   add(Op::log_softmax, "softmax dim 0", [](auto& v) { return softmax(v[0], 0); }, {strided(rnd({4, 3}, 63))});
   add(Op::cross_entropy, "cross_entropy mean", [](auto& v) { return cross_entropy(v[0], idx({4, 0, 2})); }, {rnd({3, 5}, 64)});
+  add(Op::cross_entropy, "cross_entropy sum", [](auto& v) { return cross_entropy(v[0], idx({3, 3}), Reduction::sum); },
+      {rnd({2, 4}, 76)});
   add(Op::cross_entropy, "cross_entropy per sample", [](auto& v) { return cross_entropy(v[0], idx({1, 1}), Reduction::none); },
       {rnd({2, 4}, 65)});
   add(Op::mse_loss, "mse mean", [](auto& v) { return mse_loss(v[0], v[1]); }, {rnd({4, 3}, 66), rnd({4, 3}, 67)});
@@ -169,6 +171,36 @@ TEST(Gradcheck, EveryDifferentiableOpHasAnEntryThatRecordsIt) {
   }
   for (std::size_t i = 0; i < kNumOps; ++i)
     EXPECT_TRUE(covered.count(static_cast<Op>(i))) << "no gradient check for op " << kOpNames[i];
+}
+
+TEST(Gradcheck, CrossEntropyGradientIsTheScaledSoftmaxMinusOneHot) {
+  // float32 at the seed study's size, bit for bit: (softmax − onehot)·s_i, with
+  // s_i = 1/B (mean), 1 (sum) or the gradient of row i's loss (none)
+  constexpr std::int64_t B = 37, C = 53;
+  Generator gen(81);
+  const Tensor logits = normal({B, C}, gen, 0, 3);
+  std::vector<std::int64_t> labels(B);
+  std::vector<float> onehot(B * C, 0.0f);
+  for (std::int64_t i = 0; i < B; ++i) {
+    labels[i] = (7 * i + 3) % C;
+    onehot[i * C + labels[i]] = 1.0f;
+  }
+  const Tensor targets = from_vector(labels, {B});
+  const Tensor residual = sub(softmax(logits, 1), from_vector(onehot, {B, C}));
+  const Tensor weights = uniform({B}, gen, -2, 2);
+  const auto grad_of = [&](const std::function<Variable(const Variable&)>& loss) {
+    Variable x(logits.clone(), true);
+    loss(x).backward();
+    return x.grad();
+  };
+  const auto expect_near = [](const Tensor& got, const Tensor& want, const char* what) {
+    EXPECT_EQ(got.shape(), want.shape()) << what;
+    EXPECT_TRUE(allclose(got, want, 0, 0)) << what;
+  };
+  expect_near(grad_of([&](const Variable& x) { return cross_entropy(x, targets); }), mul(residual, 1.0 / B), "mean");
+  expect_near(grad_of([&](const Variable& x) { return cross_entropy(x, targets, Reduction::sum); }), residual, "sum");
+  expect_near(grad_of([&](const Variable& x) { return sum(cross_entropy(x, targets, Reduction::none) * Variable(weights)); }),
+              mul(residual, weights.unsqueeze(1)), "none");
 }
 
 TEST(Gradcheck, HarnessCatchesAWrongGradient) {
