@@ -32,27 +32,37 @@ inline PhiloxWords philox_x16_registers(std::uint64_t first, std::uint64_t strea
   __m512i x2 = _mm512_set1_epi32(static_cast<int>(s0)), x3 = _mm512_set1_epi32(static_cast<int>(s1));
   const __m512i m0 = _mm512_set1_epi32(static_cast<int>(kPhiloxMul0));
   const __m512i m1 = _mm512_set1_epi32(static_cast<int>(kPhiloxMul1));
-  constexpr __mmask16 kOdd = 0xAAAA;
-  // 32×32→64 products of every lane: vpmuludq covers the even lanes, a shift the odd
-  auto mul_hi_lo = [&](__m512i x, __m512i m, __m512i& hi, __m512i& lo) {
-    const __m512i even = _mm512_mul_epu32(x, m);
-    const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(x, 32), m);
-    lo = _mm512_mask_blend_epi32(kOdd, even, _mm512_slli_epi64(odd, 32));
-    hi = _mm512_mask_blend_epi32(kOdd, _mm512_srli_epi64(even, 32), odd);
+  // vpmuludq multiplies the low words of 64-bit lanes into 64-bit products: the
+  // even blocks (lanes 0, 2, …) sit there already, the odd ones after a shift. The
+  // two halves stay apart for all ten rounds, so that each product's low word is
+  // the product itself and its high word one shift away; the upper words of the
+  // 64-bit lanes carry leftovers that no multiply reads and the end discards.
+  struct Half {
+    __m512i x0, x1, x2, x3;
   };
-  for (int round = 0; round < 10; ++round) {
-    __m512i hi0, lo0, hi1, lo1;
-    mul_hi_lo(x0, m0, hi0, lo0);
-    mul_hi_lo(x2, m1, hi1, lo1);
-    const __m512i n0 = _mm512_xor_si512(_mm512_xor_si512(hi1, x1), _mm512_set1_epi32(static_cast<int>(k0)));
-    const __m512i n2 = _mm512_xor_si512(_mm512_xor_si512(hi0, x3), _mm512_set1_epi32(static_cast<int>(k1)));
-    x0 = n0;
-    x1 = lo1;
-    x2 = n2;
-    x3 = lo0;
+  Half even{x0, x1, x2, x3};
+  Half odd{_mm512_srli_epi64(x0, 32), _mm512_srli_epi64(x1, 32), x2, x3};
+  const auto one_round = [&](Half& h, __m512i key0, __m512i key1) {
+    const __m512i p0 = _mm512_mul_epu32(h.x0, m0), p1 = _mm512_mul_epu32(h.x2, m1);
+    h.x0 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(p1, 32), h.x1), key0);
+    h.x2 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(p0, 32), h.x3), key1);
+    h.x1 = p1;
+    h.x3 = p0;
+  };
+  for (int r = 0; r < 10; ++r) {
+    const __m512i key0 = _mm512_set1_epi32(static_cast<int>(k0)), key1 = _mm512_set1_epi32(static_cast<int>(k1));
+    one_round(even, key0, key1);
+    one_round(odd, key0, key1);
     k0 += kPhiloxWeyl0;
     k1 += kPhiloxWeyl1;
   }
+  // the odd blocks' words back into the odd 32-bit lanes
+  constexpr __mmask16 kOdd = 0xAAAA;
+  const auto merge = [&](__m512i e, __m512i o) { return _mm512_mask_blend_epi32(kOdd, e, _mm512_slli_epi64(o, 32)); };
+  x0 = merge(even.x0, odd.x0);
+  x1 = merge(even.x1, odd.x1);
+  x2 = merge(even.x2, odd.x2);
+  x3 = merge(even.x3, odd.x3);
   return {{x0, x1, x2, x3}};
 }
 #endif

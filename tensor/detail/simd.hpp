@@ -106,9 +106,11 @@ T hmin(const Vec<T>& v) {
 // sin(2πu) and cos(2πu) for u in [0, 1): the quadrant comes from u itself, so no
 // general range reduction is needed; minimax polynomials on [−π/4, π/4] (degree 7
 // and 8, error below 2e-7, the float32 resolution) do the rest. Doubles use
-// xsimd's full-precision sincos.
+// xsimd's full-precision sincos. Always inlined: a call inside a loop makes the
+// caller save and restore every live vector register around it (the float normal
+// fill spilled its sixteen Philox keys once per call).
 template <class T>
-void sincos_2pi(const Vec<T>& u, Vec<T>& sin_out, Vec<T>& cos_out) {
+[[gnu::always_inline]] inline void sincos_2pi(const Vec<T>& u, Vec<T>& sin_out, Vec<T>& cos_out) {
   using V = Vec<T>;
   if constexpr (std::is_same_v<T, float>) {
     // octant-free form: t = 4u ∈ [0, 4), quadrant q = round(t), r = (t − q)·π/2 ∈ [−π/4, π/4]
