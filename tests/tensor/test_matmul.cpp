@@ -28,7 +28,9 @@ TEST(Matmul, MatchesReferenceOnManyShapes) {
   const std::vector<std::array<std::int64_t, 3>> shapes = {
       {1, 1, 1},    {2, 3, 4},     {5, 1, 7},     {1, 9, 1},     {13, 17, 19},  {12, 32, 8},
       {128, 12, 48}, {128, 48, 53}, {1000, 10, 10}, {512, 8, 2},  {2, 8, 512},   {25, 300, 33},
-      {97, 257, 65}, {200, 3, 150}, {64, 64, 64},  {11, 600, 7},  {300, 40, 1},  {1, 40, 300}};
+      {97, 257, 65}, {200, 3, 150}, {64, 64, 64},  {11, 600, 7},  {300, 40, 1},  {1, 40, 300},
+      // a narrow A and a wide B (direct at any width); long dot products (in chunks of K)
+      {10, 10, 3000}, {10, 5000, 10}, {13, 20000, 7}};
   for (DType dtype : {kFloat32, kFloat64})
     for (auto [M, K, N] : shapes)
       for (int layout = 0; layout < 4; ++layout) {
@@ -325,7 +327,7 @@ void check_dot_products(double tolerance_per_term) {
   const DType dtype = std::is_same_v<T, float> ? kFloat32 : kFloat64;
   for (std::int64_t M : {1, 3, 4, 5, 10, 13, 15})
     for (std::int64_t N : {1, 2, 4, 5, 7, 10})
-      for (std::int64_t K : {64, 100, 1000, 1001})
+      for (std::int64_t K : {64, 100, 1000, 1001, 5000})
         for (bool column_major_c : {false, true}) {
           const std::int64_t rsa = K + 3;  // padded rows
           const std::vector<T> a = testing::random_tensor({M * rsa}, dtype, gen, -1, 1).template to_vector<T>();
