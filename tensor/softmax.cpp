@@ -50,7 +50,7 @@ void softmax_short_rows(const T* x, T* probs, T* lse, std::int64_t rows, std::in
     return k < full ? V::load_unaligned(row + k * W) : xsimd::select(tail_lanes, simd::load_partial(row + k * W, rest), V(neg_inf));
   };
   T row_max[kBatch], sum[kBatch];
-  bool nan_row[kBatch];
+  bool nan_row[kBatch], special[kBatch];  // special: NaN, +inf or all −inf, no exponentials
   alignas(64) T scratch[kBatch * 8 * W];  // the exponentials of a batch, 8 vectors per row
   for (std::int64_t r0 = 0; r0 < rows; r0 += kBatch) {
     const std::int64_t nb = std::min(kBatch, rows - r0);
@@ -65,11 +65,12 @@ void softmax_short_rows(const T* x, T* probs, T* lse, std::int64_t rows, std::in
       }
       row_max[b] = simd::hmax(m);
       nan_row[b] = xsimd::any(nan);
+      special[b] = nan_row[b] || !std::isfinite(row_max[b]);
     }
     // exponentials into the scratch rows (whole vectors: a masked store followed by
     // a load of the same place would stall) and their sums
     for (std::int64_t b = 0; b < nb; ++b) {
-      if (nan_row[b] || !std::isfinite(row_max[b])) continue;
+      if (special[b]) continue;
       const T* row = x + (r0 + b) * n;
       V total(T(0));
       for (std::int64_t k = 0; k < count; ++k) {
@@ -81,7 +82,7 @@ void softmax_short_rows(const T* x, T* probs, T* lse, std::int64_t rows, std::in
     }
     for (std::int64_t b = 0; b < nb; ++b) {
       T* out = probs + (r0 + b) * n;
-      if (nan_row[b] || !std::isfinite(row_max[b])) {
+      if (special[b]) {
         for (std::int64_t i = 0; i < n; ++i) out[i] = std::numeric_limits<T>::quiet_NaN();
         lse[r0 + b] = nan_row[b] ? std::numeric_limits<T>::quiet_NaN() : row_max[b];
         continue;
