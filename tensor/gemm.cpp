@@ -861,14 +861,25 @@ void gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, s
       }
     return;
   }
-  // Direct: both operands small, or an A of at most 1024 elements over K ≤ 64 with B
-  // read in place, which the direct tiles then stream once per band of rows of C
-  // however wide B is (the feature-major deep linear network's 10×10·10×n ran 5.0 ns
-  // per column blocked above n ≈ 2450, and runs 2.0 direct). Dot products take
+  // Direct when both operands are small, or when one small operand stays cached
+  // while the direct kernels stream the large one past once, however large it is:
+  // - a small B (at most 32 KB): the tiles run down A (x·Wᵀ and g·W of a layer over
+  //   a large batch);
+  // - an A of at most 1024 elements over K ≤ 64 with B read in place: the tiles run
+  //   along B (the feature-major deep linear network's W·h);
+  // - at most 4096 results with B read in place: the kernels run along K (a layer's
+  //   weight gradient gᵀ·x).
+  // The blocked algorithm packs the large operand instead, which such shapes do not
+  // repay (one thread, n = 16000, GFLOP/s blocked → direct: 10×10 layer forward 38 →
+  // 65, its weight gradient 16 → 73; the toy model's 8→2 layer 7.5 → 33 and 3.3 →
+  // 61; the grokking MLP's 48→53 layer 90 → 131, its weight gradient at n = 4000 80 →
+  // 159, at n = 16000 67 → 57, the one shape measured slower). Dot products take
   // their own kernel at any K.
-  const bool small = (M * K + K * N) * static_cast<std::int64_t>(sizeof(T)) <= kDirectBytes;
-  const bool small_a_wide_b = csb == 1 && K <= 64 && M * K <= 1024;
-  const auto serial = small || small_a_wide_b                   ? &gemm_direct<T>
+  const auto bytes = [](std::int64_t elements) { return elements * static_cast<std::int64_t>(sizeof(T)); };
+  const bool small = bytes(M * K + K * N) <= kDirectBytes;
+  const bool streams = bytes(K * N) <= 32 * 1024 || (csb == 1 && K <= 64 && M * K <= 1024) ||
+                       (csb == 1 && M * N <= 4096);
+  const auto serial = small || streams                          ? &gemm_direct<T>
                       : takes_dots<T>(M, N, K, csa, rsb, csb) ? &gemm_dots<T>
                                                               : &gemm_blocked<T>;
   // Large products: one block of rows (or columns) of C per thread, each running

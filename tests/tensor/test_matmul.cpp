@@ -30,7 +30,9 @@ TEST(Matmul, MatchesReferenceOnManyShapes) {
       {128, 12, 48}, {128, 48, 53}, {1000, 10, 10}, {512, 8, 2},  {2, 8, 512},   {25, 300, 33},
       {97, 257, 65}, {200, 3, 150}, {64, 64, 64},  {11, 600, 7},  {300, 40, 1},  {1, 40, 300},
       // a narrow A and a wide B (direct at any width); long dot products (in chunks of K)
-      {10, 10, 3000}, {10, 5000, 10}, {13, 20000, 7}};
+      {10, 10, 3000}, {10, 5000, 10}, {13, 20000, 7},
+      // one operand small, the other large (direct at any size): a tall A, a long K
+      {4000, 8, 2}, {5000, 10, 10}, {8, 4000, 2}, {48, 3000, 53}};
   for (DType dtype : {kFloat32, kFloat64})
     for (auto [M, K, N] : shapes)
       for (int layout = 0; layout < 4; ++layout) {
