@@ -863,22 +863,24 @@ void gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, s
   }
   // Direct when both operands are small, or when one small operand stays cached
   // while the direct kernels stream the large one past once, however large it is:
-  // - a small B (at most 32 KB): the tiles run down A (x·Wᵀ and g·W of a layer over
-  //   a large batch);
+  // - a B of at most 32 KB and one sliver wide: the tiles run down A (x·Wᵀ and g·W
+  //   of a layer over a large batch);
   // - an A of at most 1024 elements over K ≤ 64 with B read in place: the tiles run
   //   along B (the feature-major deep linear network's W·h);
   // - at most 4096 results with B read in place: the kernels run along K (a layer's
-  //   weight gradient gᵀ·x).
+  //   weight gradient gᵀ·x). Each band of rows of C reads all of B, so B must fit
+  //   in L2 (1 MB) unless C is one band high.
   // The blocked algorithm packs the large operand instead, which such shapes do not
   // repay (one thread, n = 16000, GFLOP/s blocked → direct: 10×10 layer forward 38 →
   // 65, its weight gradient 16 → 73; the toy model's 8→2 layer 7.5 → 33 and 3.3 →
   // 61; the grokking MLP's 48→53 layer 90 → 131, its weight gradient at n = 4000 80 →
-  // 159, at n = 16000 67 → 57, the one shape measured slower). Dot products take
-  // their own kernel at any K.
+  // 159; at n = 16000 that B no longer fits in L2, and direct tiles ran it at 57
+  // where blocked runs 67). Dot products take their own kernel at any K.
   const auto bytes = [](std::int64_t elements) { return elements * static_cast<std::int64_t>(sizeof(T)); };
   const bool small = bytes(M * K + K * N) <= kDirectBytes;
-  const bool streams = bytes(K * N) <= 32 * 1024 || (csb == 1 && K <= 64 && M * K <= 1024) ||
-                       (csb == 1 && M * N <= 4096);
+  const bool streams = (bytes(K * N) <= 32 * 1024 && N <= kMaxNV * kW<T>) ||
+                       (csb == 1 && K <= 64 && M * K <= 1024) ||
+                       (csb == 1 && M * N <= 4096 && (M <= kMR || bytes(K * N) <= 1 << 20));
   const auto serial = small || streams                          ? &gemm_direct<T>
                       : takes_dots<T>(M, N, K, csa, rsb, csb) ? &gemm_dots<T>
                                                               : &gemm_blocked<T>;
