@@ -124,6 +124,28 @@ int register_all() {
                                      [=](benchmark::State& s) { run(s, impl, M, K, N, 1, layout); })
             ->Unit(benchmark::kMicrosecond);
       }
+  // the same layers over a large batch (16000 rows), one thread: one operand small,
+  // the other streamed (BM_matmul_batch)
+  struct Batched {
+    std::int64_t M, K, N;
+    Layout layout;
+  };
+  const std::vector<Batched> batched = {
+      {16000, 10, 10, Layout::b_t}, {10, 16000, 10, Layout::a_t},  // deep linear network in rows: x·Wᵀ, gᵀ·x
+      {10, 10, 16000, Layout::plain}, {10, 16000, 10, Layout::b_t},  // feature-major: W·h, g·hᵀ
+      {16000, 8, 2, Layout::b_t},   {2, 16000, 8, Layout::a_t},    // toy model: x·Wᵀ, gᵀ·x
+      {16000, 48, 53, Layout::b_t}, {53, 4000, 48, Layout::a_t}};  // grokking MLP's output layer
+  for (auto [name, impl] : impls) {
+    if (impl == Impl::naive) continue;
+    for (const Batched& b : batched) {
+      const char* suffix = b.layout == Layout::a_t ? "_At" : b.layout == Layout::b_t ? "_Bt" : "";
+      benchmark::RegisterBenchmark((std::string("BM_matmul_batch/") + name + "/" + std::to_string(b.M) + "x" +
+                                    std::to_string(b.K) + "x" + std::to_string(b.N) + suffix)
+                                       .c_str(),
+                                   [=](benchmark::State& s) { run(s, impl, b.M, b.K, b.N, 1, b.layout); })
+          ->Unit(benchmark::kMicrosecond);
+    }
+  }
   return 0;
 }
 
