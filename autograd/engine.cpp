@@ -124,7 +124,7 @@ bool grad_enabled() { return recording; }
 NoGradGuard::NoGradGuard() : previous_(recording) { recording = false; }
 NoGradGuard::~NoGradGuard() { recording = previous_; }
 
-Variable attach_node(Op op, Tensor value, std::vector<Variable> inputs, BackwardFn backward) {
+Variable attach_node(Op op, Tensor value, Inputs inputs, BackwardFn backward) {
   Variable out(std::move(value));
   auto node = make_cached_shared<Node>();
   node->op = op;
@@ -169,7 +169,7 @@ void run_backward(const Variable& root, const Tensor& grad_output, bool retain_g
   root.node()->grad = seed;
   for (const auto& node : order) {
     if (!node->grad.defined()) continue;  // no gradient reached this node
-    std::vector<Tensor> grads = node->backward(node->grad);
+    Grads grads = node->backward(node->grad);
     node->grad = Tensor();
     for (std::size_t i = 0; i < node->inputs.size(); ++i) {
       const Variable& input = node->inputs[i];

@@ -6,7 +6,6 @@
 
 namespace lambdahat {
 namespace {
-using Grads = std::vector<Tensor>;
 
 // A constant of the tensor's dtype, as a broadcastable scalar tensor.
 Tensor constant(double v, const Tensor& like) { return scalar(v, like.dtype()); }

@@ -5,7 +5,6 @@
 
 namespace lambdahat {
 namespace {
-using Grads = std::vector<Tensor>;
 }
 
 Variable index_select(const Variable& a, std::int64_t dim, const Tensor& index) {

@@ -15,7 +15,6 @@
 
 namespace lambdahat {
 namespace {
-using Grads = std::vector<Tensor>;
 // Up to this size the mean squared error's forward pass is one fused, single-threaded
 // pass; larger inputs use the threaded elementwise ops and reduction.
 constexpr std::int64_t kFusedMseElements = std::int64_t{1} << 20;

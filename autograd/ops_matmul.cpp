@@ -16,7 +16,7 @@ Variable matmul(const Variable& a, const Variable& b) {
   if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
   const bool need_a = a.requires_grad(), need_b = b.requires_grad();
   return make_result(Op::matmul, matmul(a.value(), b.value()), {a, b},
-                     [x = a.value(), y = b.value(), need_a, need_b](const Tensor& g_in) -> std::vector<Tensor> {
+                     [x = a.value(), y = b.value(), need_a, need_b](const Tensor& g_in) -> Grads {
                        // a transposed gradient (from a transposed result) is copied into rows
                        // once: both products then read it along contiguous rows
                        const Tensor g = g_in.dim() == 2 && need_a && need_b ? g_in.contiguous() : g_in;
@@ -31,14 +31,14 @@ namespace {
 struct LinearGrads {
   Tensor x, w;
   bool need_x, need_w, need_b;
-  std::vector<Tensor> operator()(const Tensor& g) const {
+  Grads operator()(const Tensor& g) const {
     // batched inputs are flattened to rows; the usual 2-D ones are used as they are
     Tensor g_rows;
     const Tensor& g2 = g.dim() == 2 ? g : (g_rows = g.reshape({-1, g.size(-1)}));
     return from_rows(g2, need_b ? sum(g2, {0}) : Tensor());
   }
   // g2: the gradient as rows; db: its sums over rows, when the bias needs them
-  std::vector<Tensor> from_rows(const Tensor& g2, Tensor db) const {
+  Grads from_rows(const Tensor& g2, Tensor db) const {
     Tensor x_rows;
     const Tensor& x2 = x.dim() == 2 ? x : (x_rows = x.reshape({-1, x.size(-1)}));
     return {need_x ? (x.dim() == 2 ? matmul(g2, w) : matmul(g2, w).reshape(x.shape())) : Tensor(),

@@ -7,7 +7,6 @@
 
 namespace lambdahat {
 namespace {
-using Grads = std::vector<Tensor>;
 
 // g with the reduced dimensions of `dims` (over a tensor of rank `rank`) restored as 1.
 Tensor keep_dims(const Tensor& g, const Dims& dims, int rank, bool keepdim) {

@@ -6,7 +6,6 @@
 
 namespace lambdahat {
 namespace {
-using Grads = std::vector<Tensor>;
 }
 
 Variable reshape(const Variable& a, const Dims& shape) {
@@ -77,7 +76,7 @@ Variable concat(const std::vector<Variable>& parts, std::int64_t dim) {
   bool needs = false;
   for (const auto& p : parts) needs = needs || p.requires_grad();
   if (!needs || !grad_enabled()) return Variable(out);
-  return attach_node(Op::concat, out, parts, [d, sizes](const Tensor& g) -> Grads {
+  return attach_node(Op::concat, out, Inputs(parts.begin(), parts.end()), [d, sizes](const Tensor& g) -> Grads {
     Grads grads;
     std::int64_t at = 0;
     for (auto s : sizes) {

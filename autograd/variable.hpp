@@ -19,10 +19,15 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <iterator>
+#include <new>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "autograd/op_list.hpp"
+#include "tensor/storage.hpp"
 #include "tensor/tensor.hpp"
 
 namespace lambdahat {
@@ -30,10 +35,73 @@ namespace lambdahat {
 class Variable;
 struct Node;
 
+// The gradients of a node's inputs, and its inputs: vectors on the per-thread block
+// cache (storage.hpp), since every op makes one of each.
+using Grads = std::vector<Tensor, CachedAllocator<Tensor>>;
+
 // Turns the gradient of a node's output into one gradient per input (an undefined
 // Tensor for an input that gets none). Gradients may have the broadcast shape of
 // the output: the engine sums them back to each input's shape.
-using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output)>;
+//
+// A move-only callable, like std::function but with its closure (the tensors an op
+// saves for its backward pass) on the block cache: std::function would call the
+// system allocator for every closure larger than two pointers. The callable may
+// return Grads or any other vector of Tensors.
+class BackwardFn {
+ public:
+  BackwardFn() = default;
+  BackwardFn(std::nullptr_t) {}  // NOLINT: null, as for std::function
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, BackwardFn>>>
+  BackwardFn(F&& f)  // NOLINT: any callable, as for std::function
+      : impl_(new (allocate_block(sizeof(Model<std::decay_t<F>>))) Model<std::decay_t<F>>(std::forward<F>(f))) {}
+  BackwardFn(BackwardFn&& other) noexcept : impl_(std::exchange(other.impl_, nullptr)) {}
+  BackwardFn& operator=(BackwardFn&& other) noexcept {
+    if (this != &other) {
+      reset();
+      impl_ = std::exchange(other.impl_, nullptr);
+    }
+    return *this;
+  }
+  BackwardFn& operator=(std::nullptr_t) {
+    reset();
+    return *this;
+  }
+  BackwardFn(const BackwardFn&) = delete;
+  BackwardFn& operator=(const BackwardFn&) = delete;
+  ~BackwardFn() { reset(); }
+
+  explicit operator bool() const { return impl_ != nullptr; }
+  Grads operator()(const Tensor& grad_output) const { return impl_->call(grad_output); }
+
+ private:
+  struct Concept {
+    virtual ~Concept() = default;
+    virtual Grads call(const Tensor& grad_output) = 0;
+    virtual std::size_t bytes() const = 0;
+  };
+  template <class F>
+  struct Model final : Concept {
+    explicit Model(F fn) : f(std::move(fn)) {}
+    Grads call(const Tensor& grad_output) override {
+      if constexpr (std::is_same_v<decltype(f(grad_output)), Grads>) {
+        return f(grad_output);
+      } else {
+        auto grads = f(grad_output);
+        return Grads(std::make_move_iterator(grads.begin()), std::make_move_iterator(grads.end()));
+      }
+    }
+    std::size_t bytes() const override { return sizeof(Model); }
+    F f;
+  };
+  void reset() {
+    if (!impl_) return;
+    const std::size_t n = impl_->bytes();
+    impl_->~Concept();
+    free_block(impl_, n);
+    impl_ = nullptr;
+  }
+  Concept* impl_ = nullptr;
+};
 
 struct VariableImpl {
   Tensor value;
@@ -86,6 +154,8 @@ class Variable {
 };
 
 // One recorded operation.
+using Inputs = std::vector<Variable, CachedAllocator<Variable>>;
+
 struct Node {
   Node() = default;
   Node(const Node&) = delete;
@@ -93,7 +163,7 @@ struct Node {
   ~Node();  // releases the graph behind it without recursion
 
   Op op;
-  std::vector<Variable> inputs;  // the operands; holding them keeps their part of the graph alive
+  Inputs inputs;                 // the operands; holding them keeps their part of the graph alive
   BackwardFn backward;           // null once the graph has been freed
   Tensor grad;                   // gradient of this node's output, accumulated during a backward pass
   bool freed = false;
@@ -125,12 +195,13 @@ inline bool needs_grad(std::initializer_list<Variable> inputs) {
 
 // Attaches a node for `op` to a fresh result (make_result calls this; operations
 // with a variable number of inputs, like concat, call it directly).
-Variable attach_node(Op op, Tensor value, std::vector<Variable> inputs, BackwardFn backward);
+Variable attach_node(Op op, Tensor value, Inputs inputs, BackwardFn backward);
 
 // Builds the result of an operation: a plain Variable when no input requires a
 // gradient (or recording is off), otherwise one with a Node that will call
 // `backward`. Every differentiable op funnels through here. The backward closure is
-// only turned into a BackwardFn (an allocation) when a node is recorded.
+// only turned into a BackwardFn (a copy into a cached block) when a node is
+// recorded.
 //
 // The inputs are taken by reference: a list of Variable copies would count every
 // handle up and down once more, and those counts are atomic operations once a
@@ -142,7 +213,7 @@ Variable make_result(Op op, Tensor value, std::initializer_list<std::reference_w
   if (grad_enabled())
     for (const Variable& v : inputs) any = any || v.requires_grad();
   if (!any) return Variable(std::move(value));
-  std::vector<Variable> operands;
+  Inputs operands;
   operands.reserve(inputs.size());
   for (const Variable& v : inputs) operands.push_back(v);
   return attach_node(op, std::move(value), std::move(operands), BackwardFn(std::forward<F>(backward)));
