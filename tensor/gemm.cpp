@@ -319,6 +319,15 @@ std::int64_t direct_sliver(std::int64_t n) {
   return n <= kMaxNV * kW<T> ? n : kNR<T>;
 }
 
+// How many bands of tile rows the direct strategy cuts an M × N result into (N at
+// most one sliver wide; wider results count as many bands).
+template <class T>
+std::int64_t direct_bands(std::int64_t M, std::int64_t N) {
+  if (N > kMaxNV * kW<T>) return M;
+  const std::int64_t rows = rows_for(static_cast<int>((N + kW<T> - 1) / kW<T>));
+  return (M + rows - 1) / rows;
+}
+
 template <class T>
 std::int64_t round_up_to_vectors(std::int64_t n) {
   return (n + kW<T> - 1) / kW<T> * kW<T>;
@@ -869,7 +878,8 @@ void gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, s
   //   along B (the feature-major deep linear network's W·h);
   // - at most 4096 results with B read in place: the kernels run along K (a layer's
   //   weight gradient gᵀ·x). Each band of rows of C reads all of B, so B must fit
-  //   in L2 (1 MB) unless C is one band high.
+  //   in L2 (1 MB) unless C is at most two bands high (the toy model's 20×20 weight
+  //   gradient over 20000 rows: packing took 40 % of an SGLD step).
   // The blocked algorithm packs the large operand instead, which such shapes do not
   // repay (one thread, n = 16000, GFLOP/s blocked → direct: 10×10 layer forward 38 →
   // 65, its weight gradient 16 → 73; the toy model's 8→2 layer 7.5 → 33 and 3.3 →
@@ -880,7 +890,7 @@ void gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, s
   const bool small = bytes(M * K + K * N) <= kDirectBytes;
   const bool streams = (bytes(K * N) <= 32 * 1024 && N <= kMaxNV * kW<T>) ||
                        (csb == 1 && K <= 64 && M * K <= 1024) ||
-                       (csb == 1 && M * N <= 4096 && (M <= kMR || bytes(K * N) <= 1 << 20));
+                       (csb == 1 && M * N <= 4096 && (direct_bands<T>(M, N) <= 2 || bytes(K * N) <= 1 << 20));
   const auto serial = small || streams                          ? &gemm_direct<T>
                       : takes_dots<T>(M, N, K, csa, rsb, csb) ? &gemm_dots<T>
                                                               : &gemm_blocked<T>;

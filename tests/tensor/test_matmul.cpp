@@ -32,7 +32,7 @@ TEST(Matmul, MatchesReferenceOnManyShapes) {
       // a narrow A and a wide B (direct at any width); long dot products (in chunks of K)
       {10, 10, 3000}, {10, 5000, 10}, {13, 20000, 7},
       // one operand small, the other large (direct at any size): a tall A, a long K
-      {4000, 8, 2}, {5000, 10, 10}, {8, 4000, 2}, {48, 3000, 53}};
+      {4000, 8, 2}, {5000, 10, 10}, {8, 4000, 2}, {48, 3000, 53}, {20, 20000, 20}};
   for (DType dtype : {kFloat32, kFloat64})
     for (auto [M, K, N] : shapes)
       for (int layout = 0; layout < 4; ++layout) {
