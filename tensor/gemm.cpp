@@ -755,16 +755,15 @@ void dot_blocks(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T
   }
 }
 
-// Long products run in chunks of K whose rows of A and B fit in L2 together (about
-// 256 KB), so that a row that several blocks read is still cached for the next;
-// chunks after the first add to C. (10×n·n×10 above n ≈ 1200 went to the blocked
-// algorithm, which packs a transposed B: 9.5 ns per column of K, against 2.1 here.)
+// Long products run in chunks of 4096 along K (16 KB of a float row), so that a row
+// that several blocks read is still in L2 for the next; chunks after the first add
+// to C. The chunk does not depend on M or N: threads that split C must sum each
+// element the same way (10×n·n×10 above n ≈ 1200 went to the blocked algorithm,
+// which packs a transposed B: 9.5 ns per column of K, against 2.1 here).
 template <class T>
 void dot_gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, std::int64_t rsa, const T* b,
               std::int64_t csb, T beta, T* c, std::int64_t rsc, std::int64_t csc, const T* bias) {
-  constexpr std::int64_t kChunkBytes = 256 * 1024;
-  const std::int64_t rows_bytes = (M + N) * static_cast<std::int64_t>(sizeof(T));
-  const std::int64_t chunk = std::max<std::int64_t>(4 * kW<T>, kChunkBytes / rows_bytes / kW<T> * kW<T>);
+  constexpr std::int64_t chunk = 4096;
   for (std::int64_t k0 = 0; k0 < K; k0 += chunk)
     dot_blocks<T>(M, N, std::min(chunk, K - k0), alpha, a + k0, rsa, b + k0, csb, k0 == 0 ? beta : T(1), c, rsc,
                   csc, k0 == 0 ? bias : nullptr);

@@ -34,6 +34,16 @@ TEST(Threads, ResultsDoNotDependOnTheThreadCount) {
     return normal({1 << 21}, g);
   }, "normal fill");
   expect_same_with_1_and_2_threads([&] { return a.t().contiguous(); }, "transpose copy");
+  // one small operand, the other streamed: dot products over a long K (in chunks),
+  // a tall A with a small B, a small result over a long K
+  const Tensor g = uniform({30, 100000}, gen, -1, 1);
+  const Tensor h = uniform({30, 100000}, gen, -1, 1);
+  const Tensor x = uniform({100000, 10}, gen, -1, 1);
+  const Tensor y = uniform({100000, 10}, gen, -1, 1);
+  const Tensor w = uniform({10, 10}, gen, -1, 1);
+  expect_same_with_1_and_2_threads([&] { return matmul(g, h.t()); }, "long dot products");
+  expect_same_with_1_and_2_threads([&] { return matmul(x, w.t()); }, "tall A, small B");
+  expect_same_with_1_and_2_threads([&] { return matmul(x.t(), y); }, "small result, long K");
 }
 
 }  // namespace
