@@ -779,25 +779,44 @@ bool takes_dots(std::int64_t M, std::int64_t N, std::int64_t K, std::int64_t csa
   return csa == 1 && rsb == 1 && csb != 1 && K >= 4 * kW<T> && M * N <= 1024;
 }
 
+// The kernel a direct product runs on, chosen once for the whole product: threads
+// that split C run their parts on the same kernel, so that every element is summed
+// the same way whatever the thread count (the pair kernel sums K in interleaved
+// parts, the dot kernel in lanes; the narrow and tile kernels agree bit for bit).
+enum class DirectKernel { narrow, pairs, dots, tiles };
+
+template <class T>
+DirectKernel direct_kernel(std::int64_t M, std::int64_t N, std::int64_t K, std::int64_t rsa, std::int64_t csa,
+                           std::int64_t rsb, std::int64_t csb) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) {
+    if (takes_narrow<T>(M, N, K, rsa, csa)) return DirectKernel::narrow;
+    if (takes_pairs<T>(M, N, K, rsa, csb)) return DirectKernel::pairs;
+  }
+#endif
+  (void)rsa;
+  return takes_dots<T>(M, N, K, csa, rsb, csb) ? DirectKernel::dots : DirectKernel::tiles;
+}
+
 // Small products: A read in place; B read in place when its rows are contiguous,
 // otherwise packed once (it is small).
 template <class T>
-void gemm_direct(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, std::int64_t rsa,
-                 std::int64_t csa, const T* b, std::int64_t rsb, std::int64_t csb, T beta, T* c, std::int64_t rsc,
-                 std::int64_t csc, const T* bias) {
+void gemm_direct(DirectKernel kernel, std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a,
+                 std::int64_t rsa, std::int64_t csa, const T* b, std::int64_t rsb, std::int64_t csb, T beta, T* c,
+                 std::int64_t rsc, std::int64_t csc, const T* bias) {
 #if defined(__AVX512F__)
   if constexpr (std::is_same_v<T, float>) {
-    if (takes_narrow<T>(M, N, K, rsa, csa)) {
+    if (kernel == DirectKernel::narrow) {
       kNarrowKernels[N - 1](M, K, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, bias);
       return;
     }
-    if (takes_pairs<T>(M, N, K, rsa, csb)) {
+    if (kernel == DirectKernel::pairs) {
       kPairKernels[M % 2][(M + 1) / 2 - 1](M, N, K, alpha, a, csa, b, rsb, beta, c, rsc, csc, bias);
       return;
     }
   }
 #endif
-  if (takes_dots<T>(M, N, K, csa, rsb, csb)) {
+  if (kernel == DirectKernel::dots) {
     dot_gemm<T>(M, N, K, alpha, a, rsa, b, csb, beta, c, rsc, csc, bias);
     return;
   }
@@ -817,14 +836,6 @@ void gemm_direct(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const 
   pack_b(K, N, b, rsb, csb, b_packed, sliver);
   tile_loop<T>(M, N, K, a, false, b_packed, sliver, width * K, c, {rsa, csa, width, rsc, csc, true}, alpha, beta,
                bias);
-}
-
-// Large dot products (see dot_gemm), with gemm's signature.
-template <class T>
-void gemm_dots(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, std::int64_t rsa, std::int64_t,
-               const T* b, std::int64_t, std::int64_t csb, T beta, T* c, std::int64_t rsc, std::int64_t csc,
-               const T* bias) {
-  dot_gemm<T>(M, N, K, alpha, a, rsa, b, csb, beta, c, rsc, csc, bias);
 }
 
 // Large products: the blocked algorithm.
@@ -890,12 +901,20 @@ void gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, s
   const bool streams = (bytes(K * N) <= 32 * 1024 && N <= kMaxNV * kW<T>) ||
                        (csb == 1 && K <= 64 && M * K <= 1024) ||
                        (csb == 1 && M * N <= 4096 && (direct_bands<T>(M, N) <= 2 || bytes(K * N) <= 1 << 20));
-  const auto serial = small || streams                          ? &gemm_direct<T>
-                      : takes_dots<T>(M, N, K, csa, rsb, csb) ? &gemm_dots<T>
-                                                              : &gemm_blocked<T>;
+  const DirectKernel kernel = direct_kernel<T>(M, N, K, rsa, csa, rsb, csb);
+  const bool direct = small || streams || kernel == DirectKernel::dots;
+  const auto serial = [direct, kernel](std::int64_t m, std::int64_t n, std::int64_t k, T al, const T* pa,
+                                       std::int64_t ra, std::int64_t ca, const T* pb, std::int64_t rb,
+                                       std::int64_t cb, T be, T* pc, std::int64_t rc, std::int64_t cc,
+                                       const T* pbias) {
+    if (direct) gemm_direct<T>(kernel, m, n, k, al, pa, ra, ca, pb, rb, cb, be, pc, rc, cc, pbias);
+    else gemm_blocked<T>(m, n, k, al, pa, ra, ca, pb, rb, cb, be, pc, rc, cc, pbias);
+  };
   // Large products: one block of rows (or columns) of C per thread, each running
-  // the serial algorithm. Block edges fall on tile boundaries.
-  const int threads = threads_for(M * N * K / 64);
+  // the serial algorithm on the kernel chosen above. Block edges fall on tile
+  // boundaries. Pair products (at most 16 × 8 results) stay on one thread: their
+  // kernel's variants follow the number of rows.
+  const int threads = kernel == DirectKernel::pairs && direct ? 1 : threads_for(M * N * K / 64);
   if (threads <= 1) {
     const FlushSubnormals flush;
     serial(M, N, K, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, bias);

@@ -44,6 +44,10 @@ TEST(Threads, ResultsDoNotDependOnTheThreadCount) {
   expect_same_with_1_and_2_threads([&] { return matmul(g, h.t()); }, "long dot products");
   expect_same_with_1_and_2_threads([&] { return matmul(x, w.t()); }, "tall A, small B");
   expect_same_with_1_and_2_threads([&] { return matmul(x.t(), y); }, "small result, long K");
+  // 24 rows: the narrow kernel for the whole, whose 12-row halves the pair kernel
+  // would take on its own (threads must keep the whole product's kernel)
+  const Tensor x24 = uniform({100000, 24}, gen, -1, 1);
+  expect_same_with_1_and_2_threads([&] { return matmul(x24.t(), y.narrow(1, 0, 8)); }, "weight gradient 24×8");
 }
 
 }  // namespace
