@@ -4,8 +4,6 @@
 #include "tensor/indexing.hpp"
 
 namespace lambdahat {
-namespace {
-}
 
 Variable index_select(const Variable& a, std::int64_t dim, const Tensor& index) {
   return make_result(Op::index_select, index_select(a.value(), dim, index), {a},

@@ -5,8 +5,6 @@
 #include "tensor/indexing.hpp"
 
 namespace lambdahat {
-namespace {
-}
 
 Variable reshape(const Variable& a, const Dims& shape) {
   return make_result(Op::reshape, a.value().reshape(shape), {a},

@@ -18,8 +18,8 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
-#include <memory>
 #include <iterator>
+#include <memory>
 #include <new>
 #include <string>
 #include <type_traits>

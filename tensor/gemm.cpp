@@ -209,7 +209,6 @@ template <class T>
 using KernelFn = void (*)(std::int64_t, std::int64_t, const T*, const T*, T*, const Operands&, std::int64_t, T, T,
                           const T*);
 
-
 // Tile shapes. Packed (large) products use NV = 1 or 2 vectors per row and kMR rows;
 // direct (small) products may use a tile as wide as the whole of B — up to 4
 // vectors, which fits N = 48 or 53 in one sliver — with rows chosen so that the

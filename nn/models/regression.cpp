@@ -1,7 +1,5 @@
 #include "nn/models/regression.hpp"
 
-#include <algorithm>
-
 #include "tensor/matmul.hpp"
 
 namespace lambdahat {
