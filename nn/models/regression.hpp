@@ -61,9 +61,13 @@ class DeepLinearNetwork : public ModuleBase<DeepLinearNetwork> {
   std::vector<std::int64_t> widths() const;
   // The product W_L ⋯ W_1 as one (out, in) matrix.
   Tensor end_to_end() const;
+  // Whether forward() evaluates a batch of `rows` rows through end_to_end() (fewer
+  // multiply–adds) rather than layer by layer.
+  bool collapses(std::int64_t rows) const;
 
  private:
   bool runs_feature_major(const Tensor& x) const;
+  Variable end_to_end_variable() const;  // the product, recorded for the backward pass
 };
 
 enum class Activation { none, relu };

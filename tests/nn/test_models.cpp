@@ -76,37 +76,79 @@ TEST(Models, DeepLinearNetworkAndAutoencoder) {
 }
 
 // A batch of 64 rows or more through narrow layers runs feature-major (hᵀ = W·h_prevᵀ,
-// the output a transposed view): the same function and the same gradients, for the
-// weights and the input, through the mean squared error the samplers use.
+// the output a transposed view), through the end-to-end product when that takes
+// fewer multiply–adds and layer by layer otherwise: the same function and the same
+// gradients, for the weights and the input, through the mean squared error the
+// samplers use.
 TEST(Models, DeepLinearNetworkFeatureMajorBatches) {
   Generator gen(4);
-  DeepLinearNetwork dln({4, 3, 5, 2}, gen, kFloat64);
-  const Tensor x = normal({100, 4}, gen, 0, 1, kFloat64);
-  const Variable out = dln(Variable(x));
-  EXPECT_EQ(out.shape(), (Dims{100, 2}));
-  EXPECT_TRUE(allclose(out.value(), matmul(x, dln.end_to_end().t()), 1e-12, 1e-12));
-  const Tensor target = normal({100, 2}, gen, 0, 1, kFloat64);
-  const Tensor residual = sub(matmul(x, dln.end_to_end().t()), target);
-  EXPECT_NEAR(mse_loss(out, Variable(target)).item(), mean(mul(residual, residual)).item(), 1e-12);
-  std::vector<Tensor> inputs;
-  for (const Linear& layer : dln.layers) inputs.push_back(layer.weight.value().clone());
-  inputs.push_back(x);
-  const auto loss = [&](const std::vector<Variable>& v) {
-    for (std::size_t l = 0; l < dln.layers.size(); ++l) dln.layers[l].weight = v[l];
-    return mse_loss(dln(v.back()), Variable(target));
-  };
-  const GradcheckResult r = gradcheck(loss, inputs);
-  EXPECT_TRUE(r.ok) << r.message;
-  EXPECT_EQ(r.checked, 4 * 3 + 3 * 5 + 5 * 2 + 100 * 4);
-  // the data as a constant (copied feature-major once): the weights alone
-  inputs.pop_back();
-  const auto loss_of_weights = [&](const std::vector<Variable>& v) {
-    for (std::size_t l = 0; l < dln.layers.size(); ++l) dln.layers[l].weight = v[l];
-    return mse_loss(dln(Variable(x)), Variable(target));
-  };
-  const GradcheckResult w = gradcheck(loss_of_weights, inputs);
-  EXPECT_TRUE(w.ok) << w.message;
-  EXPECT_EQ(w.checked, 4 * 3 + 3 * 5 + 5 * 2);
+  // 4-3-5-2: 37 multiply–adds per row layer by layer, 8 per row (+100 once) through
+  // the product; 6-2-6: 24 against 36, so it stays layer by layer
+  for (const std::vector<std::int64_t>& widths : {std::vector<std::int64_t>{4, 3, 5, 2}, std::vector<std::int64_t>{6, 2, 6}}) {
+    DeepLinearNetwork dln(widths, gen, kFloat64);
+    EXPECT_EQ(dln.collapses(100), widths.size() == 4);
+    const Tensor x = normal({100, widths.front()}, gen, 0, 1, kFloat64);
+    const Variable out = dln(Variable(x));
+    EXPECT_EQ(out.shape(), (Dims{100, widths.back()}));
+    EXPECT_TRUE(allclose(out.value(), matmul(x, dln.end_to_end().t()), 1e-12, 1e-12));
+    const Tensor target = normal({100, widths.back()}, gen, 0, 1, kFloat64);
+    const Tensor residual = sub(matmul(x, dln.end_to_end().t()), target);
+    EXPECT_NEAR(mse_loss(out, Variable(target)).item(), mean(mul(residual, residual)).item(), 1e-12);
+    std::vector<Tensor> inputs;
+    std::int64_t weights = 0;
+    for (const Linear& layer : dln.layers) {
+      inputs.push_back(layer.weight.value().clone());
+      weights += layer.weight.numel();
+    }
+    inputs.push_back(x);
+    const auto loss = [&](const std::vector<Variable>& v) {
+      for (std::size_t l = 0; l < dln.layers.size(); ++l) dln.layers[l].weight = v[l];
+      return mse_loss(dln(v.back()), Variable(target));
+    };
+    const GradcheckResult r = gradcheck(loss, inputs);
+    EXPECT_TRUE(r.ok) << r.message;
+    EXPECT_EQ(r.checked, weights + x.numel());
+    // the data as a constant (copied feature-major once): the weights alone
+    inputs.pop_back();
+    const auto loss_of_weights = [&](const std::vector<Variable>& v) {
+      for (std::size_t l = 0; l < dln.layers.size(); ++l) dln.layers[l].weight = v[l];
+      return mse_loss(dln(Variable(x)), Variable(target));
+    };
+    const GradcheckResult w = gradcheck(loss_of_weights, inputs);
+    EXPECT_TRUE(w.ok) << w.message;
+    EXPECT_EQ(w.checked, weights);
+  }
+}
+
+// Small batches and inputs of other shapes go row by row, through the product when
+// it pays: 10-10-10 on 8 rows takes 100 per row (+1000 once) against 200.
+TEST(Models, DeepLinearNetworkRowsThroughTheProduct) {
+  Generator gen(6);
+  DeepLinearNetwork dln({10, 10, 10}, gen, kFloat64);
+  EXPECT_FALSE(dln.collapses(9));
+  EXPECT_TRUE(dln.collapses(11));
+  for (const Dims& shape : {Dims{8, 10}, Dims{12, 10}, Dims{3, 5, 10}, Dims{10}}) {
+    const Tensor x = normal(shape, gen, 0, 1, kFloat64);
+    Tensor expected = x;
+    for (const Linear& layer : dln.layers) expected = matmul(expected, layer.weight.value().t());
+    const Variable xv(x, true);
+    const Variable y = dln(xv);
+    EXPECT_EQ(y.shape(), shape);
+    EXPECT_TRUE(allclose(y.value(), expected, 1e-12, 1e-12)) << shape;
+    const auto loss = [&](const std::vector<Variable>& v) {
+      dln.layers[0].weight = v[0];
+      dln.layers[1].weight = v[1];
+      return sum(square(dln(v[2])));
+    };
+    const GradcheckResult r = gradcheck(loss, {dln.layers[0].weight.value().clone(), dln.layers[1].weight.value().clone(), x});
+    EXPECT_TRUE(r.ok) << shape << r.message;
+  }
+  // a 1-layer network is its layer; a bottleneck stays layer by layer
+  EXPECT_FALSE(DeepLinearNetwork({10, 10}, gen).collapses(1000));
+  EXPECT_FALSE(DeepLinearNetwork({10, 1, 10}, gen).collapses(1000));
+  // a wrong input width is named, whichever way the batch would go
+  EXPECT_THROW(dln(Variable(ones({100, 9}, kFloat64))), Error);
+  EXPECT_THROW(dln(Variable(ones({4, 9}, kFloat64))), Error);
 }
 
 TEST(Models, DeepLinearNetworkArrangesDataFeatureMajor) {
