@@ -20,9 +20,13 @@ Variable ModularAdditionMLP::forward(const Variable& tokens) {
   const Tensor& t = tokens.value();
   check(t.dim() == 2 && t.size(1) == 2 && t.dtype() == kInt64, "ModularAdditionMLP",
         "expected int64 tokens of shape (B,2), got shape ", t.shape(), " and dtype ", t.dtype());
-  const Variable a = embedding(Variable(t.select(1, 0).contiguous()));
-  const Variable b = embedding(Variable(t.select(1, 1).contiguous()));
-  return out(gelu(left(a) + right(b)));
+  const Tensor a = t.select(1, 0).contiguous(), b = t.select(1, 1).contiguous();
+  if (t.size(0) <= modulus()) return out(gelu(left(embedding(Variable(a))) + right(embedding(Variable(b)))));
+  // left(E[a]) = (left applied to every row of E)[a]: a batch with more rows than the
+  // table (p) takes the p rows through the layer and picks from the result, which
+  // computes the same values with fewer multiply–adds (batch 128, p = 53: 2.4×
+  // fewer for the embedding side, forward and backward).
+  return out(gelu(index_select(left(embedding.weight), 0, a) + index_select(right(embedding.weight), 0, b)));
 }
 
 }  // namespace lambdahat

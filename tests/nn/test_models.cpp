@@ -24,6 +24,52 @@ TEST(Models, ModularAdditionMlpMatchesItsFormula) {
   EXPECT_NE(testing::error_of([&] { m(Variable(zeros({2, 2}))); }).find("expected int64 tokens"), std::string::npos);
 }
 
+// A batch with more rows than the table (p) goes through the layers as the table's
+// rows, then picks: the same logits and gradients as row by row.
+TEST(Models, ModularAdditionMlpLargeBatchesPickFromTheTable) {
+  Generator gen(7);
+  ModularAdditionMLP m(7, 3, 5, gen, kFloat64);
+  const Tensor tokens = randint(0, 7, {20, 2}, gen);  // 20 > 7, with repeats
+  const Tensor target = randint(0, 7, {20}, gen);
+  std::vector<Tensor> params;
+  for (const Variable& p : m.parameters()) params.push_back(p.value().clone());
+  const auto set = [&](const std::vector<Variable>& v) {
+    m.embedding.weight = v[0];
+    m.left.weight = v[1];
+    m.left.bias = v[2];
+    m.right.weight = v[3];
+    m.right.bias = v[4];
+    m.out.weight = v[5];
+  };
+  ASSERT_EQ(params.size(), 6u);
+  ASSERT_EQ(params[2].shape(), (Dims{5}));
+  // batch of 20 against four batches of 5 (each at most p rows: the direct path)
+  std::vector<Variable> whole, parts;
+  for (const Tensor& p : params) {
+    whole.emplace_back(p.clone(), true);
+    parts.emplace_back(p.clone(), true);
+  }
+  set(whole);
+  const Variable logits = m(Variable(tokens));
+  sum(cross_entropy(logits, target, Reduction::none)).backward();
+  set(parts);
+  for (std::int64_t at = 0; at < 20; at += 5) {
+    const Tensor rows = tokens.narrow(0, at, 5);
+    const Variable part = m(Variable(rows));
+    EXPECT_TRUE(allclose(part.value(), logits.value().narrow(0, at, 5), 1e-12, 1e-12)) << at;
+    sum(cross_entropy(part, target.narrow(0, at, 5), Reduction::none)).backward();
+  }
+  for (std::size_t i = 0; i < params.size(); ++i) EXPECT_TRUE(allclose(whole[i].grad(), parts[i].grad(), 1e-12, 1e-12)) << i;
+  const GradcheckResult r = gradcheck(
+      [&](const std::vector<Variable>& v) {
+        set(v);
+        return cross_entropy(m(Variable(tokens)), target);
+      },
+      params);
+  EXPECT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.checked, 7 * 3 + 2 * (5 * 3 + 5) + 7 * 5);
+}
+
 TEST(Models, ToyModelAndNoisyKGon) {
   Generator gen(2);
   ToyModel m(8, 2, gen, kFloat64);
