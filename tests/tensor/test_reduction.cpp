@@ -1,4 +1,5 @@
 // Reductions against naive double-precision loops, over every subset of dimensions.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -174,6 +175,40 @@ TEST(Softmax, MatchesNaiveAlongEveryDimension) {
   // stable for huge logits, and NaN propagates
   EXPECT_TRUE(allclose(softmax(tensor({1000, 1000})), tensor({0.5, 0.5})));
   EXPECT_TRUE(std::isnan(softmax(tensor({1, NAN, 2})).to_vector<double>()[0]));
+}
+
+// Short rows go a batch of 32 at a time, their log-sums a vector of rows at a time:
+// rows with NaN, +inf or only −inf among ordinary ones, in every place of two
+// batches, keep the log-sum of their own row.
+TEST(Softmax, SpecialRowsAmongShortRowsKeepTheirOwnLogSums) {
+  Generator gen(22);
+  for (DType dtype : {kFloat32, kFloat64}) {
+    const std::int64_t rows = 45, n = 53;
+    Tensor x = testing::random_tensor({rows, n}, dtype, gen, -5, 5);
+    const double inf = std::numeric_limits<double>::infinity();
+    for (std::int64_t r : {0, 15, 16, 31, 33, 44}) {
+      Tensor row = x.select(0, r);
+      if (r % 3 == 0) row.fill_(-inf);
+      else row.narrow(0, r % n, 1).fill_(r % 3 == 1 ? NAN : inf);
+    }
+    const SoftmaxResult s = softmax_and_logsumexp(x, 1);
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const std::vector<double> v = x.select(0, r).to_vector<double>();
+      const double m = *std::max_element(v.begin(), v.end());
+      bool nan = false;
+      double total = 0;
+      for (double e : v) {
+        nan = nan || std::isnan(e);
+        total += std::exp(e - m);
+      }
+      const double got = s.logsumexp.at({r, 0});
+      if (nan) EXPECT_TRUE(std::isnan(got)) << r;
+      else if (!std::isfinite(m)) EXPECT_EQ(got, m) << r;
+      else EXPECT_NEAR(got, m + std::log(total), 1e-5) << r;
+      const bool special = nan || !std::isfinite(m);
+      EXPECT_EQ(std::isnan(s.probs.at({r, 0})), special) << r;
+    }
+  }
 }
 
 }  // namespace
