@@ -7,6 +7,8 @@
 //   BM_sgld/grok   modular-addition MLP, batch 128, ε 3e-3, nβ 2, γ 5
 //   BM_sgld/tms    toy model 8×2, batch 512, ε 5e-4, γ 1, nβ n/log n
 //   BM_sgld/dln    deep linear network 10-10-10-10-10, full batch n = 1000, ε 6e-4, γ 1
+//                  (through the end-to-end product; dln_by_layer: layer by layer, as the
+//                  PyTorch reference computes it)
 //   BM_sgld/poly   f = x w1 w2³, full batch n = 1000, ε 4e-4, γ 0
 #include <benchmark/benchmark.h>
 
@@ -61,10 +63,11 @@ void BM_sgld_tms(benchmark::State& state) {
   run(state, model, mse_loss_fn(), data, c);
 }
 
-void BM_sgld_dln(benchmark::State& state) {
+void BM_sgld_dln(benchmark::State& state, ProductOrder order) {
   Generator gen(0);
   const Dataset data(normal({1000, 10}, gen), normal({1000, 10}, gen));
   DeepLinearNetwork model({10, 10, 10, 10, 10}, gen);
+  model.order = order;
   SamplerConfig c;
   c.epsilon = 6e-4;
   c.localization = 1;
@@ -82,7 +85,14 @@ void BM_sgld_poly(benchmark::State& state) {
 
 BENCHMARK(BM_sgld_grok)->Name("BM_sgld/grok")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_sgld_tms)->Name("BM_sgld/tms")->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_sgld_dln)->Name("BM_sgld/dln")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_sgld_dln, cheapest, ProductOrder::cheapest)
+    ->Name("BM_sgld/dln")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_sgld_dln, by_layer, ProductOrder::by_layer)
+    ->Name("BM_sgld/dln_by_layer")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_sgld_poly)->Name("BM_sgld/poly")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

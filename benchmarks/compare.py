@@ -5,7 +5,10 @@ per-step times; sampling compares throughput, the peer's per-step time divided b
 number of cores against lambdahat's wall time per step over all chains).
 
     python3 benchmarks/compare.py [--build build] [--torch ../shared/reference/torch_reference.py]
-                                  [--repetitions 5] [--steps 2000]
+                                  [--repetitions 5] [--steps 2000] [--rounds 1]
+
+With --rounds N it alternates the two N times and reports the medians of each over
+the rounds (the machine's speed drifts between minutes; each round's ratio is listed).
 
 Needs Debian's python3-torch for the peer (/usr/bin/python3 torch_reference.py).
 """
@@ -33,28 +36,46 @@ def main():
     ap.add_argument("--torch", default=os.path.join(root, "..", "shared", "reference", "torch_reference.py"))
     ap.add_argument("--repetitions", type=int, default=5)
     ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="alternate lambdahat and the peer this many times; medians over the rounds")
     args = ap.parse_args()
     cores = os.cpu_count() or 1
-    ours = {}
-    ours.update(gbench(os.path.join(args.build, "bin", "bench_training"), args.repetitions))
-    ours.update(gbench(os.path.join(args.build, "bin", "bench_sgld"), args.repetitions))
-    peer = {}
-    proc = subprocess.run(["/usr/bin/python3", args.torch, "--steps", str(args.steps)], check=True, capture_output=True,
-                          text=True)
-    for line in proc.stdout.splitlines():
-        j = json.loads(line)
-        peer[j["workload"]] = j["us_per_step_median"]
-    rows = [("grok_train", "BM_grok_train_step", False), ("tms_train", "BM_tms_train_step", False),
-            ("grok_sgld", "BM_sgld/grok", True), ("tms_sgld", "BM_sgld/tms", True),
-            ("dln_sgld", "BM_sgld/dln", True), ("poly_sgld", "BM_sgld/poly", True)]
-    print(f"| workload | PyTorch µs/step | compared as | lambdahat µs/step | ratio |")
-    print(f"|---|---|---|---|---|")
-    for workload, bench, sampling in rows:
-        if workload not in peer or bench not in ours:
+    # (row, the peer's workload, our benchmark, sampling?)
+    rows = [("grok_train", "grok_train", "BM_grok_train_step", False),
+            ("tms_train", "tms_train", "BM_tms_train_step", False),
+            ("grok_sgld", "grok_sgld", "BM_sgld/grok", True), ("tms_sgld", "tms_sgld", "BM_sgld/tms", True),
+            ("dln_sgld", "dln_sgld", "BM_sgld/dln", True),
+            ("dln_sgld, layer by layer", "dln_sgld", "BM_sgld/dln_by_layer", True),
+            ("poly_sgld", "poly_sgld", "BM_sgld/poly", True)]
+    ours_rounds, peer_rounds = [], []
+    for _ in range(args.rounds):
+        ours = {}
+        ours.update(gbench(os.path.join(args.build, "bin", "bench_training"), args.repetitions))
+        ours.update(gbench(os.path.join(args.build, "bin", "bench_sgld"), args.repetitions))
+        peer = {}
+        proc = subprocess.run(["/usr/bin/python3", args.torch, "--steps", str(args.steps)], check=True,
+                              capture_output=True, text=True)
+        for line in proc.stdout.splitlines():
+            j = json.loads(line)
+            peer[j["workload"]] = j["us_per_step_median"]
+        ours_rounds.append(ours)
+        peer_rounds.append(peer)
+    print(f"| workload | PyTorch µs/step | compared as | lambdahat µs/step | ratio |"
+          + (" ratio per round |" if args.rounds > 1 else ""))
+    print(f"|---|---|---|---|---|" + ("---|" if args.rounds > 1 else ""))
+    for label, workload, bench, sampling in rows:
+        pairs = [(p[workload], o[bench]) for p, o in zip(peer_rounds, ours_rounds) if workload in p and bench in o]
+        if not pairs:
             continue
-        p = peer[workload] / cores if sampling else peer[workload]
-        compared = f"{peer[workload]:.0f} / {cores} cores = {p:.1f}" if sampling else f"{p:.1f}"
-        print(f"| {workload} | {peer[workload]:.1f} | {compared} | {ours[bench]:.2f} | {p / ours[bench]:.1f}× |")
+        peer_us = statistics.median(p for p, _ in pairs)
+        ours_us = statistics.median(o for _, o in pairs)
+        divide = cores if sampling else 1
+        p = peer_us / divide
+        compared = f"{peer_us:.0f} / {cores} cores = {p:.1f}" if sampling else f"{p:.1f}"
+        line = f"| {label} | {peer_us:.1f} | {compared} | {ours_us:.2f} | {p / ours_us:.1f}× |"
+        if args.rounds > 1:
+            line += " " + ", ".join(f"{pp / divide / oo:.1f}" for pp, oo in pairs) + " |"
+        print(line)
 
 if __name__ == "__main__":
     main()

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "tensor/detail/simd.hpp"
+#include "tensor/detail/transpose.hpp"
 #include "tensor/elementwise.hpp"
 #include "tensor/parallel.hpp"
 #include "tensor/reduction.hpp"
@@ -30,6 +31,34 @@ T softmax_row(const T* x, T* probs, std::int64_t n) {
   for (; i + W <= n; i += W) (V::load_unaligned(probs + i) * inv).store_unaligned(probs + i);
   for (; i < n; ++i) probs[i] *= T(1) / total;
   return m + std::log(total);
+}
+
+// sums[b] = the sum of the lanes of vector b of `vectors`, b < count ≤ 32: 16 float
+// vectors at a time transposed in registers and added lane pair by lane pair in the
+// order of simd::hsum (lanes j and j + 8, then j + 4, j + 2, j + 1), so the sums are
+// the same bits; a horizontal sum per row ended each row's chain of exponentials
+// with four dependent shuffles and additions (128 rows of 53: 2.86 → 2.67 µs).
+template <class T>
+void sum_lanes(const T* vectors, std::int64_t count, T* sums) {
+  using V = simd::Vec<T>;
+  constexpr std::int64_t W = simd::kLanes<T>;
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float> && W == 16) {
+    for (std::int64_t b0 = 0; b0 < count; b0 += 16) {
+      __m512 r[16];
+      for (std::int64_t i = 0; i < 16; ++i)
+        r[i] = b0 + i < count ? _mm512_load_ps(vectors + (b0 + i) * 16) : _mm512_setzero_ps();
+      detail::transpose_16x16(r);  // r[j] holds lane j of the 16 vectors
+      for (int half = 8; half >= 1; half /= 2)
+        for (int j = 0; j < half; ++j) r[j] = _mm512_add_ps(r[j], r[j + half]);
+      alignas(64) float out[16];
+      _mm512_store_ps(out, r[0]);
+      for (std::int64_t i = 0; i < std::min<std::int64_t>(16, count - b0); ++i) sums[b0 + i] = out[i];
+    }
+    return;
+  }
+#endif
+  for (std::int64_t b = 0; b < count; ++b) sums[b] = simd::hsum(V::load_aligned(vectors + b * W));
 }
 
 // Short rows (n ≤ 8 vectors, class counts), a batch at a time, in three passes: the
@@ -69,17 +98,20 @@ void softmax_short_rows(const T* x, T* probs, T* lse, std::int64_t rows, std::in
     }
     // exponentials into the scratch rows (whole vectors: a masked store followed by
     // a load of the same place would stall) and their sums
+    alignas(64) T totals[kBatch * W];
     for (std::int64_t b = 0; b < nb; ++b) {
-      if (special[b]) continue;
-      const T* row = x + (r0 + b) * n;
       V total(T(0));
-      for (std::int64_t k = 0; k < count; ++k) {
-        const V e = xsimd::exp(load(row, k) - V(row_max[b]));  // padding lanes: e^{-inf} = 0
-        total += e;
-        e.store_aligned(scratch + (b * 8 + k) * W);
+      if (!special[b]) {
+        const T* row = x + (r0 + b) * n;
+        for (std::int64_t k = 0; k < count; ++k) {
+          const V e = xsimd::exp(load(row, k) - V(row_max[b]));  // padding lanes: e^{-inf} = 0
+          total += e;
+          e.store_aligned(scratch + (b * 8 + k) * W);
+        }
       }
-      sum[b] = simd::hsum(total);
+      total.store_aligned(totals + b * W);
     }
+    sum_lanes(totals, nb, sum);
     for (std::int64_t b = 0; b < nb; ++b) {
       T* out = probs + (r0 + b) * n;
       if (special[b]) {

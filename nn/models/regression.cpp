@@ -62,7 +62,8 @@ bool DeepLinearNetwork::collapses(std::int64_t rows) const {
   // Multiply–adds of one forward pass. Layer by layer: n·Σ_l H_l·H_{l+1}. Through the
   // end-to-end product, formed as P_l = W_l·P_{l−1}: Σ_{l≥2} H_{l+1}·H_l·H_1 once,
   // then n·H_1·H_{L+1}. The backward pass scales the same way.
-  if (layers.size() < 2) return false;
+  if (layers.size() < 2 || order == ProductOrder::by_layer) return false;
+  if (order == ProductOrder::end_to_end) return true;
   const std::vector<std::int64_t> h = widths();
   double by_layer = 0, product = 0;
   for (std::size_t l = 0; l + 1 < h.size(); ++l) by_layer += static_cast<double>(h[l]) * static_cast<double>(h[l + 1]);

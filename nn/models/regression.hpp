@@ -44,11 +44,19 @@ class SumOfMonomials : public ModuleBase<SumOfMonomials> {
   std::vector<std::vector<int>> powers_;
 };
 
+// How DeepLinearNetwork evaluates W_L ⋯ W_1 x: through whichever order takes fewer
+// multiply–adds, always layer by layer (the order of a PyTorch nn.Sequential, and
+// its rounding), or always through the end-to-end product.
+enum class ProductOrder { cheapest, by_layer, end_to_end };
+
 // Linear layers without bias, named "0.weight", "1.weight", ... like a PyTorch
 // nn.Sequential of bias-free Linear layers.
 class DeepLinearNetwork : public ModuleBase<DeepLinearNetwork> {
  public:
   DeepLinearNetwork(std::vector<std::int64_t> widths, Generator& gen, DType dtype = kFloat32);
+
+  // Copies (clone(), the samplers' chains) keep the order.
+  ProductOrder order = ProductOrder::cheapest;
 
   std::vector<Linear> layers;
 
@@ -61,8 +69,9 @@ class DeepLinearNetwork : public ModuleBase<DeepLinearNetwork> {
   std::vector<std::int64_t> widths() const;
   // The product W_L ⋯ W_1 as one (out, in) matrix.
   Tensor end_to_end() const;
-  // Whether forward() evaluates a batch of `rows` rows through end_to_end() (fewer
-  // multiply–adds) rather than layer by layer.
+  // Whether forward() evaluates a batch of `rows` rows through end_to_end() rather
+  // than layer by layer: with ProductOrder::cheapest, when that takes fewer
+  // multiply–adds.
   bool collapses(std::int64_t rows) const;
 
  private:

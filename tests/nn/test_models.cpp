@@ -189,6 +189,18 @@ TEST(Models, DeepLinearNetworkRowsThroughTheProduct) {
     const GradcheckResult r = gradcheck(loss, {dln.layers[0].weight.value().clone(), dln.layers[1].weight.value().clone(), x});
     EXPECT_TRUE(r.ok) << shape << r.message;
   }
+  // the order can be fixed either way, and copies keep it: the same function
+  DeepLinearNetwork fixed({10, 10, 10}, gen, kFloat64);
+  const Tensor x = normal({100, 10}, gen, 0, 1, kFloat64);
+  const Tensor cheapest = fixed(Variable(x)).value();
+  fixed.order = ProductOrder::by_layer;
+  EXPECT_FALSE(fixed.collapses(1000));
+  EXPECT_TRUE(allclose(fixed(Variable(x)).value(), cheapest, 1e-12, 1e-12));
+  const auto copy = fixed.clone();
+  EXPECT_EQ(dynamic_cast<const DeepLinearNetwork&>(*copy).order, ProductOrder::by_layer);
+  fixed.order = ProductOrder::end_to_end;
+  EXPECT_TRUE(fixed.collapses(1));
+  EXPECT_TRUE(allclose(fixed(Variable(x.narrow(0, 0, 3))).value(), cheapest.narrow(0, 0, 3), 1e-12, 1e-12));
   // a 1-layer network is its layer; a bottleneck stays layer by layer
   EXPECT_FALSE(DeepLinearNetwork({10, 10}, gen).collapses(1000));
   EXPECT_FALSE(DeepLinearNetwork({10, 1, 10}, gen).collapses(1000));
