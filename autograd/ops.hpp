@@ -72,6 +72,9 @@ Variable stack(const std::vector<Variable>& parts, std::int64_t dim = 0);
 
 // ---- indexing ----
 Variable index_select(const Variable& a, std::int64_t dim, const Tensor& index);
+// index_select(a, 0, ia) + index_select(b, 0, ib) as one node (rows of two tables
+// picked and added, as the grokking MLP's first layer does).
+Variable index_select_add(const Variable& a, const Tensor& ia, const Variable& b, const Tensor& ib);
 // Rows of `weight` (V, E) picked by integer `indices` of any shape: indices.shape + (E).
 Variable embedding(const Variable& weight, const Tensor& indices);
 Variable gather(const Variable& a, std::int64_t dim, const Tensor& index);

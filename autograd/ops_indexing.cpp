@@ -14,6 +14,16 @@ Variable index_select(const Variable& a, std::int64_t dim, const Tensor& index) 
                      });
 }
 
+Variable index_select_add(const Variable& a, const Tensor& ia, const Variable& b, const Tensor& ib) {
+  return make_result(Op::index_select_add, index_select_add(a.value(), ia, b.value(), ib), {a, b},
+                     [a_shape = a.shape(), b_shape = b.shape(), ia, ib](const Tensor& g) -> Grads {
+                       Tensor ga = zeros(a_shape, g.dtype()), gb = zeros(b_shape, g.dtype());
+                       index_add_(ga, 0, ia, g);
+                       index_add_(gb, 0, ib, g);
+                       return {ga, gb};
+                     });
+}
+
 Variable embedding(const Variable& weight, const Tensor& indices) {
   check(weight.dim() == 2, "embedding", "weight must be 2-D (vocabulary, dimension), got shape ", weight.shape());
   Dims shape = indices.shape();

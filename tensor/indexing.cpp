@@ -104,6 +104,47 @@ Tensor index_select(const Tensor& a_in, std::int64_t dim_, const Tensor& index) 
   return out;
 }
 
+Tensor index_select_add(const Tensor& a_in, const Tensor& ia, const Tensor& b_in, const Tensor& ib) {
+  const char* op = "index_select_add";
+  check(a_in.defined() && b_in.defined(), op, "undefined tensor argument");
+  check_index(op, ia);
+  check_index(op, ib);
+  check(ia.dim() == 1 && ib.dim() == 1 && ia.numel() == ib.numel(), op, "indices must be 1-D of one length, got shapes ",
+        ia.shape(), " and ", ib.shape());
+  check(a_in.dim() > 0 && b_in.dim() == a_in.dim(), op, "tables of shapes ", a_in.shape(), " and ", b_in.shape(),
+        " must have the same rank, at least 1");
+  for (int d = 1; d < a_in.dim(); ++d)
+    check(a_in.size(d) == b_in.size(d), op, "tables of shapes ", a_in.shape(), " and ", b_in.shape(),
+          " differ after dimension 0");
+  check(a_in.dtype() == b_in.dtype(), op, "dtypes ", a_in.dtype(), " and ", b_in.dtype(), " differ");
+  std::vector<std::int64_t> copy_a, copy_b;
+  const std::int64_t* pa = checked_indices(op, ia, a_in.size(0), 0, copy_a);
+  const std::int64_t* pb = checked_indices(op, ib, b_in.size(0), 0, copy_b);
+  const Tensor a = a_in.contiguous(), b = b_in.contiguous();
+  Dims shape = a.shape();
+  shape[0] = ia.numel();
+  Tensor out = Tensor::empty(shape, a.dtype());
+  const std::int64_t n = ia.numel(), inner = inner_size(a.shape(), 0);
+  visit_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* ap = a.data<T>();
+    const T* bp = b.data<T>();
+    T* o = out.data<T>();
+    for (std::int64_t i = 0; i < n; ++i) {
+      const T* x = ap + pa[i] * inner;
+      const T* y = bp + pb[i] * inner;
+      T* to = o + i * inner;
+      if constexpr (std::is_floating_point_v<T>) {
+        std::memcpy(to, x, static_cast<std::size_t>(inner) * sizeof(T));
+        simd::add_into(to, y, inner);
+      } else {
+        for (std::int64_t j = 0; j < inner; ++j) to[j] = x[j] + y[j];
+      }
+    }
+  });
+  return out;
+}
+
 void index_add_(Tensor& out, std::int64_t dim_, const Tensor& index, const Tensor& src_in) {
   check(out.defined() && src_in.defined(), "index_add_", "undefined tensor argument");
   check_index("index_add_", index);

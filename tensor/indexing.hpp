@@ -3,6 +3,7 @@
 //
 //   index_select(a, d, idx)   out.select(d, i) = a.select(d, idx[i])       idx 1-D
 //   index_add_(out, d, idx, src)  out.select(d, idx[i]) += src.select(d, i)  (its gradient)
+//   index_select_add(a, ia, b, ib)  out[i] = a[ia[i]] + b[ib[i]]  rows (dim 0) of two tables
 //   gather(a, d, idx)         out[..i..] = a[..idx[..i..]..] at dimension d  (PyTorch's gather)
 //   scatter_add_(out, d, idx, src)  out[..idx[..i..]..] += src[..i..]         (its gradient)
 #pragma once
@@ -15,6 +16,9 @@ namespace lambdahat {
 
 Tensor index_select(const Tensor& a, std::int64_t dim, const Tensor& index);
 void index_add_(Tensor& out, std::int64_t dim, const Tensor& index, const Tensor& src);
+// index_select(a, 0, ia) + index_select(b, 0, ib) in one pass: a and b have the same
+// dtype and the same shape after dimension 0, ia and ib are 1-D of one length.
+Tensor index_select_add(const Tensor& a, const Tensor& ia, const Tensor& b, const Tensor& ib);
 
 Tensor gather(const Tensor& a, std::int64_t dim, const Tensor& index);
 void scatter_add_(Tensor& out, std::int64_t dim, const Tensor& index, const Tensor& src);

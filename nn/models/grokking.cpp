@@ -26,7 +26,7 @@ Variable ModularAdditionMLP::forward(const Variable& tokens) {
   // table (p) takes the p rows through the layer and picks from the result, which
   // computes the same values with fewer multiply–adds (batch 128, p = 53: 2.4×
   // fewer for the embedding side, forward and backward).
-  return out(gelu(index_select(left(embedding.weight), 0, a) + index_select(right(embedding.weight), 0, b)));
+  return out(gelu(index_select_add(left(embedding.weight), a, right(embedding.weight), b)));
 }
 
 }  // namespace lambdahat

@@ -115,6 +115,12 @@ std::vector<Entry> entries() {
   add(Op::index_select, "index_select with repeats", [](auto& v) { return index_select(v[0], 0, idx({2, 0, 2})); },
       {rnd({3, 4}, 59)});
   add(Op::index_select, "embedding", [](auto& v) { return embedding(v[0], idx({1, 4, 1, 0}, {2, 2})); }, {rnd({5, 3}, 60)});
+  add(Op::index_select_add, "index_select_add with repeats", [](auto& v) {
+        return index_select_add(v[0], idx({2, 0, 2, 1}), v[1], idx({1, 1, 0, 3}));
+      }, {rnd({3, 4}, 163), rnd({4, 4}, 164)});
+  add(Op::index_select_add, "index_select_add of one table twice", [](auto& v) {
+        return index_select_add(v[0], idx({2, 0}), v[0], idx({2, 1}));
+      }, {rnd({3, 2}, 165)});
   add(Op::gather, "gather", [](auto& v) { return gather(v[0], 1, idx({2, 0, 1, 1}, {2, 2})); }, {rnd({2, 3}, 61)});
   // ---- losses ----
   add(Op::log_softmax, "log_softmax", [](auto& v) { return log_softmax(v[0], 1); }, {rnd({3, 5}, 62)});

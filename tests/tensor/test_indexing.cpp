@@ -64,6 +64,37 @@ TEST(Indexing, IndexAddIsTheAdjointOfIndexSelect) {
   EXPECT_TRUE(allclose(acc1, acc.t()));
 }
 
+// Rows of two tables picked and added in one pass: the same values as two
+// index_selects and an add, bit for bit, for rows of every length, strided tables
+// and indices, every dtype; and its errors.
+TEST(Indexing, IndexSelectAddIsTwoSelectsAndAnAdd) {
+  Generator gen(13);
+  const Tensor ia = idx({4, 9, 0, 1, 4, 2, 7, 3, 5, 5, 8, 6}), ib = idx({0, 0, 5, 6, 1, 2, 2, 6, 3, 4, 0, 1});
+  for (DType dtype : {kFloat32, kFloat64, kInt64})
+    for (std::int64_t length : {1, 3, 8, 16, 17, 48}) {
+      const Tensor a = testing::random_tensor({10, length}, dtype, gen, -9, 9);
+      const Tensor b = testing::strided_copy(testing::random_tensor({7, length}, dtype, gen, -9, 9), 1);
+      for (const auto& [ja, jb] : {std::pair{ia, ib}, std::pair{ia.slice(0, 1, 12, 3), ib.slice(0, 0, 12, 3)}}) {
+        const Tensor out = index_select_add(a, ja, b, jb);
+        EXPECT_TRUE(allclose(out, add(index_select(a, 0, ja), index_select(b, 0, jb)), 0, 0)) << dtype << " " << length;
+      }
+    }
+  const Tensor three = testing::random_tensor({4, 2, 3}, kFloat64, gen);
+  EXPECT_TRUE(allclose(index_select_add(three, idx({3, 0}), three, idx({1, 1})),
+                       add(index_select(three, 0, idx({3, 0})), index_select(three, 0, idx({1, 1}))), 0, 0));
+  const Tensor a = zeros({3, 4});
+  EXPECT_EQ(error_of([&] { index_select_add(a, idx({0, 3}), a, idx({0, 0})); }),
+            "index_select_add: index 3 is out of range for dimension 0 of size 3");
+  EXPECT_EQ(error_of([&] { index_select_add(a, idx({0, 1}), zeros({5, 4}), idx({4})); }),
+            "index_select_add: indices must be 1-D of one length, got shapes (2) and (1)");
+  EXPECT_EQ(error_of([&] { index_select_add(a, idx({0}), zeros({3, 5}), idx({0})); }),
+            "index_select_add: tables of shapes (3,4) and (3,5) differ after dimension 0");
+  EXPECT_EQ(error_of([&] { index_select_add(a, idx({0}), zeros({3, 4}, kFloat64), idx({0})); }),
+            "index_select_add: dtypes float32 and float64 differ");
+  EXPECT_EQ(error_of([&] { index_select_add(a, idx({0}), zeros({3}), idx({0})); }),
+            "index_select_add: tables of shapes (3,4) and (3) must have the same rank, at least 1");
+}
+
 TEST(Indexing, GatherAndScatterAdd) {
   const Tensor logits = tensor({{0.1, 0.2, 0.3}, {1.0, 2.0, 3.0}}, kFloat64);
   const Tensor targets = from_vector(std::vector<std::int64_t>{2, 0}, {2, 1});
