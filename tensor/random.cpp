@@ -115,9 +115,8 @@ void normal_chunks(std::uint64_t seed, std::uint64_t stream, std::uint64_t first
   using V = simd::Vec<float>;
   const V va(a), vb(b), two_pow_minus_24(0x1p-24f), minus_two(-2.0f);
   const __m512i one = _mm512_set1_epi32(1);
-  for (std::int64_t c = c_lo; c < c_hi; ++c) {
-    const detail::PhiloxWords words =
-        detail::philox_x16_registers(first + static_cast<std::uint64_t>(c) * kBlocksPerChunk<float>, stream, seed);
+  // the 64 normals of chunk c from its words, into out
+  const auto finish = [&](std::int64_t c, const detail::PhiloxWords& words) {
     const __m512i* w = words.x;
     V z[4];  // values 16q + l of the chunk
     for (int p = 0; p < 2; ++p) {
@@ -138,7 +137,18 @@ void normal_chunks(std::uint64_t seed, std::uint64_t stream, std::uint64_t first
       if (width == 16) v.store_unaligned(out + base + 16 * q);
       else simd::store_partial(out + base + 16 * q, v, width);
     }
+  };
+  const auto start = [&](std::int64_t c) { return first + static_cast<std::uint64_t>(c) * kBlocksPerChunk<float>; };
+  // two chunks at a time: the ten rounds of Philox are a chain of dependent
+  // multiplications, and the second chunk's chain runs beside the first's (4428
+  // normals: 3.51 → 3.13 µs, the same values)
+  std::int64_t c = c_lo;
+  for (; c + 2 <= c_hi; c += 2) {
+    const auto words = detail::philox_x16_registers_sets<2>(start(c), kBlocksPerChunk<float>, stream, seed);
+    finish(c, words[0]);
+    finish(c + 1, words[1]);
   }
+  if (c < c_hi) finish(c, detail::philox_x16_registers(start(c), stream, seed));
 }
 #endif
 

@@ -4,6 +4,7 @@
 // loop computes the same words.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "tensor/detail/simd.hpp"
@@ -19,17 +20,16 @@ inline constexpr std::uint32_t kPhiloxWeyl0 = 0x9E3779B9, kPhiloxWeyl1 = 0xBB67A
 struct PhiloxWords {
   __m512i x[4];
 };
-inline PhiloxWords philox_x16_registers(std::uint64_t first, std::uint64_t stream, std::uint64_t key) {
+// K sets of 16 blocks at once, set i with counters first + i·step + l: the ten
+// rounds of each set are a chain of dependent multiplications, and K chains side by
+// side keep the multipliers busy. Each set's words are those of
+// philox_x16_registers(first + i·step, …).
+template <int K>
+inline std::array<PhiloxWords, K> philox_x16_registers_sets(std::uint64_t first, std::uint64_t step,
+                                                            std::uint64_t stream, std::uint64_t key) {
   const auto s0 = static_cast<std::uint32_t>(stream), s1 = static_cast<std::uint32_t>(stream >> 32);
   std::uint32_t k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
-  const auto first_lo = static_cast<std::uint32_t>(first), first_hi = static_cast<std::uint32_t>(first >> 32);
-  // counters first + l, l = 0..15; the high word carries where the low word wraps
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  __m512i x0 = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first_lo)), lane);
-  const __mmask16 wrapped = _mm512_cmplt_epu32_mask(x0, _mm512_set1_epi32(static_cast<int>(first_lo)));
-  __m512i x1 = _mm512_mask_add_epi32(_mm512_set1_epi32(static_cast<int>(first_hi)), wrapped,
-                                     _mm512_set1_epi32(static_cast<int>(first_hi)), _mm512_set1_epi32(1));
-  __m512i x2 = _mm512_set1_epi32(static_cast<int>(s0)), x3 = _mm512_set1_epi32(static_cast<int>(s1));
   const __m512i m0 = _mm512_set1_epi32(static_cast<int>(kPhiloxMul0));
   const __m512i m1 = _mm512_set1_epi32(static_cast<int>(kPhiloxMul1));
   // vpmuludq multiplies the low words of 64-bit lanes into 64-bit products: the
@@ -40,8 +40,19 @@ inline PhiloxWords philox_x16_registers(std::uint64_t first, std::uint64_t strea
   struct Half {
     __m512i x0, x1, x2, x3;
   };
-  Half even{x0, x1, x2, x3};
-  Half odd{_mm512_srli_epi64(x0, 32), _mm512_srli_epi64(x1, 32), x2, x3};
+  Half even[K], odd[K];
+  for (int i = 0; i < K; ++i) {
+    const std::uint64_t start = first + static_cast<std::uint64_t>(i) * step;
+    const auto first_lo = static_cast<std::uint32_t>(start), first_hi = static_cast<std::uint32_t>(start >> 32);
+    // counters start + l, l = 0..15; the high word carries where the low word wraps
+    const __m512i x0 = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first_lo)), lane);
+    const __mmask16 wrapped = _mm512_cmplt_epu32_mask(x0, _mm512_set1_epi32(static_cast<int>(first_lo)));
+    const __m512i x1 = _mm512_mask_add_epi32(_mm512_set1_epi32(static_cast<int>(first_hi)), wrapped,
+                                             _mm512_set1_epi32(static_cast<int>(first_hi)), _mm512_set1_epi32(1));
+    const __m512i x2 = _mm512_set1_epi32(static_cast<int>(s0)), x3 = _mm512_set1_epi32(static_cast<int>(s1));
+    even[i] = {x0, x1, x2, x3};
+    odd[i] = {_mm512_srli_epi64(x0, 32), _mm512_srli_epi64(x1, 32), x2, x3};
+  }
   const auto one_round = [&](Half& h, __m512i key0, __m512i key1) {
     const __m512i p0 = _mm512_mul_epu32(h.x0, m0), p1 = _mm512_mul_epu32(h.x2, m1);
     h.x0 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(p1, 32), h.x1), key0);
@@ -51,19 +62,25 @@ inline PhiloxWords philox_x16_registers(std::uint64_t first, std::uint64_t strea
   };
   for (int r = 0; r < 10; ++r) {
     const __m512i key0 = _mm512_set1_epi32(static_cast<int>(k0)), key1 = _mm512_set1_epi32(static_cast<int>(k1));
-    one_round(even, key0, key1);
-    one_round(odd, key0, key1);
+    for (int i = 0; i < K; ++i) {
+      one_round(even[i], key0, key1);
+      one_round(odd[i], key0, key1);
+    }
     k0 += kPhiloxWeyl0;
     k1 += kPhiloxWeyl1;
   }
   // the odd blocks' words back into the odd 32-bit lanes
   constexpr __mmask16 kOdd = 0xAAAA;
   const auto merge = [&](__m512i e, __m512i o) { return _mm512_mask_blend_epi32(kOdd, e, _mm512_slli_epi64(o, 32)); };
-  x0 = merge(even.x0, odd.x0);
-  x1 = merge(even.x1, odd.x1);
-  x2 = merge(even.x2, odd.x2);
-  x3 = merge(even.x3, odd.x3);
-  return {{x0, x1, x2, x3}};
+  std::array<PhiloxWords, K> words;
+  for (int i = 0; i < K; ++i)
+    words[i] = {{merge(even[i].x0, odd[i].x0), merge(even[i].x1, odd[i].x1), merge(even[i].x2, odd[i].x2),
+                 merge(even[i].x3, odd[i].x3)}};
+  return words;
+}
+
+inline PhiloxWords philox_x16_registers(std::uint64_t first, std::uint64_t stream, std::uint64_t key) {
+  return philox_x16_registers_sets<1>(first, 0, stream, key)[0];
 }
 #endif
 
