@@ -135,8 +135,12 @@ Tensor index_select_add(const Tensor& a_in, const Tensor& ia, const Tensor& b_in
       const T* y = bp + pb[i] * inner;
       T* to = o + i * inner;
       if constexpr (std::is_floating_point_v<T>) {
-        std::memcpy(to, x, static_cast<std::size_t>(inner) * sizeof(T));
-        simd::add_into(to, y, inner);
+        using V = simd::Vec<T>;
+        constexpr std::int64_t W = simd::kLanes<T>;
+        std::int64_t j = 0;
+        for (; j + W <= inner; j += W) (V::load_unaligned(x + j) + V::load_unaligned(y + j)).store_unaligned(to + j);
+        if (j < inner)
+          simd::store_partial(to + j, simd::load_partial(x + j, inner - j) + simd::load_partial(y + j, inner - j), inner - j);
       } else {
         for (std::int64_t j = 0; j < inner; ++j) to[j] = x[j] + y[j];
       }
