@@ -99,31 +99,6 @@ constexpr double kInvSqrt2Pi = 0.39894228040143267794;     // 1/√(2π)
 constexpr double kSqrt2OverPi = 0.79788456080286535588;    // √(2/π)
 constexpr double kGeluCubic = 0.044715;
 
-// e^a for a ≤ 0 in float vectors, without the special-value handling of a general
-// exp: a = k·ln 2 + r with |r| ≤ ln(2)/2 (ln 2 split in two for an exact product),
-// e^r by its Taylor polynomial of degree 6 (relative error below 1.3e-7), and 2^k
-// added into the exponent bits. Below a = −69 (e^a < 1e-30, nothing beside the
-// values it meets in the callers below) the result is 0: tiny results would make
-// their products subnormal, which the CPU handles a hundred times slower.
-template <class V>
-[[gnu::always_inline]] inline V exp_nonpositive(V a) {
-  static_assert(std::is_same_v<typename V::value_type, float>, "float vectors only");
-  using I = xsimd::batch<std::int32_t, typename V::arch_type>;
-  const auto negligible = a < V(-69.0f);
-  a = xsimd::max(a, V(-69.0f));
-  const V k = xsimd::nearbyint(a * V(1.44269504088896341f));
-  V r = simd::fma(k, V(-0.693145751953125f), a);
-  r = simd::fma(k, V(-1.428606765330187e-06f), r);
-  V p = simd::fma(r, V(1.0f / 720), V(1.0f / 120));
-  p = simd::fma(p, r, V(1.0f / 24));
-  p = simd::fma(p, r, V(1.0f / 6));
-  p = simd::fma(p, r, V(0.5f));
-  p = simd::fma(p, r, V(1.0f));
-  p = simd::fma(p, r, V(1.0f));
-  const I bits = xsimd::bitwise_cast<I>(p) + (xsimd::batch_cast<std::int32_t>(k) << 23);
-  return xsimd::select(negligible, V(0.0f), xsimd::bitwise_cast<V>(bits));
-}
-
 // erf(z) for float vectors without an exponential: z·P(z²)/Q(z²), P of degree 6
 // and Q of degree 4 in z², fitted to erf on |z| ≤ 3.9 (a weighted least-squares fit
 // refined towards minimax, in 40-digit arithmetic: tools/fit_erf.py) with maximum
@@ -167,7 +142,7 @@ template <class V>
 template <class V>
 [[gnu::always_inline]] inline void normal_cdf_and_gauss(V x, V& cdf, V& gauss) {
   if constexpr (std::is_same_v<typename V::value_type, float>) {
-    gauss = exp_nonpositive(V(-0.5f) * x * x);
+    gauss = simd::exp_nonpositive(V(-0.5f) * x * x);
     // erf(z) is 1 in float beyond z = 4; the clamp keeps the reciprocal finite
     const V z = xsimd::min(xsimd::abs(x) * V(kSqrt1_2), V(10.0f));
     // t = 1 / d from the hardware's approximate reciprocal and one Newton step

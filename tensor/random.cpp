@@ -35,7 +35,11 @@ void box_muller(const T* u1, const T* u2, T* z_cos, T* z_sin, std::int64_t n) {
   using V = simd::Vec<T>;
   constexpr std::int64_t W = simd::kLanes<T>;
   for (std::int64_t i = 0; i + W <= n; i += W) {
-    const V r = xsimd::sqrt(V(T(-2)) * xsimd::log(V::load_unaligned(u1 + i)));
+    const V u = V::load_unaligned(u1 + i);
+    V log_u;
+    if constexpr (std::is_same_v<T, float>) log_u = simd::log_positive(u);  // u ≥ 2^-24: positive and normal
+    else log_u = xsimd::log(u);
+    const V r = xsimd::sqrt(V(T(-2)) * log_u);
     V s, c;
     simd::sincos_2pi(V::load_unaligned(u2 + i), s, c);
     (r * c).store_unaligned(z_cos + i);
@@ -123,7 +127,7 @@ void normal_chunks(std::uint64_t seed, std::uint64_t stream, std::uint64_t first
       // u24_open0 of word 2p and u24 of word 2p + 1, as in chunk_values
       const V u1 = V(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_srli_epi32(w[2 * p], 8), one))) * two_pow_minus_24;
       const V u2 = V(_mm512_cvtepi32_ps(_mm512_srli_epi32(w[2 * p + 1], 8))) * two_pow_minus_24;
-      const V r = xsimd::sqrt(minus_two * xsimd::log(u1));
+      const V r = xsimd::sqrt(minus_two * simd::log_positive(u1));
       V sin_v, cos_v;
       simd::sincos_2pi(u2, sin_v, cos_v);
       z[2 * p] = r * cos_v;

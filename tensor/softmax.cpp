@@ -24,7 +24,7 @@ T softmax_row(const T* x, T* probs, std::int64_t n) {
     for (std::int64_t i = 0; i < n; ++i) probs[i] = std::numeric_limits<T>::quiet_NaN();
     return m;
   }
-  simd::map(probs, std::array<const T*, 1>{x}, {false}, n, [m](auto v) { return xsimd::exp(v - decltype(v)(m)); });
+  simd::map(probs, std::array<const T*, 1>{x}, {false}, n, [m](auto v) { return simd::exp_nonpositive(v - decltype(v)(m)); });
   const T total = simd::pairwise_sum(probs, n);
   const V inv(T(1) / total);
   std::int64_t i = 0;
@@ -104,7 +104,7 @@ void softmax_short_rows(const T* x, T* probs, T* lse, std::int64_t rows, std::in
       if (!special[b]) {
         const T* row = x + (r0 + b) * n;
         for (std::int64_t k = 0; k < count; ++k) {
-          const V e = xsimd::exp(load(row, k) - V(row_max[b]));  // padding lanes: e^{-inf} = 0
+          const V e = simd::exp_nonpositive(load(row, k) - V(row_max[b]));  // padding lanes: e^{-inf} = 0
           total += e;
           e.store_aligned(scratch + (b * 8 + k) * W);
         }

@@ -113,26 +113,89 @@ template <class T>
 [[gnu::always_inline]] inline void sincos_2pi(const Vec<T>& u, Vec<T>& sin_out, Vec<T>& cos_out) {
   using V = Vec<T>;
   if constexpr (std::is_same_v<T, float>) {
-    // octant-free form: t = 4u ∈ [0, 4), quadrant q = round(t), r = (t − q)·π/2 ∈ [−π/4, π/4]
+    // octant-free form: t = 4u ∈ [0, 4), quadrant q = nearest integer to t (t ≥ 0, so
+    // the truncation of t + 1/2), r = (t − q)·π/2 ∈ [−π/4, π/4]
+    using I = xsimd::batch<std::int32_t>;
     const V t = u * V(4.0f);
-    const V q = xsimd::round(t);
-    const V r = (t - q) * V(1.57079632679489662f);
+    const I q = xsimd::to_int(t + V(0.5f));
+    const V r = (t - xsimd::to_float(q)) * V(1.57079632679489662f);
     const V r2 = r * r;
-    const V s = r * (V(1.0f) + r2 * (V(-1.66666546e-1f) + r2 * (V(8.33216087e-3f) + r2 * V(-1.95152959e-4f))));
-    const V c = V(1.0f) + r2 * (V(-0.5f) + r2 * (V(4.16666418e-2f) + r2 * (V(-1.38873163e-3f) + r2 * V(2.44331571e-5f))));
-    // rotate by q quarter turns: (sin, cos) of r + qπ/2, with q taken mod 4
-    const V qm = q - V(4.0f) * xsimd::floor(q * V(0.25f));
-    const auto odd = (qm == V(1.0f)) | (qm == V(3.0f));
-    const auto flip_sin = qm >= V(2.0f);
-    const auto flip_cos = (qm == V(1.0f)) | (qm == V(2.0f));
-    const V sv = xsimd::select(odd, c, s);
-    const V cv = xsimd::select(odd, s, c);
-    sin_out = xsimd::select(flip_sin, -sv, sv);
-    cos_out = xsimd::select(flip_cos, -cv, cv);
+    const V s = r * fma(r2, fma(r2, fma(r2, V(-1.95152959e-4f), V(8.33216087e-3f)), V(-1.66666546e-1f)), V(1.0f));
+    const V c = fma(r2, fma(r2, fma(r2, fma(r2, V(2.44331571e-5f), V(-1.38873163e-3f)), V(4.16666418e-2f)), V(-0.5f)),
+                    V(1.0f));
+    // rotate by q quarter turns: sin(r + qπ/2), cos(r + qπ/2) are ±sin r or ±cos r,
+    // swapped for odd q; sin changes sign for q mod 4 ∈ {2, 3}, cos for q mod 4 ∈ {1, 2},
+    // that is when bit 1 of q (or of q + 1) is set: moved to the sign bit and xor-ed in
+    const auto odd = xsimd::to_float(q & I(1)) != V(0.0f);
+    const V sin_sign = xsimd::bitwise_cast<V>((q & I(2)) << 30);
+    const V cos_sign = xsimd::bitwise_cast<V>(((q + I(1)) & I(2)) << 30);
+    sin_out = xsimd::select(odd, c, s) ^ sin_sign;
+    cos_out = xsimd::select(odd, s, c) ^ cos_sign;
   } else {
     const auto [s, c] = xsimd::sincos(u * V(static_cast<T>(6.283185307179586476925286766559)));
     sin_out = s;
     cos_out = c;
+  }
+}
+
+// ln x for positive, normal, finite floats only: no zero, infinity, NaN or subnormal
+// cases, which the Box–Muller uniforms in [2^-24, 1] never are (xsimd::log handles all
+// of them, with a division and a branch, and took most of the time of a normal fill).
+// x = 2^e·m with m ∈ [2/3, 4/3) read off the bits; ln x = e·ln 2 + ln(1 + f), f = m − 1,
+// and ln(1 + f) = f + f²·P(f) with P of degree 7 fitted to (ln(1 + f) − f)/f² on
+// [−1/3, 1/3] for the least largest relative error (below 3e-8 in exact arithmetic,
+// so the result is within a few float32 roundings of ln x). ln 2 is split in two
+// parts, the first with few enough bits that e·ln2_hi is exact.
+[[gnu::always_inline]] inline Vec<float> log_positive(const Vec<float>& x) {
+  using V = Vec<float>;
+  using I = xsimd::batch<std::int32_t>;
+  const I bits = xsimd::bitwise_cast<I>(x);
+  const I e = (bits - I(0x3f2aaaab)) >> 23;  // 0x3f2aaaab: the bits of 2/3
+  const V f = xsimd::bitwise_cast<V>(bits - (e << 23)) - V(1.0f);
+  V p = V(0.143740997f);
+  p = fma(p, f, V(-0.153727427f));
+  p = fma(p, f, V(0.139209241f));
+  p = fma(p, f, V(-0.164193496f));
+  p = fma(p, f, V(0.200160593f));
+  p = fma(p, f, V(-0.250075996f));
+  p = fma(p, f, V(0.333331048f));
+  p = fma(p, f, V(-0.499999404f));
+  const V ef = xsimd::to_float(e);
+  const V ln2_hi(0.693145751953125f), ln2_lo(1.42860682e-6f);
+  return fma(ef, ln2_hi, fma(f * f, p, fma(ef, ln2_lo, f)));
+}
+
+// e^x for float vectors with x ≤ 0 (or −inf), without the special-value handling of a
+// general exp: x = k·ln 2 + r with k the nearest integer to x·log2 e and |r| ≤ ln(2)/2
+// (ln 2 split in two, the first part short enough that k·ln2_hi is exact), e^r = 1 + r
+// + r²·P(r) with P of degree 4 fitted for the least largest relative error on that
+// interval (3e-9 in exact arithmetic; within 1.01 ulp of e^x over every float in
+// [−87.3, 0]), and 2^k put into the exponent (one scaling instruction with AVX-512).
+// Below x = −87.3 the result is 0: e^x would be subnormal there, and subnormal
+// products cost some CPUs a hundred times more. Doubles use xsimd::exp.
+template <class T>
+[[gnu::always_inline]] inline Vec<T> exp_nonpositive(Vec<T> x) {
+  using V = Vec<T>;
+  if constexpr (std::is_same_v<T, float>) {
+    const auto negligible = x < V(-87.3f);
+    x = xsimd::max(x, V(-87.3f));  // keeps k ≥ −126, a normal exponent
+    const V k = xsimd::nearbyint(x * V(1.44269504f));
+    V r = fma(k, V(-0.693145751953125f), x);
+    r = fma(k, V(-1.42860682e-6f), r);
+    V p = V(0.00138146104f);
+    p = fma(p, r, V(0.00836871006f));
+    p = fma(p, r, V(0.041668389f));
+    p = fma(p, r, V(0.166665211f));
+    p = fma(p, r, V(0.49999994f));
+    const V e = fma(r * r, p, r) + V(1.0f);
+#if defined(__AVX512F__)
+    if constexpr (kLanes<T> == 16) return _mm512_maskz_scalef_ps(static_cast<__mmask16>(~negligible), e, k);
+#endif
+    using I = xsimd::batch<std::int32_t>;
+    const I bits = xsimd::bitwise_cast<I>(e) + (xsimd::batch_cast<std::int32_t>(k) << 23);
+    return xsimd::select(negligible, V(0.0f), xsimd::bitwise_cast<V>(bits));
+  } else {
+    return xsimd::exp(x);
   }
 }
 
