@@ -40,18 +40,20 @@ void check_targets(const char* op, const Tensor& logits, const Tensor& targets) 
         " do not match logits of shape ", logits.shape());
 }
 
-// probs (B, C) of softmax(logits) and the per-row losses (B): logsumexp − z_t.
+// probs (B, C) of softmax(logits), in the layout of the logits when they are
+// class-major (a transposed view), and the per-row losses (B): logsumexp − z_t.
 template <class T>
 void softmax_cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& t, Tensor& probs, Tensor& losses) {
-  const std::int64_t B = logits.size(0), C = logits.size(1);
+  const std::int64_t B = logits.size(0);
   SoftmaxResult s = softmax_and_logsumexp(logits, 1);
   probs = s.probs;
   losses = Tensor::empty({B}, logits.dtype());
-  const Tensor z = logits.contiguous();
-  const T* zp = z.data<T>();
+  const T* zp = logits.data<T>();
+  const std::int64_t row = logits.stride(0), col = logits.stride(1);
   const T* lp = s.logsumexp.data<T>();
+  const std::int64_t lse_step = s.logsumexp.stride(0);
   T* out = losses.data<T>();
-  for (std::int64_t i = 0; i < B; ++i) out[i] = lp[i] - zp[i * C + t[i]];
+  for (std::int64_t i = 0; i < B; ++i) out[i] = lp[i * lse_step] - zp[i * row + t[i] * col];
 }
 
 }  // namespace
@@ -71,7 +73,11 @@ Variable cross_entropy(const Variable& logits, const Tensor& targets, Reduction 
     // (softmax − onehot) scaled by the gradient of each row's loss, s_i = g_i
     // (Reduction::none) or g·scale, in one pass: probabilities times s_i, then the
     // target entries as (p − 1)·s_i, the same roundings as subtracting first
-    Tensor grad = Tensor::empty(probs.shape(), probs.dtype());
+    // the gradient in the layout of the probabilities: rows (B, C), or class-major
+    // (C, B) seen transposed
+    const bool class_major = !probs.is_contiguous();
+    Tensor grad = class_major ? Tensor::empty({C, B}, probs.dtype()).t() : Tensor::empty(probs.shape(), probs.dtype());
+    const std::int64_t row = grad.stride(0), col = grad.stride(1);
     visit_floating(grad.dtype(), "cross_entropy", [&](auto tag) {
       using T = decltype(tag);
       const T* p = probs.data<T>();
@@ -83,12 +89,18 @@ Variable cross_entropy(const Variable& logits, const Tensor& targets, Reduction 
       const T uniform = reduction == Reduction::none ? T(0) : gv[0] * static_cast<T>(scale);
       const auto row_scale = [&](std::int64_t i) { return reduction == Reduction::none ? gv[i] : uniform; };
       const auto times = [](T factor) { return [factor](auto x) { return x * decltype(x)(factor); }; };
-      if (reduction == Reduction::none) {
-        for (std::int64_t i = 0; i < B; ++i) simd::map<T, 1>(out + i * C, {p + i * C}, {false}, C, times(gv[i]));
-      } else {
+      if (reduction != Reduction::none) {
         simd::map<T, 1>(out, {p}, {false}, B * C, times(uniform));
+      } else if (class_major) {  // each class's row times the rows' gradients
+        for (std::int64_t c = 0; c < C; ++c)
+          simd::map<T, 2>(out + c * B, {p + c * B, gv}, {false, false}, B, [](auto x, auto y) { return x * y; });
+      } else {
+        for (std::int64_t i = 0; i < B; ++i) simd::map<T, 1>(out + i * C, {p + i * C}, {false}, C, times(gv[i]));
       }
-      for (std::int64_t i = 0; i < B; ++i) out[i * C + t[i]] = (p[i * C + t[i]] - T(1)) * row_scale(i);
+      for (std::int64_t i = 0; i < B; ++i) {
+        const std::int64_t at = i * row + t[i] * col;
+        out[at] = (p[at] - T(1)) * row_scale(i);
+      }
     });
     return {grad};
   });

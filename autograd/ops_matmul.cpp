@@ -1,6 +1,7 @@
 // Matrix products. For C = A·B (batched or not):  dA = dC·Bᵀ,  dB = Aᵀ·dC.
 // Transposes are views, so no operand is copied; gradients of broadcast batch
-// dimensions are summed back by the engine.
+// dimensions are summed back by the engine. The gradient of a transposed matrix
+// operand comes in that operand's layout (see matmul's backward).
 #include "autograd/ops.hpp"
 #include "tensor/elementwise.hpp"
 #include "tensor/matmul.hpp"
@@ -20,8 +21,18 @@ Variable matmul(const Variable& a, const Variable& b) {
                        // a transposed gradient (from a transposed result) is copied into rows
                        // once: both products then read it along contiguous rows
                        const Tensor g = g_in.dim() == 2 && need_a && need_b ? g_in.contiguous() : g_in;
-                       return {need_a ? matmul(g, y.transpose(-1, -2)) : Tensor(),
-                               need_b ? matmul(x.transpose(-1, -2), g) : Tensor()};
+                       // An operand that is a transposed view of a row-major matrix (hᵀ in
+                       // W·hᵀ) gets its gradient as the transposed product, computed into
+                       // rows and seen transposed: dBᵀ = gᵀA, dAᵀ = B gᵀ. The gradient then
+                       // reaches the matrix behind the view in its own layout, so the ops
+                       // before it read contiguous rows.
+                       const auto transposed_view = [](const Tensor& t) {
+                         return t.dim() == 2 && !t.is_contiguous() && t.t().is_contiguous();
+                       };
+                       Tensor ga, gb;
+                       if (need_a) ga = transposed_view(x) ? matmul(y, g.t()).t() : matmul(g, y.transpose(-1, -2));
+                       if (need_b) gb = transposed_view(y) ? matmul(g.t(), x).t() : matmul(x.transpose(-1, -2), g);
+                       return {ga, gb};
                      });
 }
 

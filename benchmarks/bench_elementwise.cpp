@@ -163,6 +163,19 @@ void BM_sum_columns(benchmark::State& state) {  // (n/64, 64) summed over dim 0
   set_bytes(state, n, 1);
 }
 
+// softmax of the grokking model's logits, batch 128 of 53 classes: by rows, and
+// class-major (53 × 128 down its columns, as the model computes them)
+void BM_softmax_rows(benchmark::State& state) {
+  Generator gen(0);
+  const Tensor x = normal({128, 53}, gen);
+  for (auto _ : state) benchmark::DoNotOptimize(softmax_and_logsumexp(x, 1).probs.data<float>());
+}
+void BM_softmax_columns(benchmark::State& state) {
+  Generator gen(0);
+  const Tensor x = normal({53, 128}, gen);
+  for (auto _ : state) benchmark::DoNotOptimize(softmax_and_logsumexp(x, 0).probs.data<float>());
+}
+
 void BM_normal_fill(benchmark::State& state) {
   const std::int64_t n = state.range(0);
   Generator gen(1);
@@ -189,6 +202,8 @@ BENCHMARK(BM_sum) SIZES;
 BENCHMARK(BM_sum_rows) SIZES;
 BENCHMARK(BM_sum_columns) SIZES;
 BENCHMARK(BM_normal_fill) SIZES;
+BENCHMARK(BM_softmax_rows);
+BENCHMARK(BM_softmax_columns);
 
 }  // namespace
 

@@ -137,12 +137,94 @@ void softmax_short_rows(const T* x, T* probs, T* lse, std::int64_t rows, std::in
   }
 }
 
+// Softmax down the columns of a rows × cols block stored by rows (x and probs both
+// with row stride `stride`; rows are the classes): each column is one distribution, and a vector holds
+// W neighbouring columns, so the maxima, exponentials and sums are whole-vector
+// work with no horizontal reductions and no padding lanes (53 classes × 128 columns:
+// 424 exponentials of full vectors, where rows of 53 take 512 with 11 idle lanes
+// each). Columns holding a NaN, +inf, or only −inf get NaN probabilities and a
+// log-sum of NaN (for a NaN) or their maximum, as in softmax_short_rows.
+template <class T, int NV, bool kPartial>
+void softmax_column_block(const T* x, T* probs, T* lse, std::int64_t rows, std::int64_t stride, std::int64_t lanes) {
+  using V = simd::Vec<T>;
+  constexpr std::int64_t W = simd::kLanes<T>;
+  const T neg_inf = -std::numeric_limits<T>::infinity(), nan_value = std::numeric_limits<T>::quiet_NaN();
+  auto load = [lanes](const T* p) { return kPartial ? simd::load_partial(p, lanes) : V::load_unaligned(p); };
+  auto store = [lanes](T* p, V v) {
+    if constexpr (kPartial) simd::store_partial(p, v, lanes);
+    else v.store_unaligned(p);
+  };
+  V m[NV], total[NV], shift[NV];
+  decltype(V(T(0)) != V(T(0))) nan[NV], special[NV];
+  for (int k = 0; k < NV; ++k) m[k] = V(neg_inf), nan[k] = V(T(0)) != V(T(0)), total[k] = V(T(0));
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (int k = 0; k < NV; ++k) {
+      const V v = load(x + r * stride + k * W);
+      nan[k] = nan[k] | xsimd::isnan(v);
+      m[k] = xsimd::max(m[k], v);
+    }
+  // a special column gets shift 0; its values are replaced by NaN below
+  for (int k = 0; k < NV; ++k) {
+    special[k] = nan[k] | (m[k] == V(neg_inf)) | (m[k] == V(-neg_inf));
+    shift[k] = xsimd::select(special[k], V(T(0)), m[k]);
+  }
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (int k = 0; k < NV; ++k) {
+      const V e = simd::exp_nonpositive(xsimd::min(load(x + r * stride + k * W) - shift[k], V(T(0))));
+      total[k] += e;
+      store(probs + r * stride + k * W, e);
+    }
+  V inv[NV];
+  for (int k = 0; k < NV; ++k) {
+    inv[k] = xsimd::select(special[k], V(nan_value), V(T(1)) / total[k]);
+    store(lse + k * W, xsimd::select(special[k], xsimd::select(nan[k], V(nan_value), m[k]), shift[k] + xsimd::log(total[k])));
+  }
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (int k = 0; k < NV; ++k) store(probs + r * stride + k * W, load(probs + r * stride + k * W) * inv[k]);
+}
+
+// cols columns from x, two vectors of them at a time (two independent chains of
+// exponentials and sums), then the rest
+template <class T>
+void softmax_columns(const T* x, T* probs, T* lse, std::int64_t rows, std::int64_t cols, std::int64_t stride) {
+  constexpr std::int64_t W = simd::kLanes<T>;
+  std::int64_t j = 0;
+  for (; j + 4 * W <= cols; j += 4 * W) softmax_column_block<T, 4, false>(x + j, probs + j, lse + j, rows, stride, W);
+  for (; j + 2 * W <= cols; j += 2 * W) softmax_column_block<T, 2, false>(x + j, probs + j, lse + j, rows, stride, W);
+  for (; j + W <= cols; j += W) softmax_column_block<T, 1, false>(x + j, probs + j, lse + j, rows, stride, W);
+  if (j < cols) softmax_column_block<T, 1, true>(x + j, probs + j, lse + j, rows, stride, cols - j);
+}
+
 }  // namespace
 
 SoftmaxResult softmax_and_logsumexp(const Tensor& x_in, std::int64_t dim) {
   check(x_in.defined(), "softmax", "undefined tensor argument");
   check(x_in.dim() >= 1, "softmax", "expected a tensor of rank >= 1, got shape ", x_in.shape());
   const int d = normalize_dim(dim, x_in.dim(), "softmax");
+  if (x_in.dim() == 2 && x_in.numel() > 0) {
+    // A matrix whose softmax dimension runs across its memory rows (softmax over dim 0
+    // of a row-major matrix, or over dim 1 of a transposed one, such as class-major
+    // logits) is taken down its columns, and its probabilities keep its layout.
+    const int other = 1 - d;
+    if (x_in.stride(other) == 1 && x_in.stride(d) == x_in.size(other) && x_in.size(other) > 1 && x_in.size(d) > 1) {
+      const std::int64_t classes = x_in.size(d), cols = x_in.size(other);
+      Tensor probs_rows = Tensor::empty({classes, cols}, x_in.dtype());
+      Tensor lse_row = Tensor::empty({1, cols}, x_in.dtype());
+      visit_floating(x_in.dtype(), "softmax", [&](auto tag) {
+        using T = decltype(tag);
+        constexpr std::int64_t W = simd::kLanes<T>;
+        const T* xp = x_in.data<T>();
+        T* pp = probs_rows.data<T>();
+        T* lp = lse_row.data<T>();
+        parallel_for(0, (cols + W - 1) / W, classes * W, [&](std::int64_t lo, std::int64_t hi) {
+          const std::int64_t j0 = lo * W, j1 = std::min(cols, hi * W);
+          softmax_columns(xp + j0, pp + j0, lp + j0, classes, j1 - j0, cols);
+        });
+      });
+      if (d == 0) return {probs_rows, lse_row};
+      return {probs_rows.t(), lse_row.t()};
+    }
+  }
   // rows along the last dimension: move `dim` there (a view), copy if needed
   const bool last = d == x_in.dim() - 1;
   const Tensor x = (last ? x_in : x_in.transpose(d, -1)).contiguous();

@@ -26,7 +26,13 @@ Variable ModularAdditionMLP::forward(const Variable& tokens) {
   // table (p) takes the p rows through the layer and picks from the result, which
   // computes the same values with fewer multiply–adds (batch 128, p = 53: 2.4×
   // fewer for the embedding side, forward and backward).
-  return out(gelu(index_select_add(left(embedding.weight), a, right(embedding.weight), b)));
+  //
+  // The logits of such a batch are computed class-major, (W_out·hᵀ)ᵀ: a (B, p) view of
+  // a p × B matrix, whose rows of B = 128 fill whole vectors where rows of p = 53 fill
+  // 53 of 64 lanes; softmax and cross-entropy then work down its columns, and the
+  // gradients come back in the layouts of the values they are for (matmul).
+  const Variable hidden = gelu(index_select_add(left(embedding.weight), a, right(embedding.weight), b));
+  return transpose(matmul(out.weight, transpose(hidden, 0, 1)), 0, 1);
 }
 
 }  // namespace lambdahat

@@ -125,6 +125,12 @@ std::vector<Entry> entries() {
   // ---- losses ----
   add(Op::log_softmax, "log_softmax", [](auto& v) { return log_softmax(v[0], 1); }, {rnd({3, 5}, 62)});
   add(Op::log_softmax, "softmax dim 0", [](auto& v) { return softmax(v[0], 0); }, {strided(rnd({4, 3}, 63))});
+  add(Op::log_softmax, "log_softmax dim 0, down the columns", [](auto& v) { return log_softmax(v[0], 0); },
+      {rnd({4, 3}, 166)});
+  add(Op::cross_entropy, "cross_entropy of class-major logits", [](auto& v) { return cross_entropy(v[0], idx({4, 0, 2})); },
+      {strided(rnd({3, 5}, 167))});
+  add(Op::cross_entropy, "cross_entropy per sample, class-major",
+      [](auto& v) { return cross_entropy(v[0], idx({1, 3, 0}), Reduction::none); }, {strided(rnd({3, 4}, 168))});
   add(Op::cross_entropy, "cross_entropy mean", [](auto& v) { return cross_entropy(v[0], idx({4, 0, 2})); }, {rnd({3, 5}, 64)});
   add(Op::cross_entropy, "cross_entropy sum", [](auto& v) { return cross_entropy(v[0], idx({3, 3}), Reduction::sum); },
       {rnd({2, 4}, 76)});
@@ -192,21 +198,24 @@ TEST(Gradcheck, CrossEntropyGradientIsTheScaledSoftmaxMinusOneHot) {
     onehot[i * C + labels[i]] = 1.0f;
   }
   const Tensor targets = from_vector(labels, {B});
-  const Tensor residual = sub(softmax(logits, 1), from_vector(onehot, {B, C}));
   const Tensor weights = uniform({B}, gen, -2, 2);
-  const auto grad_of = [&](const std::function<Variable(const Variable&)>& loss) {
-    Variable x(logits.clone(), true);
-    loss(x).backward();
-    return x.grad();
-  };
-  const auto expect_near = [](const Tensor& got, const Tensor& want, const char* what) {
-    EXPECT_EQ(got.shape(), want.shape()) << what;
-    EXPECT_TRUE(allclose(got, want, 0, 0)) << what;
-  };
-  expect_near(grad_of([&](const Variable& x) { return cross_entropy(x, targets); }), mul(residual, 1.0 / B), "mean");
-  expect_near(grad_of([&](const Variable& x) { return cross_entropy(x, targets, Reduction::sum); }), residual, "sum");
-  expect_near(grad_of([&](const Variable& x) { return sum(cross_entropy(x, targets, Reduction::none) * Variable(weights)); }),
-              mul(residual, weights.unsqueeze(1)), "none");
+  // by rows, and class-major (a (B, C) view of a C × B matrix, down its columns)
+  for (const Tensor& z : {logits, testing::strided_copy(logits, 1)}) {
+    const Tensor residual = sub(softmax(z, 1), from_vector(onehot, {B, C}));
+    const auto grad_of = [&](const std::function<Variable(const Variable&)>& loss) {
+      Variable x(z, true);
+      loss(x).backward();
+      return x.grad();
+    };
+    const auto expect_near = [&](const Tensor& got, const Tensor& want, const char* what) {
+      EXPECT_EQ(got.shape(), want.shape()) << what;
+      EXPECT_TRUE(allclose(got, want, 0, 0)) << what << (z.is_contiguous() ? ", by rows" : ", class-major");
+    };
+    expect_near(grad_of([&](const Variable& x) { return cross_entropy(x, targets); }), mul(residual, 1.0 / B), "mean");
+    expect_near(grad_of([&](const Variable& x) { return cross_entropy(x, targets, Reduction::sum); }), residual, "sum");
+    expect_near(grad_of([&](const Variable& x) { return sum(cross_entropy(x, targets, Reduction::none) * Variable(weights)); }),
+                mul(residual, weights.unsqueeze(1)), "none");
+  }
 }
 
 TEST(Gradcheck, HarnessCatchesAWrongGradient) {

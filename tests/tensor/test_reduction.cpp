@@ -211,6 +211,54 @@ TEST(Softmax, SpecialRowsAmongShortRowsKeepTheirOwnLogSums) {
   }
 }
 
+// Softmax across memory rows (class-major logits (C, B) seen as (B, C), or dim 0 of
+// a row-major matrix) runs down the columns, 4, 2, 1 or a part of a vector of them
+// at a time: against a double reference per distribution, with NaN, +inf and
+// all −inf columns in every kind of block, and the probabilities in the input's layout.
+TEST(Softmax, ClassMajorMatricesGoDownTheirColumns) {
+  Generator gen(23);
+  const double inf = std::numeric_limits<double>::infinity();
+  for (DType dtype : {kFloat32, kFloat64})
+    for (const auto& [classes, cols] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+             {53, 128}, {53, 37}, {5, 16}, {3, 113}, {2, 3}, {300, 20}}) {
+      Tensor x = testing::random_tensor({classes, cols}, dtype, gen, -8, 8);
+      for (std::int64_t j : {0, 15, 16, 47, 63, 64, 100, 112}) {
+        if (j >= cols) continue;
+        Tensor column = x.select(1, j);
+        if (j % 3 == 0) column.fill_(-inf);
+        else column.narrow(0, (j * 7) % classes, 1).fill_(j % 3 == 1 ? NAN : inf);
+      }
+      for (int d : {0, 1}) {
+        // d = 1: the (B, C) view of class-major logits; d = 0: x itself, over dim 0
+        const Tensor in = d == 1 ? x.t() : x;
+        const SoftmaxResult s = softmax_and_logsumexp(in, d);
+        ASSERT_EQ(s.probs.shape(), in.shape());
+        EXPECT_EQ(s.probs.stride(0), in.stride(0)) << "probabilities keep the input's layout";
+        EXPECT_EQ(s.probs.stride(1), in.stride(1));
+        for (std::int64_t j = 0; j < cols; ++j) {
+          const std::vector<double> v = x.select(1, j).to_vector<double>();
+          const double m = *std::max_element(v.begin(), v.end());
+          bool nan = false;
+          double total = 0;
+          for (double e : v) {
+            nan = nan || std::isnan(e);
+            total += std::exp(e - m);
+          }
+          const bool special = nan || !std::isfinite(m);
+          const double lse = d == 1 ? s.logsumexp.at({j, 0}) : s.logsumexp.at({0, j});
+          if (nan) EXPECT_TRUE(std::isnan(lse)) << classes << "x" << cols << " column " << j;
+          else if (special) EXPECT_EQ(lse, m) << classes << "x" << cols << " column " << j;
+          else EXPECT_NEAR(lse, m + std::log(total), 2e-6 * std::max(1.0, std::abs(m))) << j;
+          for (std::int64_t c = 0; c < classes; ++c) {
+            const double p = d == 1 ? s.probs.at({j, c}) : s.probs.at({c, j});
+            if (special) EXPECT_TRUE(std::isnan(p)) << classes << "x" << cols << " column " << j;
+            else EXPECT_NEAR(p, std::exp(v[c] - m) / total, 1e-6) << classes << "x" << cols << " column " << j;
+          }
+        }
+      }
+    }
+}
+
 }  // namespace
 }  // namespace lambdahat
 
