@@ -293,6 +293,36 @@ namespace {
 // gradient gᵀ·x) run a kernel that holds two rows of C per vector and splits K into
 // interleaved partial sums: odd and even row counts, K not a multiple of the split,
 // bias, alpha, beta and a column-major C.
+// A result narrower than a vector over a column-major A whose height is whole
+// vectors (a weight gradient gᵀ·x of a layer with few inputs) is computed as
+// Cᵀ = Bᵀ·Aᵀ and transposed: the same bits as that product written out, and the
+// reference's values.
+template <class T>
+void expect_turned_around_products_agree(Generator& gen, std::initializer_list<std::int64_t> widths) {
+  for (std::int64_t M : {16, 48, 64})
+    for (std::int64_t N : widths)
+      for (std::int64_t K : {12, 53, 130}) {
+        const std::vector<T> a = testing::random_tensor({K * M}, dtype_of<T>, gen, -1, 1).template to_vector<T>();
+        const std::vector<T> b = testing::random_tensor({K * N}, dtype_of<T>, gen, -1, 1).template to_vector<T>();
+        std::vector<T> c(M * N, T(NAN)), turned(N * M), slow(M * N);
+        // A (M × K) stored as K × M, B (K × N) by rows
+        detail::gemm<T>(M, N, K, T(0.5), a.data(), 1, M, b.data(), N, 1, T(0), c.data(), N, 1, nullptr);
+        detail::gemm<T>(N, M, K, T(0.5), b.data(), 1, N, a.data(), M, 1, T(0), turned.data(), M, 1, nullptr);
+        detail::gemm_reference<T>(M, N, K, T(0.5), a.data(), 1, M, b.data(), N, 1, T(0), slow.data(), N, 1, nullptr);
+        for (std::int64_t i = 0; i < M; ++i)
+          for (std::int64_t j = 0; j < N; ++j) {
+            ASSERT_EQ(c[i * N + j], turned[j * M + i]) << M << "x" << K << "x" << N << " at " << i << "," << j;
+            EXPECT_NEAR(c[i * N + j], slow[i * N + j], 3e-6 * (K + 4)) << M << "x" << K << "x" << N;
+          }
+      }
+}
+
+TEST(Matmul, NarrowResultsOverAColumnMajorAAreComputedTurnedAround) {
+  Generator gen(37);
+  expect_turned_around_products_agree<float>(gen, {9, 12, 15});
+  expect_turned_around_products_agree<double>(gen, {3, 5, 7});
+}
+
 TEST(Matmul, WeightGradientProductsMatchReference) {
   Generator gen(36);
   for (std::int64_t M : {1, 2, 7, 8, 15})
