@@ -21,7 +21,7 @@ namespace lambdahat {
   /* shape */                                                                                                  \
   X(reshape) X(permute) X(slice) X(expand) X(concat)                                                           \
   /* indexing */                                                                                               \
-  X(index_select) X(index_select_add) X(gather)                                                                \
+  X(index_select) X(index_select_add) X(index_select_add_gelu) X(gather)                                       \
   /* losses */                                                                                                 \
   X(log_softmax) X(cross_entropy) X(mse_loss)
 

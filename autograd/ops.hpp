@@ -75,6 +75,12 @@ Variable index_select(const Variable& a, std::int64_t dim, const Tensor& index);
 // index_select(a, 0, ia) + index_select(b, 0, ib) as one node (rows of two tables
 // picked and added, as the grokking MLP's first layer does).
 Variable index_select_add(const Variable& a, const Tensor& ia, const Variable& b, const Tensor& ib);
+// gelu(index_select_add(a, ia, b, ib)) as one node (the grokking MLP's hidden layer):
+// the same values bit for bit; the backward pass multiplies by gelu' and scatters
+// into both tables in one pass (index_add_products_), which rounds each product's
+// addition once.
+Variable index_select_add_gelu(const Variable& a, const Tensor& ia, const Variable& b, const Tensor& ib,
+                               GeluApprox approx = GeluApprox::none);
 // Rows of `weight` (V, E) picked by integer `indices` of any shape: indices.shape + (E).
 Variable embedding(const Variable& weight, const Tensor& indices);
 Variable gather(const Variable& a, std::int64_t dim, const Tensor& index);

@@ -1,6 +1,7 @@
 // Indexing. Selecting rows copies them; the gradient scatters back and adds where an
 // index repeats (index_add_ / scatter_add_ on a zero tensor).
 #include "autograd/ops.hpp"
+#include "tensor/elementwise.hpp"
 #include "tensor/indexing.hpp"
 
 namespace lambdahat {
@@ -20,6 +21,20 @@ Variable index_select_add(const Variable& a, const Tensor& ia, const Variable& b
                        Tensor ga = zeros(a_shape, g.dtype()), gb = zeros(b_shape, g.dtype());
                        index_add_(ga, 0, ia, g);
                        index_add_(gb, 0, ib, g);
+                       return {ga, gb};
+                     });
+}
+
+Variable index_select_add_gelu(const Variable& a, const Tensor& ia, const Variable& b, const Tensor& ib,
+                               GeluApprox approx) {
+  const Tensor sum = index_select_add(a.value(), ia, b.value(), ib);
+  if (!needs_grad({a, b})) return Variable(gelu(sum, approx));
+  Tensor value, derivative;
+  gelu_with_derivative(sum, approx, value, derivative);
+  return make_result(Op::index_select_add_gelu, value, {a, b},
+                     [a_shape = a.shape(), b_shape = b.shape(), ia, ib, derivative](const Tensor& g) -> Grads {
+                       Tensor ga = zeros(a_shape, g.dtype()), gb = zeros(b_shape, g.dtype());
+                       index_add_products_(ga, ia, gb, ib, g, derivative);
                        return {ga, gb};
                      });
 }

@@ -179,6 +179,61 @@ void index_add_(Tensor& out, std::int64_t dim_, const Tensor& index, const Tenso
   });
 }
 
+void index_add_products_(Tensor& out_a, const Tensor& ia, Tensor& out_b, const Tensor& ib, const Tensor& g_in,
+                         const Tensor& d_in) {
+  const char* op = "index_add_products_";
+  check(out_a.defined() && out_b.defined() && g_in.defined() && d_in.defined(), op, "undefined tensor argument");
+  check_index(op, ia);
+  check_index(op, ib);
+  check(ia.dim() == 1 && ib.dim() == 1 && ia.numel() == ib.numel(), op, "indices must be 1-D of one length, got shapes ",
+        ia.shape(), " and ", ib.shape());
+  check(out_a.is_contiguous() && out_b.is_contiguous(), op, "outputs must be contiguous");
+  check(out_a.dim() > 0 && out_b.dim() == out_a.dim(), op, "outputs of shapes ", out_a.shape(), " and ", out_b.shape(),
+        " must have the same rank, at least 1");
+  Dims expected = out_a.shape();
+  expected[0] = ia.numel();
+  for (int d = 1; d < out_a.dim(); ++d)
+    check(out_b.size(d) == out_a.size(d), op, "outputs of shapes ", out_a.shape(), " and ", out_b.shape(),
+          " differ after dimension 0");
+  check(g_in.shape() == expected && d_in.shape() == expected, op, "sources of shapes ", g_in.shape(), " and ",
+        d_in.shape(), " do not match ", expected, " (outputs ", out_a.shape(), ", ", ia.numel(), " indices)");
+  check(out_a.dtype() == out_b.dtype() && g_in.dtype() == out_a.dtype() && d_in.dtype() == out_a.dtype(), op,
+        "dtypes ", out_a.dtype(), ", ", out_b.dtype(), ", ", g_in.dtype(), " and ", d_in.dtype(), " differ");
+  check(is_floating(out_a.dtype()), op, "expected floating-point tensors, got ", out_a.dtype());
+  std::vector<std::int64_t> copy_a, copy_b;
+  const std::int64_t* pa = checked_indices(op, ia, out_a.size(0), 0, copy_a);
+  const std::int64_t* pb = checked_indices(op, ib, out_b.size(0), 0, copy_b);
+  const Tensor g = g_in.contiguous(), d = d_in.contiguous();
+  const std::int64_t n = ia.numel(), inner = inner_size(out_a.shape(), 0);
+  visit_floating(out_a.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    using V = simd::Vec<T>;
+    constexpr std::int64_t W = simd::kLanes<T>;
+    T* oa = out_a.data<T>();
+    T* ob = out_b.data<T>();
+    const T* gp = g.data<T>();
+    const T* dp = d.data<T>();
+    for (std::int64_t i = 0; i < n; ++i) {
+      T* ra = oa + pa[i] * inner;
+      T* rb = ob + pb[i] * inner;
+      const T* gi = gp + i * inner;
+      const T* di = dp + i * inner;
+      std::int64_t j = 0;
+      for (; j + W <= inner; j += W) {
+        const V gv = V::load_unaligned(gi + j), dv = V::load_unaligned(di + j);
+        simd::fma(gv, dv, V::load_unaligned(ra + j)).store_unaligned(ra + j);
+        simd::fma(gv, dv, V::load_unaligned(rb + j)).store_unaligned(rb + j);
+      }
+      if (j < inner) {
+        const std::int64_t m = inner - j;
+        const V gv = simd::load_partial(gi + j, m), dv = simd::load_partial(di + j, m);
+        simd::store_partial(ra + j, simd::fma(gv, dv, simd::load_partial(ra + j, m)), m);
+        simd::store_partial(rb + j, simd::fma(gv, dv, simd::load_partial(rb + j, m)), m);
+      }
+    }
+  });
+}
+
 namespace {
 
 // Shared by gather and scatter_add_: walks every element of `index` and calls

@@ -31,7 +31,7 @@ Variable ModularAdditionMLP::forward(const Variable& tokens) {
   // a p × B matrix, whose rows of B = 128 fill whole vectors where rows of p = 53 fill
   // 53 of 64 lanes; softmax and cross-entropy then work down its columns, and the
   // gradients come back in the layouts of the values they are for (matmul).
-  const Variable hidden = gelu(index_select_add(left(embedding.weight), a, right(embedding.weight), b));
+  const Variable hidden = index_select_add_gelu(left(embedding.weight), a, right(embedding.weight), b);
   return transpose(matmul(out.weight, transpose(hidden, 0, 1)), 0, 1);
 }
 

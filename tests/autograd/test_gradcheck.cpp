@@ -121,6 +121,12 @@ std::vector<Entry> entries() {
   add(Op::index_select_add, "index_select_add of one table twice", [](auto& v) {
         return index_select_add(v[0], idx({2, 0}), v[0], idx({2, 1}));
       }, {rnd({3, 2}, 165)});
+  add(Op::index_select_add_gelu, "index_select_add_gelu with repeats", [](auto& v) {
+        return index_select_add_gelu(v[0], idx({2, 0, 2, 1}), v[1], idx({1, 1, 0, 3}));
+      }, {rnd({3, 4}, 169), rnd({4, 4}, 170)});
+  add(Op::index_select_add_gelu, "index_select_add_gelu, tanh form, one table twice", [](auto& v) {
+        return index_select_add_gelu(v[0], idx({2, 0, 1}), v[0], idx({2, 1, 1}), GeluApprox::tanh);
+      }, {rnd({3, 2}, 171)});
   add(Op::gather, "gather", [](auto& v) { return gather(v[0], 1, idx({2, 0, 1, 1}, {2, 2})); }, {rnd({2, 3}, 61)});
   // ---- losses ----
   add(Op::log_softmax, "log_softmax", [](auto& v) { return log_softmax(v[0], 1); }, {rnd({3, 5}, 62)});
@@ -215,6 +221,30 @@ TEST(Gradcheck, CrossEntropyGradientIsTheScaledSoftmaxMinusOneHot) {
     expect_near(grad_of([&](const Variable& x) { return cross_entropy(x, targets, Reduction::sum); }), residual, "sum");
     expect_near(grad_of([&](const Variable& x) { return sum(cross_entropy(x, targets, Reduction::none) * Variable(weights)); }),
                 mul(residual, weights.unsqueeze(1)), "none");
+  }
+}
+
+// The fused hidden layer of the grokking MLP against its two ops, float32 at the
+// seed study's size, both GELU forms: the values bit for bit, both tables'
+// gradients within float rounding (the fused pass adds each product with an FMA).
+TEST(Gradcheck, IndexSelectAddGeluIsGeluOfIndexSelectAddBitForBit) {
+  Generator gen(82);
+  const Tensor left = normal({53, 48}, gen), right = normal({53, 48}, gen);
+  const Tensor ia = randint(0, 53, {128}, gen), ib = randint(0, 53, {128}, gen);
+  const Tensor weights = normal({128, 48}, gen);
+  for (GeluApprox approx : {GeluApprox::none, GeluApprox::tanh}) {
+    const auto run = [&](bool fused) {
+      Variable l(left.clone(), true), r(right.clone(), true);
+      const Variable h = fused ? index_select_add_gelu(l, ia, r, ib, approx) : gelu(index_select_add(l, ia, r, ib), approx);
+      sum(h * Variable(weights)).backward();
+      return std::array<Tensor, 3>{h.value(), l.grad(), r.grad()};
+    };
+    const auto fused = run(true), parts = run(false);
+    EXPECT_TRUE(allclose(fused[0], parts[0], 0, 0)) << "values, approx " << int(approx);
+    for (int k = 1; k < 3; ++k) {
+      const double scale = max(abs(parts[k])).item();
+      EXPECT_TRUE(allclose(fused[k], parts[k], 0, 1e-6 * scale)) << "gradient " << k << ", approx " << int(approx);
+    }
   }
 }
 

@@ -95,6 +95,47 @@ TEST(Indexing, IndexSelectAddIsTwoSelectsAndAnAdd) {
             "index_select_add: tables of shapes (3,4) and (3) must have the same rank, at least 1");
 }
 
+// The scatter of products g·d into two tables: within a rounding of mul(g, d) and
+// two index_add_ (it adds each product with one FMA), for rows of every length (whole
+// vectors and a partial one), strided sources and indices, float and double; and
+// its errors.
+TEST(Indexing, IndexAddProductsIsAProductAndTwoIndexAdds) {
+  Generator gen(14);
+  const Tensor ia = idx({4, 9, 0, 1, 4, 2, 7, 3, 5, 5, 8, 6}), ib = idx({0, 0, 5, 6, 1, 2, 2, 6, 3, 4, 0, 1});
+  for (DType dtype : {kFloat32, kFloat64})
+    for (std::int64_t length : {1, 3, 8, 16, 17, 48})
+      for (const auto& [ja, jb] : {std::pair{ia, ib}, std::pair{ia.slice(0, 1, 12, 3), ib.slice(0, 0, 12, 3)}}) {
+        const std::int64_t n = ja.numel();
+        const Tensor g = testing::strided_copy(testing::random_tensor({n, length}, dtype, gen, -3, 3), 1);
+        const Tensor d = testing::random_tensor({n, length}, dtype, gen, -3, 3);
+        Tensor fa = testing::random_tensor({10, length}, dtype, gen), fb = testing::random_tensor({7, length}, dtype, gen);
+        Tensor sa = fa.clone(), sb = fb.clone();
+        index_add_products_(fa, ja, fb, jb, g, d);
+        const Tensor product = mul(g, d);
+        index_add_(sa, 0, ja, product);
+        index_add_(sb, 0, jb, product);
+        // entries are at most 3 + 3·9 in size: a few roundings of that
+        const double tol = dtype == kFloat32 ? 1e-5 : 1e-13;
+        EXPECT_TRUE(allclose(fa, sa, 0, tol)) << dtype << " " << length;
+        EXPECT_TRUE(allclose(fb, sb, 0, tol)) << dtype << " " << length;
+      }
+  Tensor a = zeros({3, 4}), b = zeros({5, 4});
+  const Tensor g = zeros({2, 4});
+  EXPECT_EQ(error_of([&] { index_add_products_(a, idx({0, 3}), b, idx({0, 0}), g, g); }),
+            "index_add_products_: index 3 is out of range for dimension 0 of size 3");
+  EXPECT_EQ(error_of([&] { index_add_products_(a, idx({0, 1}), b, idx({0, 0}), g, zeros({2, 3})); }),
+            "index_add_products_: sources of shapes (2,4) and (2,3) do not match (2,4) (outputs (3,4), 2 indices)");
+  EXPECT_EQ(error_of([&] { index_add_products_(a, idx({0, 1}), b, idx({0}), g, g); }),
+            "index_add_products_: indices must be 1-D of one length, got shapes (2) and (1)");
+  Tensor wide = zeros({5, 3});
+  EXPECT_EQ(error_of([&] { index_add_products_(a, idx({0, 1}), wide, idx({0, 0}), g, g); }),
+            "index_add_products_: outputs of shapes (3,4) and (5,3) differ after dimension 0");
+  Tensor ints = zeros({3, 4}, kInt64), ints_b = zeros({5, 4}, kInt64);
+  const Tensor gi = zeros({2, 4}, kInt64);
+  EXPECT_EQ(error_of([&] { index_add_products_(ints, idx({0, 1}), ints_b, idx({0, 0}), gi, gi); }),
+            "index_add_products_: expected floating-point tensors, got int64");
+}
+
 TEST(Indexing, GatherAndScatterAdd) {
   const Tensor logits = tensor({{0.1, 0.2, 0.3}, {1.0, 2.0, 3.0}}, kFloat64);
   const Tensor targets = from_vector(std::vector<std::int64_t>{2, 0}, {2, 1});
