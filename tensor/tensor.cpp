@@ -25,8 +25,8 @@ Tensor Tensor::empty(const Dims& shape, DType dtype) {
   return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, dtype);
 }
 
-std::int64_t Tensor::size(std::int64_t d) const { return shape_[normalize_dim(d, dim(), "size")]; }
-std::int64_t Tensor::stride(std::int64_t d) const { return strides_[normalize_dim(d, dim(), "stride")]; }
+std::int64_t Tensor::size_checked(std::int64_t d) const { return shape_[normalize_dim(d, dim(), "size")]; }
+std::int64_t Tensor::stride_checked(std::int64_t d) const { return strides_[normalize_dim(d, dim(), "stride")]; }
 
 bool Tensor::is_contiguous() const {
   std::int64_t expected = 1;

@@ -42,8 +42,14 @@ class Tensor {
   const Dims& strides() const { return strides_; }
   std::int64_t offset() const { return offset_; }
   int dim() const { return shape_.size(); }
-  std::int64_t size(std::int64_t d) const;
-  std::int64_t stride(std::int64_t d) const;
+  // (inline for dimensions in range, which every op asks for many times; negative
+  // and out-of-range ones go through normalize_dim and its error)
+  std::int64_t size(std::int64_t d) const {
+    return d >= 0 && d < dim() ? shape_[static_cast<int>(d)] : size_checked(d);
+  }
+  std::int64_t stride(std::int64_t d) const {
+    return d >= 0 && d < dim() ? strides_[static_cast<int>(d)] : stride_checked(d);
+  }
   std::int64_t numel() const { return numel_; }
   bool is_contiguous() const;
   const std::shared_ptr<Storage>& storage() const { return storage_; }
@@ -91,6 +97,8 @@ class Tensor {
   void fill_(double value);
 
  private:
+  std::int64_t size_checked(std::int64_t d) const;
+  std::int64_t stride_checked(std::int64_t d) const;
   std::shared_ptr<Storage> storage_;
   Dims shape_;
   Dims strides_;

@@ -30,7 +30,8 @@ Variable ModularAdditionMLP::forward(const Variable& tokens) {
   // The logits of such a batch are computed class-major, (W_out·hᵀ)ᵀ: a (B, p) view of
   // a p × B matrix, whose rows of B = 128 fill whole vectors where rows of p = 53 fill
   // 53 of 64 lanes; softmax and cross-entropy then work down its columns, and the
-  // gradients come back in the layouts of the values they are for (matmul).
+  // gradients come back in the layouts of the values they are for (matmul). The
+  // hidden layer gelu(left[a] + right[b]) is one node (index_select_add_gelu).
   const Variable hidden = index_select_add_gelu(left(embedding.weight), a, right(embedding.weight), b);
   return transpose(matmul(out.weight, transpose(hidden, 0, 1)), 0, 1);
 }
