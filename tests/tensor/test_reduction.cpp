@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "support/reference.hpp"
 
@@ -160,6 +161,22 @@ TEST(Reduction, ErrorsNameTheOp) {
 namespace lambdahat {
 namespace {
 
+// A distribution's log-sum-exp in double, as max + log(total) with total = Σ e^{v − max},
+// and whether any entry is NaN.
+struct ReferenceLogSum {
+  double max = 0, total = 0;
+  bool nan = false;
+};
+ReferenceLogSum reference_log_sum(const std::vector<double>& v) {
+  ReferenceLogSum r;
+  r.max = *std::max_element(v.begin(), v.end());
+  for (double e : v) {
+    r.nan = r.nan || std::isnan(e);
+    r.total += std::exp(e - r.max);
+  }
+  return r;
+}
+
 TEST(Softmax, MatchesNaiveAlongEveryDimension) {
   Generator gen(21);
   for (DType dtype : {kFloat32, kFloat64})
@@ -193,14 +210,7 @@ TEST(Softmax, SpecialRowsAmongShortRowsKeepTheirOwnLogSums) {
     }
     const SoftmaxResult s = softmax_and_logsumexp(x, 1);
     for (std::int64_t r = 0; r < rows; ++r) {
-      const std::vector<double> v = x.select(0, r).to_vector<double>();
-      const double m = *std::max_element(v.begin(), v.end());
-      bool nan = false;
-      double total = 0;
-      for (double e : v) {
-        nan = nan || std::isnan(e);
-        total += std::exp(e - m);
-      }
+      const auto [m, total, nan] = reference_log_sum(x.select(0, r).to_vector<double>());
       const double got = s.logsumexp.at({r, 0});
       if (nan) EXPECT_TRUE(std::isnan(got)) << r;
       else if (!std::isfinite(m)) EXPECT_EQ(got, m) << r;
@@ -237,13 +247,7 @@ TEST(Softmax, ClassMajorMatricesGoDownTheirColumns) {
         EXPECT_EQ(s.probs.stride(1), in.stride(1));
         for (std::int64_t j = 0; j < cols; ++j) {
           const std::vector<double> v = x.select(1, j).to_vector<double>();
-          const double m = *std::max_element(v.begin(), v.end());
-          bool nan = false;
-          double total = 0;
-          for (double e : v) {
-            nan = nan || std::isnan(e);
-            total += std::exp(e - m);
-          }
+          const auto [m, total, nan] = reference_log_sum(v);
           const bool special = nan || !std::isfinite(m);
           const double lse = d == 1 ? s.logsumexp.at({j, 0}) : s.logsumexp.at({0, j});
           if (nan) EXPECT_TRUE(std::isnan(lse)) << classes << "x" << cols << " column " << j;
