@@ -35,6 +35,15 @@ struct LLCDiagnostics {
   std::int64_t diverged_chains = 0;
 };
 
+// When an LLCResult warns (besides divergence): split-R̂ above kRhatWarning, mean
+// MALA acceptance below kMalaAcceptanceWarning, more than kBelowInitWarning of the
+// draws below L_n(w*), fewer than kEssPerChainWarning effective draws per chain, or
+// a negative estimate.
+inline constexpr double kRhatWarning = 1.1;
+inline constexpr double kMalaAcceptanceWarning = 0.8;
+inline constexpr double kBelowInitWarning = 0.1;
+inline constexpr double kEssPerChainWarning = 10;
+
 struct LLCResult {
   double mean = 0, std = 0;        // over healthy chains (NaN if none is healthy)
   std::vector<LLCChain> chains;

@@ -3,6 +3,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -62,6 +65,31 @@ TEST(Command, LlcWritesTheDocumentedJson) {
   ASSERT_TRUE(j["finite_n_target"].is_number());
   EXPECT_NEAR(j["finite_n_target"].get<double>(), 0.5, 0.06);
   EXPECT_NE(r.output.find("exact finite-n target"), std::string::npos);
+}
+
+// With no sampler flags, `lambdahat llc` lands within 15 % of theory on the linear
+// families of slt/README.md's table, for several seeds (data, training and chains),
+// with MALA accepting nearly every step.
+TEST(Command, DefaultsLandWithinFifteenPercentOfTheory) {
+  const fs::path json = fs::temp_directory_path() / "lambdahat_defaults.json";
+  const std::vector<std::pair<std::string, int>> models = {{"dln --widths 5,3,5 --rank 0", 3},
+                                                           {"rrr --widths 4,3,4 --rank 1", 3},
+                                                           {"dln --widths 4,3,3,4 --rank 1", 3},
+                                                           {"autoencoder --dim 6 --bottleneck 3 --rank 2", 2},
+                                                           {"autoencoder --dim 6 --bottleneck 2 --rank 4", 2}};
+  for (const auto& [model, seeds] : models)
+    for (int seed = 0; seed < seeds; ++seed) {
+      const std::string args = "llc --model " + model + " --seed " + std::to_string(seed);
+      const Result r = run(args + " --json " + json.string());
+      ASSERT_EQ(r.exit_code, 0) << args << ": " << r.output;
+      std::ifstream in(json);
+      nlohmann::json j;
+      in >> j;
+      const double lambda = j["theory"]["lambda"].get<double>();
+      EXPECT_NEAR(j["llc"]["mean"].get<double>() / lambda, 1.0, 0.15) << args;
+      EXPECT_EQ(j["diagnostics"]["diverged_chains"], 0) << args;
+      EXPECT_GT(j["diagnostics"]["mala_acceptance"].get<double>(), 0.9) << args;
+    }
 }
 
 TEST(Command, BadInputGivesOneLineErrorsAndNonZeroExit) {

@@ -1,5 +1,6 @@
 // The sampler: exact identities, a grid-integrated oracle, determinism, divergence,
 // restricted sampling.
+#include <algorithm>
 #include <cmath>
 
 #include "support/reference.hpp"
@@ -254,6 +255,56 @@ TEST(Sampler, SummaryUsesOnlyHealthyChains) {
   EXPECT_NE(r.warnings.front().find("chain 2 diverged"), std::string::npos);
   EXPECT_EQ(r.trace_mean.size(), 2u);
   EXPECT_NEAR(r.trace_mean[0], 10 * (1.15 - 1), 1e-12);
+}
+
+// Every diagnostic that warns, on traces made to trip it, and none on clean traces
+// (four chains of independent noise around one level above the init loss).
+TEST(Sampler, DiagnosticsWarnWhenTheyShould) {
+  Generator gen(11);
+  const auto traces_at = [&](const std::vector<double>& levels, double acceptance) {
+    std::vector<ChainTrace> traces(levels.size());
+    for (std::size_t c = 0; c < levels.size(); ++c) {
+      for (double z : normal({400}, gen, 0, 0.01, kFloat64).to_vector<double>()) traces[c].losses.push_back(levels[c] + z);
+      traces[c].mala_acceptance = acceptance;
+      traces[c].mala_checks = 20;
+    }
+    return traces;
+  };
+  const auto warns = [](const LLCResult& r, const std::string& text) {
+    return std::any_of(r.warnings.begin(), r.warnings.end(),
+                       [&](const std::string& w) { return w.find(text) != std::string::npos; });
+  };
+  const double init = 1.0, nbeta = 10;
+  const LLCResult clean = summarize_llc(traces_at({1.1, 1.1, 1.1, 1.1}, 0.95), init, nbeta, 100);
+  EXPECT_EQ(clean.warnings.size(), 0u) << (clean.warnings.empty() ? "" : clean.warnings.front());
+  EXPECT_LT(clean.diagnostics.rhat, 1.05);
+  EXPECT_GT(clean.diagnostics.ess_total, 4 * 200.0);
+
+  // chains at two levels: split-R̂ far above 1.1
+  const LLCResult apart = summarize_llc(traces_at({1.1, 1.1, 1.3, 1.3}, 0.95), init, nbeta, 100);
+  EXPECT_GT(apart.diagnostics.rhat, kRhatWarning);
+  EXPECT_TRUE(warns(apart, "split-R-hat is")) << apart.warnings.size();
+
+  // MALA acceptance on each side of the threshold
+  EXPECT_TRUE(warns(summarize_llc(traces_at({1.1, 1.1, 1.1, 1.1}, 0.6), init, nbeta, 100), "MALA acceptance is 0.6"));
+  EXPECT_FALSE(warns(summarize_llc(traces_at({1.1, 1.1, 1.1, 1.1}, 0.85), init, nbeta, 100), "MALA acceptance"));
+
+  // a w* that is not a minimum: most draws below the init loss, a negative estimate
+  const LLCResult below = summarize_llc(traces_at({0.99, 0.99, 0.99, 0.99}, 0.95), init, nbeta, 100);
+  EXPECT_GT(below.diagnostics.below_init_fraction, 0.5);
+  EXPECT_LT(below.mean, 0);
+  EXPECT_TRUE(warns(below, "of the draws have a loss below the init loss"));
+  EXPECT_TRUE(warns(below, "the estimate is negative"));
+
+  // random walks: strongly correlated draws, a small effective sample size
+  std::vector<ChainTrace> walks = traces_at({0, 0, 0, 0}, 0.95);
+  for (ChainTrace& t : walks) {
+    double level = 1.2;
+    for (double& v : t.losses) v = level += v;
+  }
+  const LLCResult correlated = summarize_llc(walks, init, nbeta, 100);
+  EXPECT_LT(correlated.diagnostics.ess_total, kEssPerChainWarning * 4);
+  EXPECT_TRUE(warns(correlated, "the effective sample size is only"));
 }
 
 TEST(Sampler, RestrictedSamplingEqualsTheSmallerModel) {
