@@ -71,27 +71,21 @@ SamplerConfig default_sampler(const ProblemSpec& s) {
     c.num_chains = 10;
     c.num_draws = 240000;
     c.mala_every = 100;
-  } else if (s.model == "dln" || s.model == "rrr") {  // full batch
-    // Long chains of small steps (slt/README.md). At the singular w* of a rank-0
-    // teacher the chains need time to settle: 2000 draws of ε = 1e-4 after 500 of
-    // burn-in left dln 5-3-5 at λ̂/λ = 0.84–0.94 over seeds 0–3, λ̂ still rising.
-    // Near a high-rank teacher, or deep, the network is stiffer and the chains
-    // drift into stiffer regions as they go, so a long chain of large steps climbs
-    // above λ (5-4-4-5 at rank 4: 1.05–1.17 after 10 000 draws of ε = 1e-4, MALA
-    // acceptance 0.75–0.83); ε = 5e-5 for 20 000 draws covers the same ground with
-    // acceptance near 0.9 or above.
-    c.epsilon = 5e-5;
+  } else if (s.model == "dln" || s.model == "rrr" || s.model == "autoencoder") {  // full batch
+    // Long chains (slt/README.md). At the singular w* of a rank-0 teacher the chains
+    // need time to settle: 2000 draws of ε = 1e-4 after 500 of burn-in left dln 5-3-5
+    // at λ̂/λ = 0.84–0.94 over seeds 0–3, λ̂ still rising. Near a high-rank teacher,
+    // or deep, a linear network is stiffer and its chains drift into stiffer regions
+    // as they go, so a long chain of large steps climbs above λ (5-4-4-5 at rank 4:
+    // 1.05–1.17 after 10 000 draws of ε = 1e-4, MALA acceptance 0.75–0.83); ε = 5e-5
+    // for 20 000 draws covers the same ground with acceptance near 0.9 or above. The
+    // autoencoders accept 0.99 at ε = 1e-4.
+    const bool linear_network = s.model != "autoencoder";
+    c.epsilon = linear_network ? 5e-5 : 1e-4;
+    c.num_draws = linear_network ? 20000 : 10000;
+    c.num_burnin_steps = linear_network ? 5000 : 2500;
     c.localization = 1;
     c.num_chains = 4;
-    c.num_draws = 20000;
-    c.num_burnin_steps = 5000;
-    c.mala_every = 20;
-  } else if (s.model == "autoencoder") {  // full batch; MALA accepts 0.99 at these settings
-    c.epsilon = 1e-4;
-    c.localization = 1;
-    c.num_chains = 4;
-    c.num_draws = 10000;
-    c.num_burnin_steps = 2500;
     c.mala_every = 20;
   } else if (s.model == "tms") {
     c.epsilon = 5e-4;
