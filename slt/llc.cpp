@@ -97,8 +97,8 @@ LLCResult summarize_llc(const std::vector<ChainTrace>& traces, double init_loss,
                          ": the chains disagree; sample longer or use more burn-in");
   // SGLD has no accept/reject step, so a step size that MALA would often reject
   // biases λ̂ (upwards at stiff directions): a deep linear network 10-10-10-10-10
-  // at ε = 1e-4 has acceptance 0.64 and λ̂/λ 1.06, 1.44, 1.54 after 2000, 10 000
-  // and 20 000 draws.
+  // at ε = 1e-4 has acceptance 0.56–0.64 and λ̂/λ 1.06, 1.44, 1.54 after 2000,
+  // 10 000 and 20 000 draws.
   if (!mala.empty() && r.diagnostics.mala_acceptance < kMalaAcceptanceWarning)
     r.warnings.push_back("MALA acceptance is " + fmt(r.diagnostics.mala_acceptance) +
                          ": the step size is probably too large for this posterior, and SGLD's bias grows as "
