@@ -26,12 +26,13 @@ void run(benchmark::State& state, Module& model, const LossFn& loss, const Datas
   const int threads = num_threads();
   c.num_chains = 2 * threads;
   c.num_draws = kDrawsPerChain;
+  c.num_burnin_steps = 0;
   c.mala_every = 0;
   std::int64_t steps = 0;
   for (auto _ : state) {
     const auto traces = run_chains(model, loss, data, c);
     benchmark::DoNotOptimize(traces.data());
-    steps += c.num_chains * c.num_draws;
+    steps += c.num_chains * kDrawsPerChain;
     ++c.seed;
   }
   state.counters["us_per_step"] =

@@ -1,4 +1,5 @@
 // lambdahat theory and lambdahat llc.
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -56,78 +57,180 @@ Runner add_theory_command(CLI::App& app) {
   };
 }
 
+namespace {
+
+// The sampler flags shared by llc and calibrate. Unset flags leave the setting to the
+// family's defaults, that is, to the calibration.
+struct SamplerFlags {
+  std::string sampler = "sgld";
+  std::string preset;
+  std::optional<std::int64_t> chains, draws, burnin, every, batch, mala_every, max_steps;
+  std::optional<double> epsilon, nbeta, gamma;
+  int threads = 0;
+  std::vector<std::string> sample_only;
+};
+
+void add_sampler_flags(CLI::App& cmd, SamplerFlags& f, bool sweep) {
+  cmd.add_option("--sampler", f.sampler, "sgld, sgnht or mala (full-batch Metropolis-adjusted, the exact reference)")
+      ->capture_default_str();
+  cmd.add_option("--chains", f.chains, "number of chains (default 4)");
+  if (!sweep) {
+    cmd.add_option("--preset", f.preset, "seed-study: the seed study's fixed settings (tms and grok)");
+    cmd.add_option("--draws", f.draws, "draws per chain (default: until MCSE <= 2 % of λ̂ and bulk-ESS >= 100 per chain)");
+    cmd.add_option("--burnin", f.burnin, "burn-in steps per chain (default: where the trace becomes stationary)");
+    cmd.add_option("--lr,--epsilon", f.epsilon, "step size epsilon (default: calibrated)");
+    cmd.add_option("--gamma", f.gamma, "localization strength (default 1; grok 5)");
+    cmd.add_option("--max-steps", f.max_steps, "the calibration's budget of steps per chain (default 200000)");
+  } else {
+    cmd.add_option("--draws", f.draws, "draws per chain in every cell (default 2000)");
+    cmd.add_option("--burnin", f.burnin, "burn-in steps per chain in every cell (default 500)");
+  }
+  cmd.add_option("--every", f.every, "steps between draws (default 1)");
+  cmd.add_option("--nbeta", f.nbeta, "inverse temperature times n (default n/log n; grok 2)");
+  cmd.add_option("--batch", f.batch, "minibatch size, 0 for the full batch (default full; grok 128)");
+  cmd.add_option("--mala-every", f.mala_every, "MALA acceptance check at every k-th draw, 0 for none (default 20)");
+  cmd.add_option("--sample-only", f.sample_only, "sample only these parameters (restricted LLC)")->delimiter(',');
+  cmd.add_option("--threads", f.threads, "threads for the chains (default: all)");
+}
+
+SamplerConfig sampler_config(const SamplerFlags& f, const ProblemSpec& spec) {
+  SamplerConfig c = f.preset.empty() ? default_sampler(spec) : (check(f.preset == "seed-study", "lambdahat",
+                                                                      "--preset must be seed-study, got ", f.preset),
+                                                                seed_study_sampler(spec));
+  c.kind = parse_sampler_kind(f.sampler);
+  const auto positive = [](const char* flag, auto v) {
+    check(v > 0, "lambdahat", flag, " must be > 0, got ", v);
+    return v;
+  };
+  if (f.chains) c.num_chains = positive("--chains", *f.chains);
+  if (f.draws) c.num_draws = positive("--draws", *f.draws);
+  if (f.burnin) {
+    check(*f.burnin >= 0, "lambdahat", "--burnin must be >= 0, got ", *f.burnin);
+    c.num_burnin_steps = *f.burnin;
+  }
+  if (f.every) c.num_steps_bw_draws = positive("--every", *f.every);
+  if (f.batch) {
+    check(*f.batch >= 0, "lambdahat", "--batch must be >= 0 (0: the full batch), got ", *f.batch);
+    c.batch_size = *f.batch;
+  }
+  if (f.mala_every) {
+    check(*f.mala_every >= 0, "lambdahat", "--mala-every must be >= 0 (0: off), got ", *f.mala_every);
+    c.mala_every = *f.mala_every;
+  }
+  if (f.epsilon) c.epsilon = positive("--epsilon", *f.epsilon);
+  if (f.nbeta) c.nbeta = positive("--nbeta", *f.nbeta);
+  if (f.gamma) {
+    check(*f.gamma >= 0 && std::isfinite(*f.gamma), "lambdahat", "--gamma must be >= 0, got ", *f.gamma);
+    c.localization = *f.gamma;
+  }
+  check(f.threads >= 0, "lambdahat", "--threads must be >= 0, got ", f.threads);
+  c.sample_only = f.sample_only;
+  c.threads = f.threads;
+  if (c.kind == SamplerKind::sgnht && !c.epsilon)
+    throw Error("lambdahat: --sampler sgnht needs --epsilon (the calibration is for sgld and mala)");
+  return c;
+}
+
+}  // namespace
+
 Runner add_llc_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("llc", "train a model to w* (or load it) and estimate its local learning coefficient");
+  cmd->footer(
+      "With no sampler flags the step size, burn-in and number of draws are calibrated for the model at hand\n"
+      "(slt/README.md); any flag given is used as it is.\n"
+      "Exit codes: 0 an estimate; 1 no estimate (every chain diverged, or no stable step size was found);\n"
+      "2 a usage error; 3 an estimate with warnings under --strict.");
   struct Options {
     ProblemSpec spec;
-    std::string sampler = "sgld";
-    std::int64_t chains = 0, draws = 0, burnin = -1, every = 0, batch = -1, mala_every = -1;
-    double lr = 0, nbeta = 0, gamma = -1;
-    int threads = 0;
-    std::vector<std::string> sample_only;
+    SamplerFlags sampler;
     std::string json;
+    bool strict = false;
   };
   auto o = std::make_shared<Options>();
   add_model_flags(*cmd, o->spec);
   cmd->add_option("--seed", o->spec.seed, "seed for data, initialisation and sampling")->capture_default_str();
-  cmd->add_option("--sampler", o->sampler, "sgld or sgnht")->capture_default_str();
-  cmd->add_option("--chains", o->chains, "number of chains");
-  cmd->add_option("--draws", o->draws, "draws per chain");
-  cmd->add_option("--burnin", o->burnin, "burn-in steps per chain");
-  cmd->add_option("--every", o->every, "steps between draws");
-  cmd->add_option("--lr", o->lr, "step size epsilon");
-  cmd->add_option("--nbeta", o->nbeta, "inverse temperature times n (default n/log n, or the model's setting)");
-  cmd->add_option("--gamma", o->gamma, "localization strength");
-  cmd->add_option("--batch", o->batch, "minibatch size (0: full batch)");
-  cmd->add_option("--mala-every", o->mala_every, "MALA acceptance at every k-th draw (0: off)");
-  cmd->add_option("--sample-only", o->sample_only, "sample only these parameters (restricted LLC)")->delimiter(',');
-  cmd->add_option("--threads", o->threads, "threads for the chains (default: all)");
+  add_sampler_flags(*cmd, o->sampler, false);
   cmd->add_option("--json", o->json, "write the result as JSON to this file");
+  cmd->add_flag("--strict", o->strict, "exit 3 when the estimate comes with warnings");
   return [o] {
-    if (o->threads > 0) set_num_threads(o->threads);
+    SamplerConfig c = sampler_config(o->sampler, o->spec);
+    LLCOptions options;
+    if (o->sampler.max_steps) {
+      check(*o->sampler.max_steps >= options.targets.first_round_steps, "lambdahat", "--max-steps must be >= ",
+            options.targets.first_round_steps, ", got ", *o->sampler.max_steps);
+      options.targets.max_steps_per_chain = *o->sampler.max_steps;
+    }
+    if (o->sampler.threads > 0) set_num_threads(o->sampler.threads);
     Problem problem = make_problem(o->spec, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
-    SamplerConfig c = problem.sampler;
-    check(o->sampler == "sgld" || o->sampler == "sgnht", "lambdahat", "--sampler must be sgld or sgnht, got ",
-          o->sampler);
-    c.kind = o->sampler == "sgld" ? SamplerKind::sgld : SamplerKind::sgnht;
-    if (o->chains) c.num_chains = o->chains;
-    if (o->draws) c.num_draws = o->draws;
-    if (o->burnin >= 0) c.num_burnin_steps = o->burnin;
-    if (o->every) c.num_steps_bw_draws = o->every;
-    if (o->batch >= 0) c.batch_size = o->batch;
-    if (o->mala_every >= 0) c.mala_every = o->mala_every;
-    if (o->lr != 0) {
-      check(o->lr > 0, "lambdahat", "--lr (epsilon) must be > 0, got ", o->lr);
-      c.epsilon = o->lr;
-    }
-    if (o->nbeta != 0) {
-      check(o->nbeta > 0, "lambdahat", "--nbeta must be > 0, got ", o->nbeta);
-      c.nbeta = o->nbeta;
-    }
-    if (o->gamma >= 0) c.localization = o->gamma;
-    c.sample_only = o->sample_only;
-    c.threads = o->threads;
     validate(c, problem.data.size());
     std::unique_ptr<Progress> bar;
-    const LLCResult r = estimate_llc(*problem.model, problem.loss, problem.data, c, {},
+    const LLCResult r = estimate_llc(*problem.model, problem.loss, problem.data, c, options,
                                      [&](std::int64_t done, std::int64_t total) {
                                        if (!bar) bar = std::make_unique<Progress>("sampling", total);
                                        bar->update(done);
                                      });
     if (bar) bar->finish();
-    std::printf("%s", summary(r, problem.theory, problem.description).c_str());
-    const std::optional<double> finite_n = finite_n_target(o->spec, problem, c);
+    // a restricted estimate is not the whole model's λ
+    const std::optional<LearningCoefficient> theory = c.sample_only.empty() ? problem.theory : std::nullopt;
+    const std::optional<double> at_n =
+        theory ? std::optional<double>(llc_target_at_n(*theory, r.nbeta)) : std::nullopt;
+    std::printf("%s", summary(r, theory, problem.description, at_n).c_str());
+    const std::optional<double> finite_n = finite_n_target(o->spec, problem, r.config);
     if (finite_n)
       std::printf("  exact finite-n target for this data set, nβ and γ: %.4g   (λ̂ / target = %.3f)\n", *finite_n,
                   r.mean / *finite_n);
     if (!o->json.empty()) {
-      nlohmann::json j = to_json(r, problem.theory);
+      nlohmann::json j = to_json(r, theory);
+      j["theory_at_n"] = at_n ? nlohmann::json(*at_n) : nlohmann::json(nullptr);
       j["finite_n_target"] = finite_n ? nlohmann::json(*finite_n) : nlohmann::json(nullptr);
       j["model"] = problem.description;
       j["train_loss"] = problem.train_loss;
       write_text_atomically(o->json, j.dump(2) + "\n");
     }
-    return 0;
+    if (!r.has_estimate()) return 1;
+    return o->strict && !r.warnings.empty() ? 3 : 0;
+  };
+}
+
+Runner add_calibrate_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "calibrate", "sweep the step size epsilon and localization gamma for a model: lambda-hat, acceptance, R-hat, ESS");
+  struct Options {
+    ProblemSpec spec;
+    SamplerFlags sampler;
+    std::vector<double> epsilons, gammas = {1}, nbetas;
+    std::string json, svg;
+  };
+  auto o = std::make_shared<Options>();
+  add_model_flags(*cmd, o->spec);
+  cmd->add_option("--seed", o->spec.seed, "seed for data, initialisation and sampling")->capture_default_str();
+  add_sampler_flags(*cmd, o->sampler, true);
+  cmd->add_option("--epsilons", o->epsilons, "step sizes to try (default 1e-6 .. 1e-2, 9 values)")->delimiter(',');
+  cmd->add_option("--gammas", o->gammas, "localization strengths to try")->delimiter(',')->capture_default_str();
+  cmd->add_option("--nbetas", o->nbetas, "inverse temperatures nβ to try (default: the model's)")->delimiter(',');
+  cmd->add_option("--json", o->json, "write the table and recommendation as JSON to this file");
+  cmd->add_option("--svg", o->svg, "write λ̂ against epsilon, one line per gamma, to this SVG file");
+  return [o] {
+    SamplerFlags flags = o->sampler;
+    flags.epsilon = 1.0;  // replaced per cell
+    SamplerConfig c = sampler_config(flags, o->spec);
+    c.num_draws = o->sampler.draws.value_or(2000);
+    c.num_burnin_steps = o->sampler.burnin.value_or(500);
+    check(c.kind == SamplerKind::sgld, "lambdahat", "calibrate sweeps SGLD's step size; --sampler must be sgld");
+    std::vector<double> eps = o->epsilons;
+    if (eps.empty())
+      for (double e = 1e-6; e < 1.5e-2; e *= std::sqrt(10.0)) eps.push_back(e);
+    for (double e : eps) check(e > 0 && std::isfinite(e), "lambdahat", "--epsilons must be > 0, got ", e);
+    for (double g : o->gammas) check(g >= 0 && std::isfinite(g), "lambdahat", "--gammas must be >= 0, got ", g);
+    for (double b : o->nbetas) check(b > 0 && std::isfinite(b), "lambdahat", "--nbetas must be > 0, got ", b);
+    if (o->sampler.threads > 0) set_num_threads(o->sampler.threads);
+    Problem problem = make_problem(o->spec, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+    validate(c, problem.data.size());
+    const SweepResult sweep = sweep_step_size(*problem.model, problem.loss, problem.data, c, eps, o->gammas, o->nbetas);
+    std::printf("%s", sweep_table(sweep, problem.theory, problem.description).c_str());
+    if (!o->json.empty()) write_text_atomically(o->json, to_json(sweep, problem.theory).dump(2) + "\n");
+    if (!o->svg.empty()) write_text_atomically(o->svg, sweep_svg(sweep, problem.theory, problem.description));
+    return sweep.recommended ? 0 : 1;
   };
 }
 

@@ -17,6 +17,7 @@ void add_model_flags(CLI::App& app, ProblemSpec& spec, bool with_training = true
 
 Runner add_theory_command(CLI::App& app);
 Runner add_llc_command(CLI::App& app);
+Runner add_calibrate_command(CLI::App& app);
 Runner add_scaling_command(CLI::App& app);
 Runner add_grok_command(CLI::App& app);
 Runner add_tms_command(CLI::App& app);

@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   const std::vector<std::pair<CLI::App*, Runner>> commands = [&] {
     std::vector<std::pair<CLI::App*, Runner>> list;
-    for (auto add : {add_theory_command, add_llc_command, add_scaling_command, add_grok_command, add_tms_command,
+    for (auto add : {add_theory_command, add_llc_command, add_calibrate_command, add_scaling_command, add_grok_command, add_tms_command,
                      add_paper_command}) {
       Runner run = add(app);
       list.emplace_back(app.get_subcommands({}).back(), std::move(run));

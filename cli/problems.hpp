@@ -1,6 +1,6 @@
 // The problems the lambdahat command works on: for each model family, the data, the
-// model trained to w* the way SLT_REFERENCE §6–7 describes, the loss, the exact
-// learning coefficient when one is known, and the family's default sampler settings
+// model trained to w* the way docs/theory.md describes, the loss, the exact learning
+// coefficient when one is known, and the family's default sampler settings
 // (documented in slt/README.md).
 #pragma once
 
@@ -45,8 +45,12 @@ struct Problem {
 // progress lines.
 Problem make_problem(const ProblemSpec& spec, const std::function<void(const std::string&)>& log = {});
 
-// The family's default sampler settings for a spec (no training needed).
+// The family's default sampler settings for a spec (no training needed): the step
+// size, draws and burn-in left to the calibration, plus the grokking MLP's hints.
 SamplerConfig default_sampler(const ProblemSpec& spec);
+
+// The seed study's fixed settings (--preset seed-study), for tms and grok only.
+SamplerConfig seed_study_sampler(const ProblemSpec& spec);
 
 // The theory value for a spec, if the family has one (no training needed).
 std::optional<LearningCoefficient> theory_for(const ProblemSpec& spec);

@@ -57,49 +57,94 @@ void Progress::finish() {
                               std::string(40, ' ').c_str());
 }
 
+namespace {
+nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+template <class T>
+nlohmann::json optional(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+}  // namespace
+
 nlohmann::json to_json(const SamplerConfig& c) {
-  return {{"sampler", c.kind == SamplerKind::sgld ? "sgld" : "sgnht"},
-          {"epsilon", c.epsilon},
+  return {{"sampler", to_string(c.kind)},
+          {"epsilon", optional(c.epsilon)},
           {"nbeta", c.nbeta},
           {"gamma", c.localization},
           {"weight_decay", c.weight_decay},
           {"noise_level", c.noise_level},
           {"chains", c.num_chains},
-          {"draws", c.num_draws},
-          {"burnin", c.num_burnin_steps},
+          {"draws", optional(c.num_draws)},
+          {"burnin", optional(c.num_burnin_steps)},
           {"every", c.num_steps_bw_draws},
           {"batch", c.batch_size},
           {"mala_every", c.mala_every},
           {"seed", c.seed}};
 }
 
+nlohmann::json to_json(const Calibration& c) {
+  nlohmann::json trials = nlohmann::json::array();
+  for (const auto& t : c.trials) {
+    nlohmann::json j = {{"epsilon", t.epsilon}, {"test", t.test}, {"passed", t.passed}};
+    if (t.test == "acceptance") {
+      j["acceptance"] = number(t.acceptance);
+      j["diverged_chains"] = t.diverged;
+    } else {
+      j["llc_difference"] = number(t.difference);
+      j["llc_difference_se"] = number(t.difference_se);
+      j["llc_at_half_epsilon"] = number(t.llc_half);
+    }
+    trials.push_back(j);
+  }
+  return {{"epsilon", c.epsilon_chosen ? nlohmann::json{{"value", c.epsilon}, {"reason", c.epsilon_reason}}
+                                       : nlohmann::json(nullptr)},
+          {"burnin", c.burnin_chosen ? nlohmann::json{{"value", c.burnin}, {"reason", c.burnin_reason}}
+                                     : nlohmann::json(nullptr)},
+          {"draws", c.draws_chosen ? nlohmann::json{{"value", c.draws}, {"reason", c.draws_reason}}
+                                   : nlohmann::json(nullptr)},
+          {"trials", trials},
+          {"pilot_gradient_evaluations_per_chain", c.pilot_gradient_evaluations},
+          {"rounds", c.rounds},
+          {"targets_met", c.targets_met},
+          {"failed", c.failed},
+          {"summary", c.summary()}};
+}
+
 nlohmann::json to_json(const LLCResult& r, const std::optional<LearningCoefficient>& theory) {
-  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   nlohmann::json per_chain = nlohmann::json::array(), chains = nlohmann::json::array();
   for (const auto& c : r.chains) {
     per_chain.push_back(number(c.llc));
     chains.push_back({{"llc", number(c.llc)},
-                      {"ess", number(c.ess)},
+                      {"mcse", number(c.mcse)},
+                      {"rhat", number(c.rhat)},
+                      {"ess_bulk", number(c.ess_bulk)},
+                      {"ess_tail", number(c.ess_tail)},
                       {"mala_acceptance", number(c.mala_acceptance)},
                       {"below_init_fraction", c.below_init_fraction},
                       {"diverged", c.diverged},
                       {"divergence", c.divergence}});
   }
   nlohmann::json j = {
-      {"llc", {{"mean", number(r.mean)}, {"std", number(r.std)}, {"per_chain", per_chain}}},
+      {"llc", {{"mean", number(r.mean)}, {"std", number(r.std)}, {"mcse", number(r.diagnostics.mcse)},
+               {"per_chain", per_chain}}},
       {"init_loss", r.init_loss},
       {"nbeta", r.nbeta},
       {"n", r.n},
-      {"epsilon", r.config.epsilon},
+      {"epsilon", optional(r.config.epsilon)},
       {"gamma", r.config.localization},
       {"theory", theory ? nlohmann::json{{"lambda", theory->lambda}, {"multiplicity", theory->multiplicity}}
                         : nlohmann::json(nullptr)},
       {"diagnostics",
-       {{"ess", number(r.diagnostics.ess_total)},
-        {"rhat", number(r.diagnostics.rhat)},
+       {{"rhat", number(r.diagnostics.rhat)},
+        {"rhat_bulk", number(r.diagnostics.rhat_bulk)},
+        {"rhat_tail", number(r.diagnostics.rhat_tail)},
+        {"ess_bulk", number(r.diagnostics.ess_bulk)},
+        {"ess_tail", number(r.diagnostics.ess_tail)},
+        {"mcse", number(r.diagnostics.mcse)},
         {"mala_acceptance", number(r.diagnostics.mala_acceptance)},
         {"below_init_fraction", r.diagnostics.below_init_fraction},
+        {"below_init_margin", number(r.diagnostics.below_init_margin)},
         {"diverged_chains", r.diagnostics.diverged_chains}}},
+      {"calibration", to_json(r.calibration)},
       {"warnings", r.warnings},
       {"chains", chains},
       {"trace", {{"mean", r.trace_mean}, {"std", r.trace_std}}},
@@ -115,33 +160,49 @@ nlohmann::json to_json(const LLCResult& r, const std::optional<LearningCoefficie
 void write_text_atomically(const std::string& path, const std::string& text) { write_file_atomically(path, text); }
 
 std::string summary(const LLCResult& r, const std::optional<LearningCoefficient>& theory,
-                    const std::string& description) {
+                    const std::string& description, const std::optional<double>& theory_at_n) {
   std::ostringstream os;
-  char line[256];
+  char line[512];
   os << description << "\n";
-  std::snprintf(line, sizeof line, "  LLC  λ̂ = %.4g ± %.3g   (%zu chains, %lld draws each)\n", r.mean, r.std,
-                r.chains.size(), static_cast<long long>(r.config.num_draws));
-  os << line;
+  if (!r.has_estimate()) {
+    os << "  no estimate\n";
+  } else {
+    std::snprintf(line, sizeof line, "  LLC  λ̂ = %.4g ± %.3g (MCSE)   sd over chains %.3g   (%zu chains, %lld draws each)\n",
+                  r.mean, r.diagnostics.mcse, r.std, r.chains.size(),
+                  static_cast<long long>(r.config.num_draws.value_or(0)));
+    os << line;
+  }
   if (theory) {
     std::snprintf(line, sizeof line, "  theory λ = %.4g, multiplicity %lld   (λ̂/λ = %.3f)\n", theory->lambda,
                   static_cast<long long>(theory->multiplicity), r.mean / theory->lambda);
     os << line;
+    if (theory_at_n) {
+      std::snprintf(line, sizeof line, "  leading-order target at this n and nβ = %.4g   (λ̂/target = %.3f)\n", *theory_at_n,
+                    r.mean / *theory_at_n);
+      os << line;
+    }
   } else {
     os << "  theory: no exact value known for this model\n";
   }
-  os << "  per chain:";
-  for (const auto& c : r.chains) {
-    std::snprintf(line, sizeof line, " %.4g%s", c.llc, c.diverged ? "(diverged)" : "");
+  os << "  per chain (λ̂ ± MCSE, R̂, bulk/tail ESS):";
+  for (std::size_t i = 0; i < r.chains.size(); ++i) {
+    const auto& c = r.chains[i];
+    std::snprintf(line, sizeof line, "%s %.4g ± %.2g, %.3f, %.0f/%.0f%s", i ? ";" : "", c.llc, c.mcse, c.rhat,
+                  c.ess_bulk, c.ess_tail, c.diverged ? " (diverged)" : "");
     os << line;
   }
   os << "\n";
-  std::snprintf(line, sizeof line, "  init loss L_n(w*) = %.6g, nβ = %.4g, n = %lld, ε = %g, γ = %g\n", r.init_loss,
-                r.nbeta, static_cast<long long>(r.n), r.config.epsilon, r.config.localization);
+  std::snprintf(line, sizeof line, "  init loss L_n(w*) = %.6g, nβ = %.4g, n = %lld, ε = %g, γ = %g, sampler %s\n",
+                r.init_loss, r.nbeta, static_cast<long long>(r.n), r.config.epsilon.value_or(NAN),
+                r.config.localization, to_string(r.config.kind));
   os << line;
+  os << "  calibration: " << r.calibration.summary() << "\n";
   std::snprintf(line, sizeof line,
-                "  diagnostics: ESS %.0f, split-R̂ %.3f, MALA acceptance %.3f, draws below init %.1f%%, diverged chains %lld\n",
-                r.diagnostics.ess_total, r.diagnostics.rhat, r.diagnostics.mala_acceptance,
-                100 * r.diagnostics.below_init_fraction, static_cast<long long>(r.diagnostics.diverged_chains));
+                "  diagnostics: R̂ %.4f (bulk %.4f, tail %.4f), ESS bulk %.0f, tail %.0f, MALA acceptance %.3f, "
+                "draws below init %.1f%%, diverged chains %lld\n",
+                r.diagnostics.rhat, r.diagnostics.rhat_bulk, r.diagnostics.rhat_tail, r.diagnostics.ess_bulk,
+                r.diagnostics.ess_tail, r.diagnostics.mala_acceptance, 100 * r.diagnostics.below_init_fraction,
+                static_cast<long long>(r.diagnostics.diverged_chains));
   os << line;
   for (const auto& w : r.warnings) os << "  warning: " << w << "\n";
   std::snprintf(line, sizeof line, "  %.2f s\n", r.seconds);

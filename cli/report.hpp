@@ -33,11 +33,22 @@ std::string format_duration(double seconds);
 
 nlohmann::json to_json(const LLCResult& r, const std::optional<LearningCoefficient>& theory);
 nlohmann::json to_json(const SamplerConfig& c);
+nlohmann::json to_json(const Calibration& c);
 
 // Writes `text` to `path` atomically (temporary file + rename).
 void write_text_atomically(const std::string& path, const std::string& text);
 
-// The readable summary of an LLC estimate.
-std::string summary(const LLCResult& r, const std::optional<LearningCoefficient>& theory, const std::string& description);
+// The readable summary of an LLC estimate; `theory_at_n` is the leading-order value
+// the estimator targets at this n and nβ (theory.hpp, llc_target_at_n).
+std::string summary(const LLCResult& r, const std::optional<LearningCoefficient>& theory, const std::string& description,
+                    const std::optional<double>& theory_at_n = std::nullopt);
+
+// `lambdahat calibrate`: the sweep as a table, JSON and an SVG figure (λ̂ against ε,
+// one line per γ, the cells with acceptance at the target marked).
+std::string sweep_table(const SweepResult& sweep, const std::optional<LearningCoefficient>& theory,
+                        const std::string& description);
+nlohmann::json to_json(const SweepResult& sweep, const std::optional<LearningCoefficient>& theory);
+std::string sweep_svg(const SweepResult& sweep, const std::optional<LearningCoefficient>& theory,
+                      const std::string& description);
 
 }  // namespace lambdahat::cli

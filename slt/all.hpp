@@ -2,6 +2,7 @@
 #pragma once
 
 #include "slt/calibration.hpp"
+#include "slt/sweep.hpp"
 #include "slt/diagnostics.hpp"
 #include "slt/free_energy.hpp"
 #include "slt/llc.hpp"

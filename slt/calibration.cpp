@@ -1,59 +1,366 @@
 #include "slt/calibration.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <memory>
 #include <sstream>
+
+#include "slt/diagnostics.hpp"
 
 namespace lambdahat {
 
-CalibrationResult calibrate_step_size(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& base,
-                                      const std::vector<double>& epsilons, const std::vector<double>& nbetas) {
-  check(!epsilons.empty(), "calibrate_step_size", "no step sizes to try");
-  CalibrationResult result;
-  const std::vector<double> nb = nbetas.empty() ? std::vector<double>{base.nbeta} : nbetas;
-  for (double beta : nb) {
-    for (double eps : epsilons) {
-      SamplerConfig c = base;
-      c.epsilon = eps;
-      c.nbeta = beta;
-      if (c.mala_every == 0) c.mala_every = 1;
-      const LLCResult r = estimate_llc(model, loss, data, c);
-      CalibrationPoint p;
-      p.epsilon = eps;
-      p.nbeta = r.nbeta;
-      p.llc_mean = r.mean;
-      p.llc_std = r.std;
-      p.mala_acceptance = r.diagnostics.mala_acceptance;
-      p.below_init_fraction = r.diagnostics.below_init_fraction;
-      p.diverged_chains = r.diagnostics.diverged_chains;
-      if (p.diverged_chains > 0) p.note = "diverged";
-      else if (!(r.mean > 0)) p.note = "non-positive estimate";
-      p.stable = p.note.empty();
-      result.points.push_back(p);
+namespace {
+
+std::string fmt(double v, int precision = 3) {
+  std::ostringstream os;
+  os.precision(precision);
+  os << v;
+  return os.str();
+}
+
+double mean_of(const std::vector<double>& x) {
+  double s = 0;
+  for (double v : x) s += v;
+  return s / static_cast<double>(x.size());
+}
+
+// Pilot chains that move from one trial step size to the next without restarting,
+// so that later trials see the region the chains drift into; a divergence restarts
+// them from w*.
+class Pilot {
+ public:
+  Pilot(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config)
+      : model_(model), loss_(loss), data_(data), config_(config) {
+    config_.num_chains = std::min<std::int64_t>(config.num_chains, 4);
+    config_.num_burnin_steps = 0;
+    config_.num_steps_bw_draws = 1;
+    config_.mala_every = 1;
+    config_.full_data_draw_loss = false;
+    if (config_.kind != SamplerKind::mala) config_.kind = SamplerKind::sgld;
+  }
+
+  // P steps at ε; the mean acceptance over the second half, and the chains that diverged.
+  CalibrationTrial measure(double epsilon, std::int64_t steps) {
+    CalibrationTrial t;
+    t.epsilon = epsilon;
+    t.test = "acceptance";
+    if (!set_) {
+      set_ = std::make_unique<ChainSet>(model_, loss_, data_, config_);
+      length_ = 0;
+    }
+    set_->config().epsilon = epsilon;
+    const auto sums = [&] {
+      std::vector<std::pair<double, std::int64_t>> s;
+      for (const auto& tr : set_->traces())
+        s.emplace_back(tr.mala_acceptance * static_cast<double>(tr.mala_checks), tr.mala_checks);
+      return s;
+    };
+    advance(steps - steps / 2);
+    const auto before = sums();
+    advance(steps / 2);
+    const auto after = sums();
+    double total = 0;
+    for (std::size_t c = 0; c < after.size(); ++c) {
+      const ChainTrace& tr = set_->traces()[c];
+      if (tr.diverged) {
+        ++t.diverged;
+        continue;  // counts as acceptance 0
+      }
+      const std::int64_t checks = after[c].second - before[c].second;
+      total += checks ? (after[c].first - before[c].first) / static_cast<double>(checks) : 0;
+    }
+    t.acceptance = total / static_cast<double>(after.size());
+    if (t.diverged) set_.reset();
+    return t;
+  }
+
+ private:
+  void advance(std::int64_t steps) {
+    length_ += steps;
+    set_->config().num_draws = length_;
+    set_->run();
+  }
+
+  Module& model_;
+  const LossFn& loss_;
+  const Dataset& data_;
+  SamplerConfig config_;
+  std::unique_ptr<ChainSet> set_;
+  std::int64_t length_ = 0;
+};
+
+std::string trials_text(const std::vector<CalibrationTrial>& trials) {
+  std::ostringstream os;
+  for (const auto& t : trials) {
+    if (t.test != "acceptance") continue;
+    os << (os.tellp() > 0 ? ", " : "") << "epsilon " << fmt(t.epsilon) << ": acceptance " << fmt(t.acceptance, 2);
+    if (t.diverged) os << " (" << t.diverged << " diverged)";
+  }
+  return os.str();
+}
+
+std::vector<std::vector<double>> healthy_losses(const std::vector<ChainTrace>& traces) {
+  std::vector<std::vector<double>> out;
+  for (const auto& t : traces)
+    if (!t.diverged) out.push_back(t.losses);
+  return out;
+}
+
+// The mean of the chains at each draw (over the shortest length).
+std::vector<double> chain_average(const std::vector<std::vector<double>>& chains) {
+  std::size_t n = std::numeric_limits<std::size_t>::max();
+  for (const auto& c : chains) n = std::min(n, c.size());
+  std::vector<double> avg(chains.empty() ? 0 : n, 0.0);
+  for (const auto& c : chains)
+    for (std::size_t i = 0; i < avg.size(); ++i) avg[i] += c[i] / static_cast<double>(chains.size());
+  return avg;
+}
+
+}  // namespace
+
+std::string Calibration::summary() const {
+  std::ostringstream os;
+  if (failed) return "calibration failed: " + epsilon_reason;
+  std::vector<std::string> parts;
+  if (epsilon_chosen) parts.push_back(epsilon_reason);
+  if (burnin_chosen) parts.push_back(burnin_reason);
+  if (draws_chosen) parts.push_back(draws_reason);
+  if (parts.empty()) return "no calibration: every setting was given";
+  for (std::size_t i = 0; i < parts.size(); ++i) os << (i ? "; " : "") << parts[i];
+  return os.str();
+}
+
+double minibatch_loss_spread(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config) {
+  if (config.batch_size == 0 || config.batch_size >= data.size() || config.full_data_draw_loss) return 0;
+  NoGradGuard no_grad;
+  DataLoader loader(data, LoaderOptions{.batch_size = config.batch_size, .shuffle = true, .drop_last = true,
+                                        .seed = Generator(config.seed, 7).next_u64()});
+  std::vector<double> losses;
+  for (int i = 0; i < 32; ++i) losses.push_back(loss(model, loader.next()).item());
+  const double m = mean_of(losses);
+  double s = 0;
+  for (double v : losses) s += (v - m) * (v - m);
+  return std::sqrt(s / static_cast<double>(losses.size() - 1));
+}
+
+std::int64_t stationarity_cut(const std::vector<double>& trace, std::int64_t batch) {
+  check(batch >= 1, "stationarity_cut", "batch must be >= 1, got ", batch);
+  const std::size_t b = static_cast<std::size_t>(batch), k = trace.size() / b;
+  if (k < 4) return 0;
+  std::vector<double> means(k);
+  for (std::size_t j = 0; j < k; ++j) {
+    double s = 0;
+    for (std::size_t i = 0; i < b; ++i) s += trace[j * b + i];
+    means[j] = s / static_cast<double>(b);
+  }
+  // MSER(d) = Σ_{j ≥ d} (x_j − x̄_d)² / (k − d)², from suffix sums of x and x²
+  double sum = 0, sum_sq = 0, best = std::numeric_limits<double>::infinity();
+  std::size_t best_d = 0;
+  for (std::size_t d = k; d-- > 0;) {
+    sum += means[d];
+    sum_sq += means[d] * means[d];
+    const double m = static_cast<double>(k - d);
+    const double mser = (sum_sq - sum * sum / m) / (m * m);
+    if (d <= k / 2 && mser <= best) {
+      best = mser;
+      best_d = d;
     }
   }
-  // the largest stable ε with acceptance near 0.9, else the smallest stable ε
-  std::optional<std::size_t> best, fallback;
-  for (std::size_t i = 0; i < result.points.size(); ++i) {
-    const auto& p = result.points[i];
-    if (!p.stable) continue;
-    if (p.mala_acceptance >= kTargetAcceptance && (!best || p.epsilon > result.points[*best].epsilon)) best = i;
-    if (!fallback || p.epsilon < result.points[*fallback].epsilon) fallback = i;
+  return static_cast<std::int64_t>(best_d * b);
+}
+
+double calibrate_epsilon(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config,
+                         const CalibrationTargets& targets, Calibration& cal) {
+  check(config.kind != SamplerKind::sgnht, "estimate_llc",
+        "SGNHT has no step-size calibration: set epsilon (its h) for it, or use sgld or mala");
+  cal.epsilon_chosen = true;
+  const double nbeta = resolve_nbeta(config, data.size());
+  const std::int64_t P = targets.pilot_steps;
+  Pilot pilot(model, loss, data, config);
+  const auto accepted = [&](const CalibrationTrial& t) { return t.diverged == 0 && t.acceptance >= targets.acceptance; };
+  const auto try_epsilon = [&](double eps) {
+    CalibrationTrial t = pilot.measure(eps, P);
+    t.passed = accepted(t);
+    cal.trials.push_back(t);
+    cal.pilot_gradient_evaluations += 2 * P;  // the step and MALA's evaluation at the proposal
+    return t.passed;
+  };
+
+  // A first guess from the scale of the potential's gradient (∝ nβ), then steps of
+  // 4× up or down until the acceptance target is bracketed, then one of 2×.
+  double eps = std::min(1e-2, 0.03 / nbeta);
+  if (config.localization > 0) eps = std::min(eps, 0.5 / config.localization);
+  double good = 0, bad = 0;
+  for (int i = 0; i < 14; ++i) {
+    if (try_epsilon(eps)) {
+      good = eps;
+      if (bad > 0 || eps >= 1) break;
+      eps *= 4;
+    } else {
+      bad = eps;
+      if (good > 0) break;
+      eps /= 4;
+    }
+  }
+  if (good == 0) {
+    cal.failed = true;
+    cal.epsilon_reason = "no step size reached MALA acceptance " + fmt(targets.acceptance) + " without divergence (" +
+                         trials_text(cal.trials) + "); the posterior may be improper at this w*: train further or "
+                         "raise the localization gamma";
+    return eps;
+  }
+  if (bad > 0 && try_epsilon(good * 2)) good *= 2;
+  const double acceptance_epsilon = good;
+  double acceptance = 0;
+  for (const auto& t : cal.trials)
+    if (t.passed && t.epsilon == good) acceptance = t.acceptance;
+
+  // MALA is exact at any ε; SGLD's bias is measured by halving ε with coupled chains
+  std::string halving;
+  if (config.kind == SamplerKind::sgld) {
+    SamplerConfig c = config;
+    c.num_chains = std::max<std::int64_t>(std::min<std::int64_t>(config.num_chains, 4), 2);
+    bool settled = false;
+    const double init_term = nbeta * full_data_loss(model, loss, data);
+    for (int h = 0; h <= targets.max_halvings; ++h) {
+      c.epsilon = good;
+      const std::vector<CoupledMeans> m = step_halving_means(model, loss, data, c, 2 * P);
+      cal.pilot_gradient_evaluations += 3 * 2 * P;
+      std::vector<double> diff, half;
+      for (const auto& x : m) {
+        diff.push_back(nbeta * (x.coarse - x.fine));
+        half.push_back(nbeta * x.fine);
+      }
+      CalibrationTrial t;
+      t.epsilon = good;
+      t.test = "halving";
+      t.difference = mean_of(diff);
+      double ss = 0;
+      for (double d : diff) ss += (d - t.difference) * (d - t.difference);
+      t.difference_se = std::sqrt(ss / static_cast<double>(diff.size() - 1) / static_cast<double>(diff.size()));
+      // λ̂ at ε/2 relative to the pilot's own start: the chains' mean loss minus L_n(w*)
+      t.llc_half = mean_of(half) - init_term;
+      t.passed = std::isfinite(t.difference) &&
+                 std::abs(t.difference) - t.difference_se <= targets.halving_tolerance * std::abs(t.llc_half);
+      cal.trials.push_back(t);
+      if (t.passed) {
+        settled = true;
+        std::ostringstream os;
+        os << "halving it moved λ̂ by " << fmt(100 * t.difference / std::abs(t.llc_half), 2) << " % ± "
+           << fmt(100 * t.difference_se / std::abs(t.llc_half), 2) << " %";
+        halving = os.str();
+        break;
+      }
+      if (h < targets.max_halvings) good /= 2;
+    }
+    if (!settled)
+      halving = "λ̂ still moved when it was halved " + std::to_string(targets.max_halvings) +
+                " times; the smallest step size tried is used";
   }
   std::ostringstream os;
-  if (best) {
-    result.recommended = best;
-    os << "use epsilon = " << result.points[*best].epsilon << " (nbeta " << result.points[*best].nbeta
-       << "): the largest stable step size with MALA acceptance " << result.points[*best].mala_acceptance;
-  } else if (fallback) {
-    result.recommended = fallback;
-    os << "no stable setting reached acceptance " << kTargetAcceptance << "; the smallest stable one is epsilon = "
-       << result.points[*fallback].epsilon << " (acceptance " << result.points[*fallback].mala_acceptance
-       << "): try smaller step sizes";
-  } else {
-    os << "no setting was stable: try much smaller step sizes or a larger localization";
+  os << "epsilon " << fmt(good) << ": ";
+  if (good == acceptance_epsilon)
+    os << "the largest step size tried with MALA acceptance >= " << fmt(targets.acceptance) << " (" << fmt(acceptance, 2)
+       << ")";
+  else
+    os << fmt(acceptance_epsilon) << " reached MALA acceptance " << fmt(acceptance, 2) << ", then halved";
+  if (!halving.empty()) os << "; " << halving;
+  cal.epsilon_reason = os.str();
+  cal.epsilon = good;
+  return good;
+}
+
+CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config,
+                             double init_loss, const CalibrationTargets& targets, const ProgressFn& progress) {
+  validate(config, data.size());
+  check(targets.pilot_steps >= 4 && targets.first_round_steps >= 8 &&
+            targets.max_steps_per_chain >= targets.first_round_steps && targets.relative_mcse > 0 &&
+            targets.ess_per_chain > 0 && targets.rhat > 1 && targets.acceptance > 0 && targets.acceptance < 1,
+        "estimate_llc", "calibration targets out of range");
+  CalibratedRun out;
+  Calibration& cal = out.calibration;
+  SamplerConfig c = config;
+  if (!c.epsilon) {
+    c.epsilon = calibrate_epsilon(model, loss, data, c, targets, cal);
+    if (cal.failed) {
+      c.num_draws = c.num_draws.value_or(1);
+      c.num_burnin_steps = c.num_burnin_steps.value_or(0);
+      out.config = c;
+      return out;
+    }
   }
-  result.recommendation = os.str();
-  return result;
+  cal.epsilon = *c.epsilon;
+  const bool cut_burnin = !c.num_burnin_steps, grow = !c.num_draws;
+  if (cut_burnin) c.num_burnin_steps = 0;
+  const std::int64_t every = c.num_steps_bw_draws;
+  const std::int64_t budget_draws = std::max<std::int64_t>(1, (targets.max_steps_per_chain - *c.num_burnin_steps) / every);
+  if (grow) c.num_draws = std::min(budget_draws, std::max<std::int64_t>(8, targets.first_round_steps / every));
+  const double nbeta = resolve_nbeta(c, data.size());
+
+  ChainSet set(model, loss, data, c);
+  std::int64_t cut = 0;
+  TraceDiagnostics d;
+  double llc = 0;
+  for (;;) {
+    set.run(progress);
+    ++cal.rounds;
+    const auto healthy = healthy_losses(set.traces());
+    if (healthy.empty()) break;
+    const std::int64_t length = static_cast<std::int64_t>(chain_average(healthy).size());
+    cut = cut_burnin ? stationarity_cut(chain_average(healthy), std::max<std::int64_t>(1, length / 100)) : 0;
+    std::vector<std::vector<double>> kept;
+    for (const auto& h : healthy) kept.emplace_back(h.begin() + cut, h.end());
+    d = diagnose(kept);
+    llc = nbeta * (d.mean - init_loss);
+    const double chains = static_cast<double>(kept.size());
+    const double ess = std::min(d.ess_bulk, d.ess_tail);
+    const double mcse = nbeta * d.mcse;
+    cal.targets_met = d.rhat <= targets.rhat && ess >= targets.ess_per_chain * chains &&
+                      mcse <= targets.relative_mcse * std::abs(llc);
+    const std::int64_t draws = *set.config().num_draws;
+    if (!grow || cal.targets_met || draws >= budget_draws) break;
+    // how much longer the kept part must be, from how the error falls with length
+    const double kept_length = static_cast<double>(draws - cut);
+    double factor = std::max(targets.ess_per_chain * chains / std::max(ess, 1.0),
+                             std::pow(mcse / (targets.relative_mcse * std::abs(llc)), 2));
+    if (d.rhat > targets.rhat) factor = std::max(factor, 2.0);
+    const auto wanted = static_cast<std::int64_t>(static_cast<double>(cut) + 1.2 * factor * kept_length);
+    set.config().num_draws = std::min(budget_draws, std::clamp(wanted, draws * 3 / 2, draws * 4));
+  }
+  c = set.config();
+  out.traces = set.traces();
+  for (auto& t : out.traces) {
+    const auto drop = std::min<std::size_t>(static_cast<std::size_t>(cut), t.losses.size());
+    t.losses.erase(t.losses.begin(), t.losses.begin() + static_cast<std::ptrdiff_t>(drop));
+  }
+  // the config as run: the cut counts as burn-in
+  c.num_burnin_steps = *c.num_burnin_steps + cut * every;
+  c.num_draws = *c.num_draws - cut;
+  out.config = c;
+  cal.burnin = *c.num_burnin_steps;
+  cal.draws = *c.num_draws;
+  cal.burnin_chosen = cut_burnin;
+  cal.draws_chosen = grow;
+  const double chains = static_cast<double>(healthy_losses(out.traces).size());
+  if (cut_burnin)
+    cal.burnin_reason = "burn-in " + std::to_string(cal.burnin) +
+                        " steps: where the chain-averaged trace becomes stationary (MSER)";
+  if (grow) {
+    std::ostringstream os;
+    os << cal.draws << " draws per chain";
+    const std::string state = "MCSE " + fmt(100 * nbeta * d.mcse / std::abs(llc), 2) + " % of λ̂, bulk-ESS " +
+                              fmt(d.ess_bulk / std::max(chains, 1.0)) + " and tail-ESS " +
+                              fmt(d.ess_tail / std::max(chains, 1.0)) + " per chain, R-hat " + fmt(d.rhat, 4);
+    if (cal.targets_met)
+      os << ": " << state << " (targets " << fmt(100 * targets.relative_mcse) << " %, " << fmt(targets.ess_per_chain)
+         << ", " << fmt(targets.rhat) << ")";
+    else
+      os << ": the budget of " << targets.max_steps_per_chain << " steps per chain ran out before the targets were met ("
+         << state << "); raise the budget (max_steps_per_chain, --max-steps) for a more precise estimate";
+    cal.draws_reason = os.str();
+  }
+  return out;
 }
 
 }  // namespace lambdahat

@@ -1,72 +1,244 @@
 #include "slt/diagnostics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 #include "tensor/error.hpp"
 
 namespace lambdahat {
 
 namespace {
-double mean_of(const std::vector<double>& x, std::size_t from, std::size_t to) {
-  double s = 0;
-  for (std::size_t i = from; i < to; ++i) s += x[i];
-  return s / static_cast<double>(to - from);
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double mean_of(const std::vector<double>& x) {
+  return std::accumulate(x.begin(), x.end(), 0.0) / static_cast<double>(x.size());
 }
-double variance_of(const std::vector<double>& x, std::size_t from, std::size_t to) {
-  const double m = mean_of(x, from, to);
+
+// Sample variance (denominator n − 1).
+double variance_of(const std::vector<double>& x) {
+  const double m = mean_of(x);
   double s = 0;
-  for (std::size_t i = from; i < to; ++i) s += (x[i] - m) * (x[i] - m);
-  return s / static_cast<double>(to - from - 1);
+  for (double v : x) s += (v - m) * (v - m);
+  return s / static_cast<double>(x.size() - 1);
 }
+
+// Every chain cut to the shortest length.
+Chains equal_lengths(const Chains& chains) {
+  std::size_t n = std::numeric_limits<std::size_t>::max();
+  for (const auto& c : chains) n = std::min(n, c.size());
+  Chains out;
+  for (const auto& c : chains) out.emplace_back(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(n));
+  return out;
+}
+
+std::vector<double> pooled(const Chains& chains) {
+  std::vector<double> all;
+  for (const auto& c : chains) all.insert(all.end(), c.begin(), c.end());
+  return all;
+}
+
+// The p-quantile with linear interpolation between order statistics (type 7).
+double quantile(std::vector<double> x, double p) {
+  std::sort(x.begin(), x.end());
+  const double h = (static_cast<double>(x.size()) - 1) * p;
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const std::size_t hi = std::min(lo + 1, x.size() - 1);
+  return x[lo] + (h - static_cast<double>(lo)) * (x[hi] - x[lo]);
+}
+
+Chains map_draws(const Chains& chains, const auto& f) {
+  Chains out = chains;
+  for (auto& c : out)
+    for (double& v : c) v = f(v);
+  return out;
+}
+
+// Autocovariance of x at lags 0..n−1, divided by n (the biased estimator, which keeps
+// the sequence positive semi-definite). Direct O(n²) sums would be slow for long
+// chains, so only the lags Geyer's sequence reaches are computed, on demand.
+class Autocovariance {
+ public:
+  explicit Autocovariance(const std::vector<double>& x) : x_(x), mean_(mean_of(x)) {}
+  double at(std::size_t lag) const {
+    double s = 0;
+    for (std::size_t i = 0; i + lag < x_.size(); ++i) s += (x_[i] - mean_) * (x_[i + lag] - mean_);
+    return s / static_cast<double>(x_.size());
+  }
+  double mean() const { return mean_; }
+
+ private:
+  const std::vector<double>& x_;
+  double mean_;
+};
+
 }  // namespace
 
-double effective_sample_size(const std::vector<double>& x) {
-  const std::size_t n = x.size();
-  if (n < 4) return static_cast<double>(n);
-  const double m = mean_of(x, 0, n);
-  double c0 = 0;
-  for (double v : x) c0 += (v - m) * (v - m);
-  c0 /= static_cast<double>(n);
-  if (c0 <= 0) return static_cast<double>(n);
-  auto rho = [&](std::size_t lag) {
-    double c = 0;
-    for (std::size_t i = 0; i + lag < n; ++i) c += (x[i] - m) * (x[i + lag] - m);
-    return c / static_cast<double>(n) / c0;
-  };
-  // Geyer's initial positive sequence, made monotone
-  double sum = 0, previous = std::numeric_limits<double>::infinity();
-  for (std::size_t k = 0; 2 * k + 1 < n; ++k) {
-    double gamma = rho(2 * k) + rho(2 * k + 1);
-    if (gamma <= 0) break;
-    gamma = std::min(gamma, previous);
-    previous = gamma;
-    sum += gamma;
+double inverse_normal_cdf(double p) {
+  check(p > 0 && p < 1, "inverse_normal_cdf", "p must be in (0, 1), got ", p);
+  if (p > 0.5) return -inverse_normal_cdf(1 - p);
+  // A starting point within 5e-4 (Abramowitz & Stegun 26.2.23), then Halley steps on
+  // Φ(x) − p, with Φ(x) = erfc(−x/√2)/2 accurate in the lower tail.
+  const double t = std::sqrt(-2 * std::log(p));
+  double x = -(t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t));
+  for (int i = 0; i < 3; ++i) {
+    const double e = 0.5 * std::erfc(-x / std::sqrt(2.0)) - p;
+    const double u = e * std::sqrt(2 * M_PI) * std::exp(x * x / 2);  // e / φ(x)
+    x -= u / (1 + x * u / 2);
   }
-  const double tau = std::max(-1 + 2 * sum, 1.0 / std::log10(static_cast<double>(n)));
-  return std::min(static_cast<double>(n) / tau, static_cast<double>(n) * std::log10(static_cast<double>(n)));
+  return x;
 }
 
-double split_rhat(const std::vector<std::vector<double>>& chains) {
-  std::size_t half = std::numeric_limits<std::size_t>::max();
-  for (const auto& c : chains) half = std::min(half, c.size() / 2);
-  if (chains.empty() || half < 2) return std::numeric_limits<double>::quiet_NaN();
-  std::vector<double> means, variances;
-  for (const auto& c : chains) {
-    // the first and last `half` draws (the middle one is dropped for odd lengths)
-    const std::size_t second = c.size() - half;
-    means.push_back(mean_of(c, 0, half));
-    means.push_back(mean_of(c, second, c.size()));
-    variances.push_back(variance_of(c, 0, half));
-    variances.push_back(variance_of(c, second, c.size()));
+Chains rank_normalize(const Chains& chains) {
+  std::vector<std::pair<double, std::size_t>> order;  // (value, position in the pooled draws)
+  for (const auto& c : chains)
+    for (double v : c) order.emplace_back(v, order.size());
+  std::sort(order.begin(), order.end());
+  const double S = static_cast<double>(order.size());
+  std::vector<double> z(order.size());
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;  // ties: i..j−1 share the average of ranks i+1..j
+    while (j < order.size() && order[j].first == order[i].first) ++j;
+    const double rank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2;
+    const double normal = inverse_normal_cdf((rank - 0.375) / (S + 0.25));
+    for (std::size_t k = i; k < j; ++k) z[order[k].second] = normal;
+    i = j;
   }
-  double W = 0;
-  for (double v : variances) W += v;
-  W /= static_cast<double>(variances.size());
-  const double B_over_m = variance_of(means, 0, means.size());
-  if (W <= 0) return B_over_m <= 0 ? 1.0 : std::numeric_limits<double>::infinity();
-  const double m = static_cast<double>(half);
-  return std::sqrt(((m - 1) / m * W + B_over_m) / W);
+  Chains out = chains;
+  std::size_t at = 0;
+  for (auto& c : out)
+    for (double& v : c) v = z[at++];
+  return out;
+}
+
+Chains split_chains(const Chains& chains) {
+  Chains out;
+  for (const auto& c : chains) {
+    const std::size_t half = c.size() / 2;
+    out.emplace_back(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(half));
+    out.emplace_back(c.end() - static_cast<std::ptrdiff_t>(half), c.end());
+  }
+  return out;
+}
+
+double split_rhat(const Chains& chains_in) {
+  if (chains_in.empty()) return kNaN;
+  const Chains halves = split_chains(equal_lengths(chains_in));
+  const std::size_t n = halves.front().size();
+  if (n < 2) return kNaN;
+  std::vector<double> means, variances;
+  for (const auto& h : halves) {
+    means.push_back(mean_of(h));
+    variances.push_back(variance_of(h));
+  }
+  const double W = mean_of(variances);
+  const double B_over_n = variance_of(means);
+  if (W <= 0) return B_over_n <= 0 ? 1.0 : std::numeric_limits<double>::infinity();
+  const double N = static_cast<double>(n);
+  return std::sqrt(((N - 1) / N * W + B_over_n) / W);
+}
+
+double effective_sample_size(const Chains& chains_in) {
+  const Chains chains = equal_lengths(chains_in);
+  const std::size_t M = chains.size(), N = M ? chains.front().size() : 0;
+  const double S = static_cast<double>(M * N);
+  if (N < 4) return S;
+  std::vector<Autocovariance> acov;
+  std::vector<double> means;
+  for (const auto& c : chains) {
+    acov.emplace_back(c);
+    means.push_back(acov.back().mean());
+  }
+  const auto mean_acov = [&](std::size_t lag) {
+    double s = 0;
+    for (const auto& a : acov) s += a.at(lag);
+    return s / static_cast<double>(M);
+  };
+  const double Nd = static_cast<double>(N);
+  const double W = mean_acov(0) * Nd / (Nd - 1);  // mean within-chain variance
+  double var_plus = W * (Nd - 1) / Nd;
+  if (M > 1) var_plus += variance_of(means);
+  if (!(var_plus > 0)) return S;
+  const auto rho = [&](std::size_t lag) { return 1 - (W - mean_acov(lag)) / var_plus; };
+
+  // ρ̂_t in pairs (ρ̂_t+1 + ρ̂_t+2) while the pair sums stay positive (Geyer's initial
+  // positive sequence), the last positive even term kept as a correction for the
+  // truncation, then the pair sums made non-increasing (the initial monotone sequence).
+  std::vector<double> r(N + 1, 0.0);
+  r[0] = 1;
+  double even = 1, odd = rho(1);
+  r[1] = odd;
+  std::size_t t = 1;
+  while (t + 3 < N && even + odd > 0) {
+    even = rho(t + 1);
+    odd = rho(t + 2);
+    if (even + odd >= 0) {
+      r[t + 1] = even;
+      r[t + 2] = odd;
+    }
+    t += 2;
+  }
+  // τ sums r[0 .. after − 1] twice and the correction r[after] once
+  const std::size_t after = t - 1;
+  if (even > 0) r[after] = even;
+  for (std::size_t k = 1; k + 3 <= after; k += 2) {
+    if (r[k + 1] + r[k + 2] > r[k - 1] + r[k]) r[k + 1] = r[k + 2] = (r[k - 1] + r[k]) / 2;
+  }
+  double sum = 0;
+  for (std::size_t k = 0; k < after; ++k) sum += r[k];
+  const double tau = std::max(-1 + 2 * sum + r[after], 1 / std::log10(S));
+  return S / tau;
+}
+
+double effective_sample_size(const std::vector<double>& trace) { return effective_sample_size(Chains{trace}); }
+
+double rank_normalized_split_rhat(const Chains& chains) {
+  const Chains equal = equal_lengths(chains);
+  if (equal.empty() || equal.front().size() < 4) return kNaN;
+  const double bulk = split_rhat(rank_normalize(split_chains(equal)));
+  const double median = quantile(pooled(equal), 0.5);
+  const Chains folded = map_draws(equal, [median](double v) { return std::abs(v - median); });
+  const double tail = split_rhat(rank_normalize(split_chains(folded)));
+  return std::max(bulk, tail);
+}
+
+double bulk_ess(const Chains& chains) { return effective_sample_size(rank_normalize(split_chains(equal_lengths(chains)))); }
+
+double tail_ess(const Chains& chains) {
+  const Chains equal = equal_lengths(chains);
+  const std::vector<double> all = pooled(equal);
+  if (all.empty()) return 0;
+  const double q05 = quantile(all, 0.05), q95 = quantile(all, 0.95);
+  const Chains low = map_draws(equal, [q05](double v) { return v <= q05 ? 1.0 : 0.0; });
+  const Chains high = map_draws(equal, [q95](double v) { return v >= q95 ? 1.0 : 0.0; });
+  return std::min(effective_sample_size(split_chains(low)), effective_sample_size(split_chains(high)));
+}
+
+TraceDiagnostics diagnose(const Chains& chains_in) {
+  const Chains chains = equal_lengths(chains_in);
+  TraceDiagnostics d;
+  const std::vector<double> all = pooled(chains);
+  if (all.empty()) {
+    d.rhat = d.rhat_bulk = d.rhat_tail = d.mean = d.sd = d.mcse = kNaN;
+    return d;
+  }
+  d.mean = mean_of(all);
+  d.sd = all.size() > 1 ? std::sqrt(variance_of(all)) : 0;
+  if (chains.front().size() < 4) {
+    d.rhat = d.rhat_bulk = d.rhat_tail = kNaN;
+    d.ess_bulk = d.ess_tail = static_cast<double>(all.size());
+  } else {
+    d.rhat_bulk = split_rhat(rank_normalize(split_chains(chains)));
+    const double median = quantile(all, 0.5);
+    d.rhat_tail = split_rhat(rank_normalize(split_chains(map_draws(chains, [median](double v) { return std::abs(v - median); }))));
+    d.rhat = std::max(d.rhat_bulk, d.rhat_tail);
+    d.ess_bulk = bulk_ess(chains);
+    d.ess_tail = tail_ess(chains);
+  }
+  d.mcse = d.sd / std::sqrt(d.ess_bulk);
+  return d;
 }
 
 double mala_acceptance_probability(const std::vector<double>& w, const std::vector<double>& w_new,

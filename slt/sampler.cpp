@@ -3,12 +3,9 @@
 #include <atomic>
 #include <cmath>
 #include <exception>
-#include <optional>
-#include <set>
-#include <sstream>
+#include <limits>
 
-#include "tensor/parallel.hpp"
-#include "tensor/random.hpp"
+#include "slt/chain.hpp"
 
 namespace lambdahat {
 
@@ -22,9 +19,25 @@ LossFn mse_loss_fn() {
   };
 }
 
+const char* to_string(SamplerKind kind) {
+  switch (kind) {
+    case SamplerKind::sgld: return "sgld";
+    case SamplerKind::sgnht: return "sgnht";
+    case SamplerKind::mala: return "mala";
+  }
+  return "?";
+}
+
+SamplerKind parse_sampler_kind(const std::string& name) {
+  for (SamplerKind k : {SamplerKind::sgld, SamplerKind::sgnht, SamplerKind::mala})
+    if (name == to_string(k)) return k;
+  throw Error("sampler: unknown sampler " + name + " (sgld, sgnht or mala)");
+}
+
 void validate(const SamplerConfig& c, std::int64_t n) {
   check(n > 0, "sampler", "the data set is empty");
-  check(c.epsilon > 0 && std::isfinite(c.epsilon), "sampler", "step size epsilon must be > 0, got ", c.epsilon);
+  check(!c.epsilon || (*c.epsilon > 0 && std::isfinite(*c.epsilon)), "sampler", "step size epsilon must be > 0, got ",
+        c.epsilon.value_or(0));
   check(c.nbeta >= 0 && std::isfinite(c.nbeta), "sampler", "nbeta must be > 0 (or 0 for the default n/log n), got ",
         c.nbeta);
   check(c.localization >= 0, "sampler", "localization gamma must be >= 0, got ", c.localization);
@@ -33,8 +46,11 @@ void validate(const SamplerConfig& c, std::int64_t n) {
   check(c.bounding_box >= 0, "sampler", "bounding box must be >= 0, got ", c.bounding_box);
   check(c.diffusion > 0, "sampler", "SGNHT diffusion must be > 0, got ", c.diffusion);
   check(c.num_chains >= 1, "sampler", "num_chains must be >= 1, got ", c.num_chains);
-  check(c.num_draws >= 1, "sampler", "num_draws must be >= 1, got ", c.num_draws);
-  check(c.num_burnin_steps >= 0, "sampler", "num_burnin_steps must be >= 0, got ", c.num_burnin_steps);
+  check(!c.num_draws || *c.num_draws >= 1, "sampler", "num_draws must be >= 1, got ", c.num_draws.value_or(0));
+  check(!c.num_burnin_steps || *c.num_burnin_steps >= 0, "sampler", "num_burnin_steps must be >= 0, got ",
+        c.num_burnin_steps.value_or(0));
+  check(c.kind != SamplerKind::mala || c.batch_size == 0 || c.batch_size >= n, "sampler",
+        "MALA needs the full batch (batch size 0), got batch size ", c.batch_size);
   check(c.num_steps_bw_draws >= 1, "sampler", "num_steps_bw_draws must be >= 1, got ", c.num_steps_bw_draws);
   check(c.batch_size >= 0, "sampler", "batch size must be >= 0 (0: full batch), got ", c.batch_size);
   check(c.mala_every >= 0, "sampler", "mala_every must be >= 0, got ", c.mala_every);
@@ -63,346 +79,39 @@ double full_data_loss(Module& model, const LossFn& loss, const Dataset& data) {
   return total / static_cast<double>(n);
 }
 
+
 namespace {
-
-// The chain's own copy of a small data set. Chains on different threads that read
-// one shared tensor would all count references to its storage, one cache line that
-// every step of every chain writes (poly_sgld: 1.35 → 1.20 µs per step).
-// A chain that reads the full batch at every step gets it in the layout its model
-// reads fastest (Module::arrange_data; dln_sgld: two transposing copies fewer per
-// step).
-Dataset chain_copy(const Dataset& data, const Module& model, bool full_batch) {
-  constexpr std::size_t kCopyBytes = 16 << 20;
-  const Tensor& x = data.inputs();
-  const Tensor& y = data.targets();
-  const auto bytes = [](const Tensor& t) { return static_cast<std::size_t>(t.numel()) * itemsize(t.dtype()); };
-  if (bytes(x) + bytes(y) > kCopyBytes) return data;
-  const Tensor x_copy = x.clone();
-  const bool same = y.storage() == x.storage() && y.offset() == x.offset() && y.shape() == x.shape() &&
-                    y.strides() == x.strides() && y.dtype() == x.dtype();
-  const Tensor y_copy = same ? x_copy : y.clone();
-  if (!full_batch) return Dataset(x_copy, y_copy);
-  const auto [x_arranged, y_arranged] = model.arrange_data(x_copy, y_copy);
-  return Dataset(x_arranged, y_arranged);
+// The engine runs only fully specified configurations.
+void require_resolved(const SamplerConfig& c, std::int64_t n) {
+  validate(c, n);
+  check(c.epsilon.has_value(), "sampler", "the step size epsilon is unset: set it, or let estimate_llc calibrate it");
+  check(c.num_draws.has_value(), "sampler", "num_draws is unset: set it, or let estimate_llc choose it");
+  check(c.num_burnin_steps.has_value(), "sampler", "num_burnin_steps is unset: set it, or let estimate_llc choose it");
 }
-
-bool uses_full_batch(const SamplerConfig& c, const Dataset& data) {
-  return c.batch_size == 0 || c.batch_size >= data.size();
-}
-
-// One parameter tensor as the sampler sees it.
-struct Slot {
-  Variable param;
-  Tensor anchor;    // w*
-  Tensor noise;     // reused every step
-  Tensor momentum;  // SGNHT
-  Tensor saved_w, saved_g;  // MALA: the point and potential gradient before the step
-};
-
-// A chain: its own model copy, random streams and buffers.
-class Chain {
- public:
-  Chain(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config, double nbeta,
-        std::int64_t index)
-      : model_(model.clone()),
-        loss_(loss),
-        own_data_(chain_copy(data, *model_, uses_full_batch(config, data))),
-        data_(own_data_),
-        c_(config),
-        nbeta_(nbeta),
-        index_(index),
-        noise_(Generator(config.seed, static_cast<std::uint64_t>(index)).derive(1)) {
-    const std::set<std::string> only(config.sample_only.begin(), config.sample_only.end());
-    std::set<std::string> wanted = only;  // names not found yet
-    for (auto& [name, p] : model_->named_parameters()) {
-      const bool sampled = only.empty() || only.count(name) > 0;
-      wanted.erase(name);
-      if (!sampled) {
-        p.set_requires_grad(false);
-        continue;
-      }
-      Slot s{p, p.value().clone(), Tensor::empty(p.shape(), p.dtype()), Tensor(), Tensor(), Tensor()};
-      if (c_.kind == SamplerKind::sgnht) {
-        s.momentum = Tensor::empty(p.shape(), p.dtype());
-        normal_(s.momentum, noise_);
-      }
-      dims_ += p.numel();
-      slots_.push_back(std::move(s));
-    }
-    check(wanted.empty(), "sampler", "no parameter named ", wanted.empty() ? "" : *wanted.begin(), " in ",
-          model.type_name());
-    check(!slots_.empty(), "sampler", "there are no parameters to sample");
-    // One draw per step for all the noise when the parameters share a dtype: each
-    // slot's noise is a view of one buffer (a generator call per tensor cost as much
-    // as the draws themselves on small models).
-    bool one_dtype = true;
-    for (const auto& s : slots_) one_dtype &= s.param.dtype() == slots_.front().param.dtype();
-    if (one_dtype) {
-      all_noise_ = Tensor::empty({dims_}, slots_.front().param.dtype());
-      std::int64_t at = 0;
-      for (auto& s : slots_) {
-        s.noise = all_noise_.narrow(0, at, s.param.numel()).view(s.param.shape());
-        at += s.param.numel();
-      }
-    }
-    if (!uses_full_batch(config, data)) {
-      Generator seeds = Generator(config.seed, static_cast<std::uint64_t>(index)).derive(2);
-      loader_.emplace(data, LoaderOptions{config.batch_size, true, false, seeds.next_u64()});
-    }
-    xi_ = config.diffusion;
-  }
-
-  // `progress` is called now and then with the steps done by all chains, from the
-  // calling thread (OpenMP thread 0) only.
-  ChainTrace run(std::atomic<std::int64_t>& done, const ProgressFn& progress, std::int64_t all_steps) {
-#ifdef _OPENMP
-    const bool reporter = omp_get_thread_num() == 0;
-#else
-    const bool reporter = true;
-#endif
-    ChainTrace trace;
-    const std::int64_t total = c_.num_burnin_steps + c_.num_draws * c_.num_steps_bw_draws;
-    double mala_sum = 0;
-    std::int64_t unreported = 0;
-    for (std::int64_t s = 0; s < total; ++s) {
-      const Batch batch = loader_ ? loader_->next() : data_.all();
-      const std::int64_t since = s - c_.num_burnin_steps;
-      const bool is_draw = since >= 0 && since % c_.num_steps_bw_draws == 0;
-      const std::int64_t draw = is_draw ? since / c_.num_steps_bw_draws : -1;
-      const bool check_mala =
-          is_draw && c_.mala_every > 0 && draw % c_.mala_every == 0 && c_.kind == SamplerKind::sgld;
-      double draw_loss = 0;
-      if (is_draw && c_.full_data_draw_loss) draw_loss = full_data_loss(*model_, loss_, data_);
-      double acceptance = 0;
-      const double batch_loss = step(batch, check_mala, acceptance);
-      if (is_draw && !c_.full_data_draw_loss) draw_loss = batch_loss;
-      const double bad = !std::isfinite(batch_loss) ? batch_loss : draw_loss;
-      if (!std::isfinite(batch_loss) || (is_draw && !std::isfinite(draw_loss))) {
-        std::ostringstream os;
-        const std::int64_t at = is_draw ? draw : std::max<std::int64_t>(0, since / c_.num_steps_bw_draws + 1);
-        os << "chain " << index_ << " diverged: the loss became " << bad << " at step " << s;
-        if (since >= 0) os << " (draw " << at << ")";
-        else os << " (during burn-in)";
-        trace.diverged = true;
-        trace.diverged_at_draw = since >= 0 ? at : 0;
-        trace.divergence = os.str();
-        break;
-      }
-      if (is_draw) trace.losses.push_back(draw_loss);
-      if (check_mala) {
-        mala_sum += acceptance;
-        ++trace.mala_checks;
-      }
-      // the shared count is updated every 64 steps: one cache line written by every
-      // thread at every step would travel between the cores
-      if (++unreported == 64) {
-        const std::int64_t now = done.fetch_add(unreported, std::memory_order_relaxed) + unreported;
-        unreported = 0;
-        if (progress && reporter) progress(now, all_steps);
-      }
-    }
-    done.fetch_add(unreported, std::memory_order_relaxed);
-    trace.mala_acceptance = trace.mala_checks ? mala_sum / static_cast<double>(trace.mala_checks) : 0;
-    return trace;
-  }
-
- private:
-  // Loss at the current point on `batch`, with gradients in the parameters.
-  double loss_and_gradient(const Batch& batch) {
-    for (auto& s : slots_) s.param.zero_grad();
-    const Variable loss = loss_(*model_, batch);
-    const double value = loss.item();
-    if (std::isfinite(value)) loss.backward();
-    return value;
-  }
-
-  // The potential U(w) = nβ L + (γ/2)‖w − w*‖² + (λ/2)‖w‖² (sampled coordinates).
-  double potential(double loss) const {
-    double prior = 0;
-    for (const auto& s : slots_) {
-      visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
-        using T = decltype(tag);
-        const T* w = s.param.value().data<T>();
-        const T* w0 = s.anchor.data<T>();
-        for (std::int64_t i = 0; i < s.param.numel(); ++i) {
-          const double d = static_cast<double>(w[i]) - static_cast<double>(w0[i]);
-          prior += 0.5 * c_.localization * d * d + 0.5 * c_.weight_decay * static_cast<double>(w[i]) * w[i];
-        }
-      });
-    }
-    return nbeta_ * loss + prior;
-  }
-
-  // ∇U into `out`: nβ ∇L + γ (w − w*) + λ w.
-  template <class T>
-  void potential_gradient(const Slot& s, T* out) const {
-    const T* w = s.param.value().data<T>();
-    const T* w0 = s.anchor.data<T>();
-    const Tensor g = s.param.grad().contiguous();
-    const T* gp = g.data<T>();
-    const T nb = static_cast<T>(nbeta_), gamma = static_cast<T>(c_.localization), wd = static_cast<T>(c_.weight_decay);
-    for (std::int64_t i = 0; i < s.param.numel(); ++i) out[i] = nb * gp[i] + gamma * (w[i] - w0[i]) + wd * w[i];
-  }
-
-  double step(const Batch& batch, bool check_mala, double& acceptance) {
-    const double loss = loss_and_gradient(batch);
-    if (!std::isfinite(loss)) return loss;
-    double u_before = 0;
-    if (check_mala) {
-      u_before = potential(loss);
-      for (auto& s : slots_) {
-        if (!s.saved_w.defined()) {
-          s.saved_w = Tensor::empty(s.param.shape(), s.param.dtype());
-          s.saved_g = Tensor::empty(s.param.shape(), s.param.dtype());
-        }
-        s.saved_w.copy_(s.param.value());
-        visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
-          using T = decltype(tag);
-          potential_gradient<T>(s, s.saved_g.data<T>());
-        });
-      }
-    }
-    if (c_.kind == SamplerKind::sgld) sgld_update();
-    else sgnht_update();
-    if (check_mala) acceptance = mala_acceptance(batch, u_before);
-    return loss;
-  }
-
-  // N(0, I) into every slot's noise buffer.
-  void draw_noise() {
-    if (all_noise_.defined()) {
-      normal_(all_noise_, noise_);
-      return;
-    }
-    for (auto& s : slots_) normal_(s.noise, noise_);
-  }
-
-  // Δw = −(ε/2)(nβ ∇L_B + γ(w − w*) + λ w) + √ε σ N(0, I), then the optional box.
-  void sgld_update() {
-    draw_noise();
-    for (auto& s : slots_) {
-      if (!s.param.grad().defined()) s.param.grad() = zeros_like(s.param.value());
-      const Tensor g = s.param.grad().contiguous();
-      visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
-        using T = decltype(tag);
-        T* w = s.param.value().data<T>();
-        const T* w0 = s.anchor.data<T>();
-        const T* gp = g.data<T>();
-        const T* z = s.noise.data<T>();
-        const T half_eps = static_cast<T>(c_.epsilon / 2), nb = static_cast<T>(nbeta_);
-        const T gamma = static_cast<T>(c_.localization), wd = static_cast<T>(c_.weight_decay);
-        const T scale = static_cast<T>(std::sqrt(c_.epsilon) * c_.noise_level);
-        const std::int64_t n = s.param.numel();
-        for (std::int64_t i = 0; i < n; ++i)
-          w[i] += -half_eps * (nb * gp[i] + gamma * (w[i] - w0[i]) + wd * w[i]) + scale * z[i];
-        clamp_to_box<T>(w, w0, n);
-      });
-    }
-  }
-
-  // SGNHT (Ding et al. 2014) with U = nβ L_B + (γ/2)‖w − w*‖² (+ (λ/2)‖w‖²):
-  //   p ← p − ξ p h − ∇U(w) h + √(2Ah) N(0, I);   w ← w + p h;   ξ ← ξ + (pᵀp/d − 1) h
-  void sgnht_update() {
-    const double h = c_.epsilon;
-    double pp = 0;
-    draw_noise();
-    for (auto& s : slots_) {
-      if (!s.param.grad().defined()) s.param.grad() = zeros_like(s.param.value());
-      visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
-        using T = decltype(tag);
-        const std::int64_t n = s.param.numel();
-        std::vector<T> grad_u(static_cast<std::size_t>(n));
-        potential_gradient<T>(s, grad_u.data());
-        T* w = s.param.value().data<T>();
-        T* p = s.momentum.data<T>();
-        const T* z = s.noise.data<T>();
-        const T* w0 = s.anchor.data<T>();
-        const T xi = static_cast<T>(xi_), th = static_cast<T>(h);
-        const T kick = static_cast<T>(std::sqrt(2 * c_.diffusion * h) * c_.noise_level);
-        for (std::int64_t i = 0; i < n; ++i) {
-          p[i] += -xi * p[i] * th - grad_u[i] * th + kick * z[i];
-          w[i] += p[i] * th;
-          pp += static_cast<double>(p[i]) * p[i];
-        }
-        clamp_to_box<T>(w, w0, n);
-      });
-    }
-    xi_ += (pp / static_cast<double>(dims_) - 1) * h;
-  }
-
-  template <class T>
-  void clamp_to_box(T* w, const T* w0, std::int64_t n) const {
-    if (c_.bounding_box <= 0) return;
-    const T b = static_cast<T>(c_.bounding_box);
-    for (std::int64_t i = 0; i < n; ++i) w[i] = std::min(std::max(w[i], w0[i] - b), w0[i] + b);
-  }
-
-  // MALA acceptance of the step just taken (SLT_REFERENCE §4):
-  //   log α = −U(w') + U(w) + log q(w | w') − log q(w' | w),
-  //   log q(b | a) = −‖b − a + (ε/2) ∇U(a)‖² / (2ε)
-  // U(w') and ∇U(w') come from one more evaluation on the same batch.
-  double mala_acceptance(const Batch& batch, double u_before) {
-    const double loss_after = loss_and_gradient(batch);
-    if (!std::isfinite(loss_after)) return 0;
-    const double u_after = potential(loss_after);
-    const double half_eps = c_.epsilon / 2;
-    double forward = 0, backward = 0;  // the two squared norms
-    for (auto& s : slots_) {
-      if (!s.param.grad().defined()) s.param.grad() = zeros_like(s.param.value());
-      visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
-        using T = decltype(tag);
-        const std::int64_t n = s.param.numel();
-        std::vector<T> g_after(static_cast<std::size_t>(n));
-        potential_gradient<T>(s, g_after.data());
-        const T* w_new = s.param.value().data<T>();
-        const T* w_old = s.saved_w.data<T>();
-        const T* g_old = s.saved_g.data<T>();
-        for (std::int64_t i = 0; i < n; ++i) {
-          const double f = static_cast<double>(w_new[i]) - w_old[i] + half_eps * g_old[i];    // w' − w + (ε/2) ∇U(w)
-          const double b = static_cast<double>(w_old[i]) - w_new[i] + half_eps * g_after[i];  // w − w' + (ε/2) ∇U(w')
-          forward += f * f;
-          backward += b * b;
-        }
-      });
-    }
-    const double log_alpha = -u_after + u_before - backward / (2 * c_.epsilon) + forward / (2 * c_.epsilon);
-    return log_alpha >= 0 ? 1.0 : std::exp(log_alpha);
-  }
-
-  std::unique_ptr<Module> model_;
-  const LossFn& loss_;
-  Dataset own_data_;
-  const Dataset& data_;
-  const SamplerConfig& c_;
-  double nbeta_;
-  std::int64_t index_;
-  Generator noise_;
-  std::optional<DataLoader> loader_;
-  std::vector<Slot> slots_;
-  Tensor all_noise_;  // the noise of every slot, when they share a dtype
-  std::int64_t dims_ = 0;
-  double xi_ = 0;
-};
-
 }  // namespace
-}  // namespace lambdahat
 
-namespace lambdahat {
-
-std::vector<ChainTrace> run_chains(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config,
-                                   const ProgressFn& progress) {
+ChainSet::ChainSet(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config)
+    : model_(model), loss_(loss), data_(data), config_(config), nbeta_(resolve_nbeta(config, data.size())) {
   validate(config, data.size());
-  const double nbeta = resolve_nbeta(config, data.size());
-  const std::int64_t chains = config.num_chains;
-  const std::int64_t steps_per_chain = config.num_burnin_steps + config.num_draws * config.num_steps_bw_draws;
+  chains_.resize(static_cast<std::size_t>(config.num_chains));
+  traces_.resize(static_cast<std::size_t>(config.num_chains));
+}
+
+ChainSet::~ChainSet() = default;
+
+void ChainSet::run(const ProgressFn& progress) {
+  require_resolved(config_, data_.size());
+  check(config_.num_chains == static_cast<std::int64_t>(chains_.size()), "sampler",
+        "the number of chains of a ChainSet cannot change");
+  const std::int64_t chains = config_.num_chains;
+  const std::int64_t steps_per_chain = *config_.num_burnin_steps + *config_.num_draws * config_.num_steps_bw_draws;
   const std::int64_t total = chains * steps_per_chain;
-  std::vector<ChainTrace> traces(static_cast<std::size_t>(chains));
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(chains));
   std::atomic<std::int64_t> done{0};
-  const int threads = static_cast<int>(std::min<std::int64_t>(config.threads > 0 ? config.threads : num_threads(), chains));
-  // Each chain runs start to finish on one thread; kernels inside it stay
-  // single-threaded (parallel_for sees the enclosing region). The first thread also
-  // reports progress while it works.
+  const int threads = static_cast<int>(std::min<std::int64_t>(config_.threads > 0 ? config_.threads : num_threads(), chains));
+  // Each chain runs on one thread at a time (built there, on first use, so its
+  // memory is that thread's); kernels inside it stay single-threaded (parallel_for
+  // sees the enclosing region). The first thread also reports progress.
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)
 #endif
@@ -411,18 +120,79 @@ std::vector<ChainTrace> run_chains(Module& model, const LossFn& loss, const Data
 #pragma omp for schedule(dynamic, 1) nowait
 #endif
     for (std::int64_t c = 0; c < chains; ++c) {
+      const auto i = static_cast<std::size_t>(c);
       try {
-        Chain chain(model, loss, data, config, nbeta, c);
-        traces[static_cast<std::size_t>(c)] = chain.run(done, progress, total);
+        if (!chains_[i]) chains_[i] = std::make_unique<detail::Chain>(model_, loss_, data_, config_, nbeta_, c);
+        chains_[i]->run(traces_[i], done, progress, total);
       } catch (...) {
-        errors[static_cast<std::size_t>(c)] = std::current_exception();
+        errors[i] = std::current_exception();
       }
     }
   }
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
   if (progress) progress(total, total);
-  return traces;
+}
+
+std::vector<ChainTrace> run_chains(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config,
+                                   const ProgressFn& progress) {
+  require_resolved(config, data.size());
+  ChainSet set(model, loss, data, config);
+  set.run(progress);
+  return set.traces();
+}
+
+std::vector<CoupledMeans> step_halving_means(Module& model, const LossFn& loss, const Dataset& data,
+                                             const SamplerConfig& config, std::int64_t steps) {
+  validate(config, data.size());
+  check(config.epsilon.has_value() && config.kind == SamplerKind::sgld, "step_halving_means",
+        "needs SGLD with a step size");
+  check(steps >= 2, "step_halving_means", "needs at least 2 steps, got ", steps);
+  SamplerConfig coarse_config = config, fine_config = config;
+  fine_config.epsilon = *config.epsilon / 2;
+  coarse_config.mala_every = fine_config.mala_every = 0;
+  const double nbeta = resolve_nbeta(config, data.size());
+  std::vector<CoupledMeans> means(static_cast<std::size_t>(config.num_chains));
+  std::vector<std::exception_ptr> errors(means.size());
+  const int threads = static_cast<int>(std::min<std::int64_t>(config.threads > 0 ? config.threads : num_threads(), config.num_chains));
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#endif
+  for (std::int64_t c = 0; c < config.num_chains; ++c) {
+    try {
+      detail::Chain coarse(model, loss, data, coarse_config, nbeta, c), fine(model, loss, data, fine_config, nbeta, c);
+      Tensor summed;
+      double coarse_sum = 0, fine_sum = 0;
+      std::int64_t counted = 0;
+      for (std::int64_t s = 0; s < steps; ++s) {
+        const Batch batch = fine.next_batch();
+        const double fine_loss = fine.step_with_noise(batch, nullptr);
+        check(fine.last_noise().defined(), "step_halving_means", "needs parameters of one dtype");
+        if (!summed.defined()) summed = Tensor::empty(fine.last_noise().shape(), fine.last_noise().dtype());
+        summed.copy_(fine.last_noise());
+        const double fine_loss_2 = fine.step_with_noise(batch, nullptr);
+        add_(summed, fine.last_noise());
+        mul_(summed, 1 / std::sqrt(2.0));
+        const double coarse_loss = coarse.step_with_noise(batch, &summed);
+        if (!std::isfinite(coarse_loss) || !std::isfinite(fine_loss) || !std::isfinite(fine_loss_2)) {
+          counted = 0;
+          break;
+        }
+        if (2 * s >= steps) {
+          coarse_sum += coarse_loss;
+          fine_sum += (fine_loss + fine_loss_2) / 2;
+          ++counted;
+        }
+      }
+      const double nan = std::numeric_limits<double>::quiet_NaN(), k = static_cast<double>(counted);
+      means[static_cast<std::size_t>(c)] = counted ? CoupledMeans{coarse_sum / k, fine_sum / k} : CoupledMeans{nan, nan};
+    } catch (...) {
+      errors[static_cast<std::size_t>(c)] = std::current_exception();
+    }
+  }
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  return means;
 }
 
 }  // namespace lambdahat

@@ -1,9 +1,9 @@
-// Sampling the localized, tempered posterior around a point w* (SLT_REFERENCE §2):
+// Sampling the localized, tempered posterior around a point w* (docs/theory.md):
 //
 //     p(w) ∝ exp( −nβ · L_n(w) − (γ/2) ‖w − w*‖² )
 //
-// with SGLD (stochastic gradient Langevin dynamics) or SGNHT (the stochastic
-// gradient Nosé–Hoover thermostat). Chains run in parallel, one per thread at a time,
+// with SGLD (stochastic gradient Langevin dynamics), SGNHT (the stochastic gradient
+// Nosé–Hoover thermostat) or full-batch MALA (Metropolis-adjusted Langevin). Chains run in parallel, one per thread at a time,
 // each on its own copy of the model with its own random stream derived from
 // (seed, chain), so results are bit-identical for any thread count.
 //
@@ -13,6 +13,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,21 +28,31 @@ using LossFn = std::function<Variable(Module& model, const Batch& batch)>;
 LossFn cross_entropy_loss();  // logits vs int64 class labels
 LossFn mse_loss_fn();         // predictions vs targets
 
-enum class SamplerKind { sgld, sgnht };
+// SGLD and SGNHT use stochastic gradients and no accept/reject step; MALA (full batch
+// only) is SGLD's proposal with a Metropolis–Hastings correction, exact for any ε,
+// the reference against which SGLD's step-size bias is measured.
+enum class SamplerKind { sgld, sgnht, mala };
+const char* to_string(SamplerKind kind);
+// "sgld", "sgnht" or "mala"; throws lambdahat::Error naming the allowed values.
+SamplerKind parse_sampler_kind(const std::string& name);
 
+// The settings of a sampling run. The three left unset by default — the step size,
+// the number of draws and the burn-in — are what estimate_llc calibrates for the
+// model at hand (slt/calibration.hpp); a value set here is used as it is. The engine
+// (run_chains, ChainSet) needs all three set.
 struct SamplerConfig {
   SamplerKind kind = SamplerKind::sgld;
-  double epsilon = 1e-3;        // ε: step size (SGNHT: h)
+  std::optional<double> epsilon;              // ε: step size (SGNHT: h); unset: calibrated
   double nbeta = 0;             // nβ; 0 means the default n / log n (see nbeta_from_batch_size)
-  double localization = 100;    // γ
+  double localization = 1;      // γ (docs/theory.md, "Choosing nβ and γ")
   double weight_decay = 0;      // λ_wd, an extra Gaussian prior (λ_wd/2)‖w‖² centred at 0
   double noise_level = 1;       // σ; anything but 1 no longer samples the posterior
   double bounding_box = 0;      // b > 0 clamps w to [w* − b, w* + b] after each step
   double diffusion = 0.01;      // SGNHT's A (also the thermostat's initial value)
 
   std::int64_t num_chains = 4;
-  std::int64_t num_draws = 200;
-  std::int64_t num_burnin_steps = 0;
+  std::optional<std::int64_t> num_draws;         // unset: until the precision target is met
+  std::optional<std::int64_t> num_burnin_steps;  // unset: where the λ̂ trace becomes stationary
   std::int64_t num_steps_bw_draws = 1;
   std::int64_t batch_size = 0;  // 0: the full data set at every step
   std::uint64_t seed = 0;
@@ -50,9 +62,9 @@ struct SamplerConfig {
   std::vector<std::string> sample_only;
   // Record the full-data loss at each draw instead of the minibatch loss.
   bool full_data_draw_loss = false;
-  // MALA acceptance (SLT_REFERENCE §4) at every k-th draw, from an extra evaluation
-  // at the proposed point on the same batch; 0 turns it off.
-  std::int64_t mala_every = 1;
+  // MALA acceptance (docs/theory.md, "MALA") of SGLD's step at every k-th draw, from
+  // an extra evaluation at the proposed point on the same batch; 0 turns it off.
+  std::int64_t mala_every = 20;
   // The Python peer's convention: nβ = m / log m with m the batch size.
   bool nbeta_from_batch_size = false;
   // Threads for the chains; 0: all (OpenMP's setting).
@@ -78,10 +90,51 @@ struct ChainTrace {
 // Progress: steps finished over all chains, and the total.
 using ProgressFn = std::function<void(std::int64_t done, std::int64_t total)>;
 
+namespace detail {
+class Chain;
+}
+
+// Chains that can be run further: run() takes every chain to the config's current
+// length, and raising config().num_draws (or changing ε) before the next run()
+// continues them from where they are. Each chain keeps its own random streams, so
+// the draws are the same whether a length is reached in one run() or several.
+class ChainSet {
+ public:
+  ChainSet(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config);
+  ~ChainSet();
+  ChainSet(const ChainSet&) = delete;
+  ChainSet& operator=(const ChainSet&) = delete;
+
+  SamplerConfig& config() { return config_; }
+  double nbeta() const { return nbeta_; }
+  void run(const ProgressFn& progress = {});
+  const std::vector<ChainTrace>& traces() const { return traces_; }
+
+ private:
+  Module& model_;
+  LossFn loss_;
+  const Dataset& data_;
+  SamplerConfig config_;
+  double nbeta_;
+  std::vector<std::unique_ptr<detail::Chain>> chains_;
+  std::vector<ChainTrace> traces_;
+};
+
 // Runs config.num_chains chains from w* = the model's current parameters. The model
-// itself is not modified.
+// itself is not modified. ε, the draws and the burn-in must be set.
 std::vector<ChainTrace> run_chains(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config,
                                    const ProgressFn& progress = {});
+
+// SGLD's step-size bias, measured with coupled chains: for each chain index, a chain
+// at ε/2 and one at ε start at w* and see the same Brownian path (the ε chain's noise
+// is the sum of the ε/2 chain's two draws over the same time, divided by √2, and both
+// use the same batch over that time). Paired this way the difference of their mean
+// losses is far less noisy than that of two independent runs. SGLD only, one dtype.
+struct CoupledMeans {
+  double coarse = 0, fine = 0;  // mean loss at ε and at ε/2 over the second half of the run
+};
+std::vector<CoupledMeans> step_halving_means(Module& model, const LossFn& loss, const Dataset& data,
+                                             const SamplerConfig& config, std::int64_t steps);
 
 // The mean loss over the whole data set (in chunks), without recording a graph.
 double full_data_loss(Module& model, const LossFn& loss, const Dataset& data);

@@ -149,4 +149,31 @@ LearningCoefficient linear_autoencoder(std::int64_t d, std::int64_t h, std::int6
   return reduced_rank_regression(s, h, d, std::min(h, s));
 }
 
+double llc_target_at_n(const LearningCoefficient& lc, double nbeta) {
+  check(lc.lambda > 0 && lc.multiplicity >= 1, "llc_target_at_n", "needs λ > 0 and m >= 1, got λ = ", lc.lambda,
+        ", m = ", lc.multiplicity);
+  check(nbeta > 1 && std::isfinite(nbeta), "llc_target_at_n", "needs nbeta > 1, got ", nbeta);
+  // In u = log s the density is exp(λu − e^u) (log nβ − u)^(m−1) on u < log nβ; the
+  // mean of s = e^u by Simpson's rule over a range that holds all but e^−40 of it.
+  const double top = std::log(nbeta), lambda = lc.lambda, m1 = static_cast<double>(lc.multiplicity - 1);
+  const double bottom = std::min(top, std::log(lambda)) - 40 / lambda - 10;
+  const auto log_density = [&](double u) {
+    return lambda * u - std::exp(u) + (m1 > 0 ? m1 * std::log(top - u) : 0.0);
+  };
+  const int k = 20000;  // even
+  const double h = (top - bottom) / k;
+  double peak = -std::numeric_limits<double>::infinity();
+  for (int i = 0; i < k; ++i) peak = std::max(peak, log_density(bottom + i * h));
+  double mass = 0, first = 0;
+  for (int i = 0; i <= k; ++i) {
+    const double u = bottom + i * h;
+    // at u = log nβ the factor (log nβ − u)^(m−1) is 0 for m > 1
+    const double f = (i == k && m1 > 0) ? 0.0 : std::exp(log_density(u) - peak);
+    const double weight = (i == 0 || i == k) ? 1 : (i % 2 ? 4 : 2);
+    mass += weight * f;
+    first += weight * f * std::exp(u);
+  }
+  return first / mass;
+}
+
 }  // namespace lambdahat

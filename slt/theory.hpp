@@ -1,5 +1,5 @@
-// Exact learning coefficients λ and multiplicities m (SLT_REFERENCE §6): the values
-// the estimators are tested against.
+// Exact learning coefficients λ and multiplicities m (docs/theory.md, "Known learning
+// coefficients"): the values the estimators are tested against.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +30,17 @@ LearningCoefficient polynomial_regressor(const std::vector<int>& powers);
 // polynomial_regressor(powers).lambda the gap is the finite-n effect, not the sampler's.
 double polynomial_regressor_finite_n(const std::vector<int>& powers, double sxx, double sxy, double nbeta,
                                      double gamma);
+
+// The leading-order value the LLC estimator targets at a finite nβ for a model with
+// learning coefficient λ and multiplicity m: the mean of s under the density
+//
+//     s^(λ−1) (log nβ − log s)^(m−1) e^(−s)      on 0 < s < nβ,
+//
+// the asymptotic form of the law of nβ (L_n(w) − L_n(w*)) under the tempered posterior
+// (its state density v(s) ∝ s^(λ−1) (−log s)^(m−1) near 0, rescaled by nβ). It is
+// below λ when m > 1 and tends to λ as nβ grows: for a 5-3-5 deep linear network at
+// rank 0 (λ = 6.5, m = 2) with n = 1000 and nβ = n / log n it is 6.19.
+double llc_target_at_n(const LearningCoefficient& lc, double nbeta);
 
 // Reduced-rank regression (Aoyagi & Watanabe 2005): x ∈ R^M → H → R^N, true map of
 // rank r ≤ min(M, H, N).

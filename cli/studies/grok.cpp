@@ -41,7 +41,7 @@ GrokDetection detect_grokking(const std::vector<double>& train_accuracy, const s
 SamplerConfig grok_sampler() {
   ProblemSpec spec;
   spec.model = "grok";
-  return default_sampler(spec);
+  return seed_study_sampler(spec);
 }
 
 void make_quick(GrokStudyOptions& o) {

@@ -205,7 +205,7 @@ std::string run_paper(const PaperOptions& o) {
     << " steps) from " << grok["counts"]["seeds"].get<std::int64_t>() << " seeds. A run groks when a checkpoint has train "
        "accuracy 1 (t_train) and a later one validation accuracy ≥ 0.95 (t_val); runs without both, or with "
        "t_val − t_train ≤ " << g.min_gap << " checkpoints, are skipped. λ̂ at both checkpoints: SGLD ε = 3e-3, nβ = 2, "
-       "γ = 5, " << g.sampler.num_chains << " chains × " << g.sampler.num_draws << " draws, batch 128. ΔF = n ΔL + log n Δλ̂ with "
+       "γ = 5, " << g.sampler.num_chains << " chains × " << *g.sampler.num_draws << " draws, batch 128. ΔF = n ΔL + log n Δλ̂ with "
        "n the number of training pairs (1123 for p = 53).</p>\n";
   h << "<p>" << grok["counts"]["grokked"].get<std::int64_t>() << " of " << grok["counts"]["seeds"].get<std::int64_t>()
     << " runs grokked within " << g.steps << " steps; " << grok["counts"]["used_in_fit"].get<std::int64_t>()
@@ -221,7 +221,7 @@ std::string run_paper(const PaperOptions& o) {
        "dimensions, ReLU(WᵀWx + b)) is trained from a noisy 2-gon with SGD (lr 0.01, momentum 0.9, batch 100) for "
     << t.epochs << " epochs, " << t.seeds << " seeds; λ̂ is estimated at about " << t.linear_points
     << " linearly and " << t.log_points << " log-spaced epochs (ε = 5e-4, γ = 1, nβ = n/log n, " << t.sampler.num_chains
-    << " chains × " << t.sampler.num_draws << " draws, batch 512). Transitions are drops of the smoothed loss of at "
+    << " chains × " << *t.sampler.num_draws << " draws, batch 512). Transitions are drops of the smoothed loss of at "
        "least 5 % of the total drop; ΔF is taken between consecutive plateaus.</p>\n";
   h << "<p>" << tms["counts"]["transitions"].get<std::int64_t>() << " transitions were found in "
     << tms["counts"]["seeds"].get<std::int64_t>() << " runs. " << fit_sentence(tms) << "</p>\n";

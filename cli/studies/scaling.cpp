@@ -126,12 +126,17 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
                 else spec.n = 2000, spec.train_steps = 2000;
               }
               Problem pr = make_problem(spec);
-              SamplerConfig sc = pr.sampler;
-              // quick: a fifth of the draws (a twentieth for the long polynomial chains)
-              if (o.quick)
-                sc.num_draws = std::max<std::int64_t>(200, sc.num_draws / (spec.model == "polynomial" ? 20 : 5));
-              const LLCResult r = estimate_llc(*pr.model, pr.loss, pr.data, sc);
-              const std::optional<double> finite_n = finite_n_target(spec, pr, sc);
+              const SamplerConfig sc = pr.sampler;
+              // quick: the calibration aims at a 5 % MCSE within a tenth of the budget
+              LLCOptions options;
+              if (o.quick) {
+                options.targets.relative_mcse = 0.05;
+                options.targets.max_steps_per_chain = 20000;
+              }
+              const LLCResult r = estimate_llc(*pr.model, pr.loss, pr.data, sc, options);
+              const std::optional<double> finite_n = finite_n_target(spec, pr, r.config);
+              const std::optional<double> at_n =
+                  pr.theory ? std::optional<double>(llc_target_at_n(*pr.theory, r.nbeta)) : std::nullopt;
               store.save(unit(i), {{"sweep", c.sweep},
                                    {"variant", c.variant},
                                    {"value", c.value},
@@ -142,7 +147,11 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
                                    {"theory_lambda", pr.theory ? nlohmann::json(pr.theory->lambda) : nlohmann::json(nullptr)},
                                    {"multiplicity", pr.theory ? nlohmann::json(pr.theory->multiplicity) : nlohmann::json(nullptr)},
                                    {"finite_n_target", finite_n ? nlohmann::json(*finite_n) : nlohmann::json(nullptr)},
-                                   {"ess", r.diagnostics.ess_total},
+                                   {"theory_at_n", at_n ? nlohmann::json(*at_n) : nlohmann::json(nullptr)},
+                                   {"mcse", r.diagnostics.mcse},
+                                   {"ess", r.diagnostics.ess_bulk},
+                                   {"ess_tail", r.diagnostics.ess_tail},
+                                   {"calibration", r.calibration.summary()},
                                    {"rhat", std::isfinite(r.diagnostics.rhat) ? nlohmann::json(r.diagnostics.rhat) : nlohmann::json(nullptr)},
                                    {"mala_acceptance", std::isfinite(r.diagnostics.mala_acceptance) ? nlohmann::json(r.diagnostics.mala_acceptance) : nlohmann::json(nullptr)},
                                    {"below_init_fraction", r.diagnostics.below_init_fraction},
@@ -150,7 +159,7 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
                                    {"train_loss", pr.train_loss},
                                    {"warnings", r.warnings},
                                    {"seconds", r.seconds},
-                                   {"sampler", to_json(sc)}});
+                                   {"sampler", to_json(r.config)}});
             });
 
   // the table, one row per configuration and seed

@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 SamplerConfig tms_sampler() {
   ProblemSpec spec;
   spec.model = "tms";
-  return default_sampler(spec);
+  return seed_study_sampler(spec);
 }
 
 void make_quick(TMSStudyOptions& o) {

@@ -155,18 +155,20 @@ TEST(FreeEnergy, ThermodynamicIntegrationMatchesTheExactQuadraticFreeEnergy) {
   EXPECT_NEAR(w.nbeta, n / std::log(n), 1e-12);
 }
 
-TEST(Calibration, RecommendsTheLargestStableStepSize) {
+TEST(Sweep, RecommendsTheLargestStableStepSize) {
   const Dataset data = polynomial_data(1000, 0);
   PolynomialRegressor model({1, 1});
   SamplerConfig c;
   c.localization = 1;
   c.num_chains = 4;
   c.num_draws = 400;
+  c.num_burnin_steps = 0;
+  c.mala_every = 1;
   c.seed = 2;
-  const CalibrationResult r = calibrate_step_size(model, mse_loss_fn(), data, c, {1e-5, 1e-4, 1e-3, 1e-2, 0.5});
+  const SweepResult r = sweep_step_size(model, mse_loss_fn(), data, c, {1e-5, 1e-4, 1e-3, 1e-2, 0.5});
   ASSERT_EQ(r.points.size(), 5u);
   ASSERT_TRUE(r.recommended.has_value());
-  const CalibrationPoint& best = r.points[*r.recommended];
+  const SweepPoint& best = r.points[*r.recommended];
   EXPECT_TRUE(best.stable);
   EXPECT_GE(best.mala_acceptance, kTargetAcceptance);
   // no larger setting is both stable and accepted that often
