@@ -12,6 +12,10 @@ namespace lambdahat {
 
 namespace {
 
+// Below this mean acceptance in the main run a calibrated ε is halved (the level at
+// which LLCResult warns, llc.hpp).
+constexpr double kMainRunAcceptance = 0.8;
+
 std::string fmt(double v, int precision = 3) {
   std::ostringstream os;
   os.precision(precision);
@@ -298,14 +302,38 @@ CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& d
   if (grow) c.num_draws = std::min(budget_draws, std::max<std::int64_t>(8, targets.first_round_steps / every));
   const double nbeta = resolve_nbeta(c, data.size());
 
-  ChainSet set(model, loss, data, c);
-  std::int64_t cut = 0;
+  auto set = std::make_unique<ChainSet>(model, loss, data, c);
+  std::int64_t cut = 0, restarts = 0;
   TraceDiagnostics d;
   double llc = 0;
   for (;;) {
-    set.run(progress);
+    set->run(progress);
     ++cal.rounds;
-    const auto healthy = healthy_losses(set.traces());
+    // Chains may reach regions the pilots did not, stiffer ones where ε is too large:
+    // a divergence, or acceptance below the warning level, halves a calibrated ε and
+    // starts the main run again from w*.
+    const auto& traces = set->traces();
+    const bool diverged = std::any_of(traces.begin(), traces.end(), [](const ChainTrace& t) { return t.diverged; });
+    double acceptance = 0;
+    std::int64_t checked = 0;
+    for (const auto& t : traces)
+      if (!t.diverged && t.mala_checks > 0) acceptance += t.mala_acceptance, ++checked;
+    acceptance = checked ? acceptance / static_cast<double>(checked) : 1.0;
+    if (cal.epsilon_chosen && (diverged || acceptance < kMainRunAcceptance) && restarts < targets.max_halvings) {
+      CalibrationTrial t;
+      t.epsilon = *c.epsilon;
+      t.test = "main run";
+      t.acceptance = acceptance;
+      for (const auto& tr : traces) t.diverged += tr.diverged;
+      cal.trials.push_back(t);
+      ++restarts;
+      c.epsilon = *c.epsilon / 2;
+      cal.epsilon = *c.epsilon;
+      cal.epsilon_reason += "; halved in the main run (" + std::string(diverged ? "a chain diverged" : "acceptance " + fmt(acceptance, 2)) + ")";
+      set = std::make_unique<ChainSet>(model, loss, data, c);
+      continue;
+    }
+    const auto healthy = healthy_losses(traces);
     if (healthy.empty()) break;
     const std::int64_t length = static_cast<std::int64_t>(chain_average(healthy).size());
     cut = cut_burnin ? stationarity_cut(chain_average(healthy), std::max<std::int64_t>(1, length / 100)) : 0;
@@ -318,7 +346,7 @@ CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& d
     const double mcse = nbeta * d.mcse;
     cal.targets_met = d.rhat <= targets.rhat && ess >= targets.ess_per_chain * chains &&
                       mcse <= targets.relative_mcse * std::abs(llc);
-    const std::int64_t draws = *set.config().num_draws;
+    const std::int64_t draws = *set->config().num_draws;
     if (!grow || cal.targets_met || draws >= budget_draws) break;
     // how much longer the kept part must be, from how the error falls with length
     const double kept_length = static_cast<double>(draws - cut);
@@ -326,10 +354,10 @@ CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& d
                              std::pow(mcse / (targets.relative_mcse * std::abs(llc)), 2));
     if (d.rhat > targets.rhat) factor = std::max(factor, 2.0);
     const auto wanted = static_cast<std::int64_t>(static_cast<double>(cut) + 1.2 * factor * kept_length);
-    set.config().num_draws = std::min(budget_draws, std::clamp(wanted, draws * 3 / 2, draws * 4));
+    set->config().num_draws = std::min(budget_draws, std::clamp(wanted, draws * 3 / 2, draws * 4));
   }
-  c = set.config();
-  out.traces = set.traces();
+  c = set->config();
+  out.traces = set->traces();
   for (auto& t : out.traces) {
     const auto drop = std::min<std::size_t>(static_cast<std::size_t>(cut), t.losses.size());
     t.losses.erase(t.losses.begin(), t.losses.begin() + static_cast<std::ptrdiff_t>(drop));
@@ -346,7 +374,9 @@ CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& d
   if (cut_burnin)
     cal.burnin_reason = "burn-in " + std::to_string(cal.burnin) +
                         " steps: where the chain-averaged trace becomes stationary (MSER)";
-  if (grow) {
+  if (chains == 0) {
+    cal.draws_reason = "every chain diverged at epsilon " + fmt(*c.epsilon) + ": no estimate";
+  } else if (grow) {
     std::ostringstream os;
     os << cal.draws << " draws per chain";
     const std::string state = "MCSE " + fmt(100 * nbeta * d.mcse / std::abs(llc), 2) + " % of λ̂, bulk-ESS " +

@@ -78,6 +78,7 @@ class Autocovariance {
 
 double inverse_normal_cdf(double p) {
   check(p > 0 && p < 1, "inverse_normal_cdf", "p must be in (0, 1), got ", p);
+  if (p == 0.5) return 0;
   if (p > 0.5) return -inverse_normal_cdf(1 - p);
   // A starting point within 5e-4 (Abramowitz & Stegun 26.2.23), then Halley steps on
   // Φ(x) − p, with Φ(x) = erfc(−x/√2)/2 accurate in the lower tail.
@@ -123,9 +124,9 @@ Chains split_chains(const Chains& chains) {
   return out;
 }
 
-double split_rhat(const Chains& chains_in) {
-  if (chains_in.empty()) return kNaN;
-  const Chains halves = split_chains(equal_lengths(chains_in));
+namespace {
+// R̂ of chains as given (not split): sqrt(var⁺ / W).
+double basic_rhat(const Chains& halves) {
   const std::size_t n = halves.front().size();
   if (n < 2) return kNaN;
   std::vector<double> means, variances;
@@ -138,6 +139,12 @@ double split_rhat(const Chains& chains_in) {
   if (W <= 0) return B_over_n <= 0 ? 1.0 : std::numeric_limits<double>::infinity();
   const double N = static_cast<double>(n);
   return std::sqrt(((N - 1) / N * W + B_over_n) / W);
+}
+}  // namespace
+
+double split_rhat(const Chains& chains) {
+  if (chains.empty()) return kNaN;
+  return basic_rhat(split_chains(equal_lengths(chains)));
 }
 
 double effective_sample_size(const Chains& chains_in) {
@@ -197,10 +204,10 @@ double effective_sample_size(const std::vector<double>& trace) { return effectiv
 double rank_normalized_split_rhat(const Chains& chains) {
   const Chains equal = equal_lengths(chains);
   if (equal.empty() || equal.front().size() < 4) return kNaN;
-  const double bulk = split_rhat(rank_normalize(split_chains(equal)));
+  const double bulk = basic_rhat(rank_normalize(split_chains(equal)));
   const double median = quantile(pooled(equal), 0.5);
   const Chains folded = map_draws(equal, [median](double v) { return std::abs(v - median); });
-  const double tail = split_rhat(rank_normalize(split_chains(folded)));
+  const double tail = basic_rhat(rank_normalize(split_chains(folded)));
   return std::max(bulk, tail);
 }
 
@@ -230,9 +237,9 @@ TraceDiagnostics diagnose(const Chains& chains_in) {
     d.rhat = d.rhat_bulk = d.rhat_tail = kNaN;
     d.ess_bulk = d.ess_tail = static_cast<double>(all.size());
   } else {
-    d.rhat_bulk = split_rhat(rank_normalize(split_chains(chains)));
+    d.rhat_bulk = basic_rhat(rank_normalize(split_chains(chains)));
     const double median = quantile(all, 0.5);
-    d.rhat_tail = split_rhat(rank_normalize(split_chains(map_draws(chains, [median](double v) { return std::abs(v - median); }))));
+    d.rhat_tail = basic_rhat(rank_normalize(split_chains(map_draws(chains, [median](double v) { return std::abs(v - median); }))));
     d.rhat = std::max(d.rhat_bulk, d.rhat_tail);
     d.ess_bulk = bulk_ess(chains);
     d.ess_tail = tail_ess(chains);

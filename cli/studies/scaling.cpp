@@ -135,8 +135,9 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
               }
               const LLCResult r = estimate_llc(*pr.model, pr.loss, pr.data, sc, options);
               const std::optional<double> finite_n = finite_n_target(spec, pr, r.config);
-              const std::optional<double> at_n =
-                  pr.theory ? std::optional<double>(llc_target_at_n(*pr.theory, r.nbeta)) : std::nullopt;
+              // the leading-order value the estimator targets at this n and nβ
+              const nlohmann::json at_n =
+                  pr.theory ? nlohmann::json(llc_target_at_n(*pr.theory, r.nbeta)) : nlohmann::json(nullptr);
               store.save(unit(i), {{"sweep", c.sweep},
                                    {"variant", c.variant},
                                    {"value", c.value},
@@ -147,7 +148,7 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
                                    {"theory_lambda", pr.theory ? nlohmann::json(pr.theory->lambda) : nlohmann::json(nullptr)},
                                    {"multiplicity", pr.theory ? nlohmann::json(pr.theory->multiplicity) : nlohmann::json(nullptr)},
                                    {"finite_n_target", finite_n ? nlohmann::json(*finite_n) : nlohmann::json(nullptr)},
-                                   {"theory_at_n", at_n ? nlohmann::json(*at_n) : nlohmann::json(nullptr)},
+                                   {"theory_at_n", at_n},
                                    {"mcse", r.diagnostics.mcse},
                                    {"ess", r.diagnostics.ess_bulk},
                                    {"ess_tail", r.diagnostics.ess_tail},

@@ -55,8 +55,17 @@ TEST(Command, LlcWritesTheDocumentedJson) {
   for (const char* key : {"llc", "init_loss", "nbeta", "n", "epsilon", "gamma", "theory", "diagnostics", "seconds"})
     EXPECT_TRUE(j.contains(key)) << key;
   for (const char* key : {"mean", "std", "per_chain"}) EXPECT_TRUE(j["llc"].contains(key)) << key;
-  for (const char* key : {"ess", "rhat", "mala_acceptance", "below_init_fraction", "diverged_chains"})
+  for (const char* key : {"rhat", "rhat_bulk", "rhat_tail", "ess_bulk", "ess_tail", "mcse", "mala_acceptance",
+                          "below_init_fraction", "below_init_margin", "diverged_chains"})
     EXPECT_TRUE(j["diagnostics"].contains(key)) << key;
+  for (const char* key : {"llc", "mcse", "rhat", "ess_bulk", "ess_tail"}) EXPECT_TRUE(j["chains"][0].contains(key)) << key;
+  // --draws was given: ε and the burn-in were calibrated, the draws were not
+  EXPECT_TRUE(j["calibration"]["epsilon"]["reason"].is_string());
+  EXPECT_TRUE(j["calibration"]["burnin"]["value"].is_number());
+  EXPECT_TRUE(j["calibration"]["draws"].is_null());
+  EXPECT_GE(j["calibration"]["trials"].size(), 2u);
+  EXPECT_NE(r.output.find("calibration: epsilon"), std::string::npos);
+  EXPECT_TRUE(j["theory_at_n"].is_number());
   EXPECT_EQ(j["llc"]["per_chain"].size(), 2u);
   EXPECT_EQ(j["theory"]["lambda"], 0.5);
   EXPECT_EQ(j["n"], 500);
@@ -91,6 +100,48 @@ TEST(Command, DefaultsLandWithinFifteenPercentOfTheory) {
       EXPECT_EQ(j["diagnostics"]["diverged_chains"], 0) << args;
       EXPECT_GT(j["diagnostics"]["mala_acceptance"].get<double>(), 0.85) << args;
     }
+}
+
+TEST(Command, ExitCodesSayWhetherThereIsAnEstimate) {
+  // every chain diverges: no estimate, exit 1
+  const Result diverged = run("llc --model polynomial --powers 1 --n 500 --lr 100 --draws 50 --burnin 0 --chains 2");
+  EXPECT_EQ(diverged.exit_code, 1) << diverged.output;
+  EXPECT_NE(diverged.output.find("no estimate"), std::string::npos) << diverged.output;
+  // an estimate with warnings (far too few draws): 0, and 3 under --strict
+  const std::string short_run = "llc --model polynomial --powers 1 --n 500 --lr 1e-4 --draws 20 --burnin 0 --chains 2";
+  const Result warned = run(short_run);
+  EXPECT_EQ(warned.exit_code, 0) << warned.output;
+  EXPECT_NE(warned.output.find("warning: "), std::string::npos);
+  EXPECT_EQ(run(short_run + " --strict").exit_code, 3);
+  // usage errors: 2, and --help documents the codes
+  EXPECT_EQ(run("llc --preset nonsense").exit_code, 2);
+  EXPECT_EQ(run("llc --model dln --preset seed-study").exit_code, 2);
+  EXPECT_NE(run("llc --help").output.find("3 an estimate with warnings under --strict"), std::string::npos);
+}
+
+TEST(Command, CalibrateSweepsAndRecommends) {
+  const fs::path json = fs::temp_directory_path() / "lambdahat_calibrate.json";
+  const fs::path svg = fs::temp_directory_path() / "lambdahat_calibrate.svg";
+  const Result r = run("calibrate --model polynomial --powers 1 --n 1000 --epsilons 1e-5,1e-4,1e-3,1e-2 --gammas 1,100 "
+                       "--draws 400 --burnin 100 --chains 2 --json " + json.string() + " --svg " + svg.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("<- recommended"), std::string::npos) << r.output;
+  std::ifstream in(json);
+  nlohmann::json j;
+  in >> j;
+  ASSERT_EQ(j["points"].size(), 8u);  // 4 step sizes × 2 localizations
+  for (const auto& p : j["points"])
+    for (const char* key : {"epsilon", "gamma", "llc_mean", "mala_acceptance", "rhat", "ess_bulk", "stable"})
+      EXPECT_TRUE(p.contains(key)) << key;
+  ASSERT_TRUE(j["recommended"].is_number());
+  const auto& best = j["points"][j["recommended"].get<std::size_t>()];
+  EXPECT_GE(best["mala_acceptance"].get<double>(), 0.9);
+  EXPECT_NE(j["recommendation"].get<std::string>().find("use epsilon"), std::string::npos);
+  std::ifstream figure(svg);
+  const std::string text((std::istreambuf_iterator<char>(figure)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("<svg"), std::string::npos);
+  EXPECT_NE(text.find("γ = 100"), std::string::npos);
+  EXPECT_NE(text.find("acceptance ≥ 0.9"), std::string::npos);
 }
 
 TEST(Command, BadInputGivesOneLineErrorsAndNonZeroExit) {

@@ -42,6 +42,7 @@ TEST(Sampler, SgldWithoutNoiseIsAGradientStep) {
   const Dataset data = polynomial_data(50, 1, 2.0, 0.25, kFloat64);
   PolynomialRegressor model({1, 1}, kFloat64, {0.7, -0.4});
   SamplerConfig c;
+  c.num_burnin_steps = 0;
   c.noise_level = 0;
   c.nbeta = 1;
   c.localization = 0;
@@ -176,6 +177,7 @@ TEST(Sampler, BitIdenticalForAnyThreadCount) {
   Generator gen(1);
   DeepLinearNetwork model({4, 3, 3}, gen);
   SamplerConfig c;
+  c.num_burnin_steps = 0;
   c.epsilon = 1e-4;
   c.num_chains = 5;
   c.num_draws = 50;
@@ -212,6 +214,7 @@ TEST(Sampler, FullBatchesInTheModelsLayoutChangeNothing) {
   InRows wrapped(model);
   ASSERT_EQ(wrapped.inner.layers.front().weight.value().data<float>(), model.layers.front().weight.value().data<float>());
   SamplerConfig c;
+  c.num_burnin_steps = 0;
   c.epsilon = 1e-4;
   c.num_chains = 2;
   c.num_draws = 40;
@@ -301,7 +304,7 @@ TEST(Sampler, DiagnosticsWarnWhenTheyShould) {
   // nβ ΔL = −0.1 per draw against a margin of (nβ/n)·Gamma(1/2)'s 0.99 quantile = 0.33
   const LLCResult finite_n = summarize_llc(traces_at({0.99, 0.99, 0.99, 0.99}, 0.95), init, nbeta, 100);
   EXPECT_NEAR(finite_n.diagnostics.below_init_margin, 0.1 * 6.635 / 2, 0.01);
-  EXPECT_EQ(finite_n.diagnostics.below_init_fraction, 0.0);
+  EXPECT_LT(finite_n.diagnostics.below_init_fraction, 0.05);  // the noise of sd 0.1 reaches past 0.33 now and then
   EXPECT_FALSE(warns(finite_n, "of the draws lie below"));
   // minibatch draws: the spread of the minibatch loss widens the margin
   const LLCResult noisy = summarize_llc(traces_at({0.9, 0.9, 0.9, 0.9}, 0.95), init, nbeta, 100, 0.1);
