@@ -192,18 +192,21 @@ double calibrate_epsilon(Module& model, const LossFn& loss, const Dataset& data,
   };
 
   // A first guess from the scale of the potential's gradient (∝ nβ), then steps of
-  // 4× up or down until the acceptance target is bracketed, then one of 2×.
+  // 4× up or down until the acceptance target is bracketed, then one of 2×. Below a
+  // millionth of the first guess the chains barely move within a budget, so the
+  // search stops there and reports failure.
   double eps = std::min(1e-2, 0.03 / nbeta);
   if (config.localization > 0) eps = std::min(eps, 0.5 / config.localization);
+  const double floor = 1e-6 * eps;
   double good = 0, bad = 0;
-  for (int i = 0; i < 14; ++i) {
+  for (int i = 0; i < 20; ++i) {
     if (try_epsilon(eps)) {
       good = eps;
       if (bad > 0 || eps >= 1) break;
       eps *= 4;
     } else {
       bad = eps;
-      if (good > 0) break;
+      if (good > 0 || eps / 4 < floor) break;
       eps /= 4;
     }
   }

@@ -27,7 +27,7 @@ namespace lambdahat {
 
 struct CalibrationTargets {
   double acceptance = 0.9;           // mean MALA acceptance of SGLD's step at ε
-  double halving_tolerance = 0.015;  // |λ̂(ε) − λ̂(ε/2)| allowed, relative to λ̂, beyond one standard error
+  double halving_tolerance = 0.01;   // |λ̂(ε) − λ̂(ε/2)| allowed, relative to λ̂, beyond one standard error
   int max_halvings = 4;
   double relative_mcse = 0.02;       // MCSE(λ̂) / λ̂
   double ess_per_chain = 100;        // bulk-ESS per chain

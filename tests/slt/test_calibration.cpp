@@ -1,6 +1,7 @@
 // The automatic calibration, the MALA sampler, chains run further and the
 // leading-order target at finite n.
 #include <cmath>
+#include <limits>
 
 #include "support/reference.hpp"
 
@@ -97,19 +98,31 @@ TEST(Calibration, DefaultsLandOnTheGaussianClosedFormAndSayWhy) {
 }
 
 TEST(Calibration, NoStableStepSizeIsNoEstimateAndNamesWhatWasTried) {
-  // the acceptance target cannot be met (it is 1), so every step size fails
+  // a loss that is finite at w* and nowhere else: every step size diverges, and the
+  // search stops at its floor rather than shrinking ε for ever
   Gaussian g = gaussian_problem();
-  LLCOptions options;
-  options.targets.acceptance = 0.99999999;
+  const std::vector<double> w_star = g.model->weight.value().to_vector<double>();
+  const LossFn cliff = [w_star](Module& model, const Batch& batch) {
+    Linear& linear = dynamic_cast<Linear&>(model);
+    const Variable mse = mse_loss(model(Variable(batch.inputs)), Variable(batch.targets));
+    const bool at_w_star = linear.weight.value().to_vector<double>() == w_star;
+    return at_w_star ? mse : mse * std::numeric_limits<double>::quiet_NaN();
+  };
   SamplerConfig c;
   c.nbeta = g.nbeta;
   c.localization = g.gamma;
-  const LLCResult r = estimate_llc(*g.model, mse_loss_fn(), g.data, c, options);
+  const LLCResult r = estimate_llc(*g.model, cliff, g.data, c);
   EXPECT_FALSE(r.has_estimate());
   EXPECT_TRUE(r.calibration.failed);
   EXPECT_NE(r.calibration.epsilon_reason.find("epsilon "), std::string::npos);
-  EXPECT_NE(r.calibration.epsilon_reason.find(": acceptance "), std::string::npos) << r.calibration.epsilon_reason;
+  EXPECT_NE(r.calibration.epsilon_reason.find("diverged"), std::string::npos) << r.calibration.epsilon_reason;
+  ASSERT_FALSE(r.warnings.empty());
   EXPECT_NE(r.warnings.front().find("no step size reached"), std::string::npos);
+  // the search went down from the first guess by 4x each time, and no further than its floor
+  ASSERT_GE(r.calibration.trials.size(), 8u);
+  const double first = r.calibration.trials.front().epsilon, last = r.calibration.trials.back().epsilon;
+  EXPECT_NEAR(r.calibration.trials[1].epsilon, first / 4, 1e-12 * first);
+  EXPECT_GE(last, first * 1e-6 / 4);
 }
 
 TEST(Calibration, StationarityCutFindsTheEndOfATransient) {
