@@ -36,7 +36,7 @@ class Pilot {
  public:
   Pilot(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config)
       : model_(model), loss_(loss), data_(data), config_(config) {
-    config_.num_chains = std::min<std::int64_t>(config.num_chains, 4);
+    config_.num_chains = std::min<std::int64_t>(config.num_chains, 2);
     config_.num_burnin_steps = 0;
     config_.num_steps_bw_draws = 1;
     config_.mala_every = 1;
@@ -226,26 +226,32 @@ double calibrate_epsilon(Module& model, const LossFn& loss, const Dataset& data,
   // MALA is exact at any ε; SGLD's bias is measured by halving ε with coupled chains
   std::string halving;
   if (config.kind == SamplerKind::sgld) {
+    // Two coupled pairs suffice: the standard error of the difference comes from its
+    // trace (its effective sample size over both pairs), not from the spread of a
+    // handful of chain means.
     SamplerConfig c = config;
-    c.num_chains = std::max<std::int64_t>(std::min<std::int64_t>(config.num_chains, 4), 2);
+    c.num_chains = 2;
     bool settled = false;
     const double init_term = nbeta * full_data_loss(model, loss, data);
     for (int h = 0; h <= targets.max_halvings; ++h) {
       c.epsilon = good;
       const std::vector<CoupledMeans> m = step_halving_means(model, loss, data, c, 2 * P);
       cal.pilot_gradient_evaluations += 3 * 2 * P;
-      std::vector<double> diff, half;
+      std::vector<std::vector<double>> diff;
+      std::vector<double> half;
       for (const auto& x : m) {
-        diff.push_back(nbeta * (x.coarse - x.fine));
+        std::vector<double> d = x.difference;
+        for (double& v : d) v *= nbeta;
+        diff.push_back(std::move(d));
         half.push_back(nbeta * x.fine);
       }
       CalibrationTrial t;
       t.epsilon = good;
       t.test = "halving";
-      t.difference = mean_of(diff);
-      double ss = 0;
-      for (double d : diff) ss += (d - t.difference) * (d - t.difference);
-      t.difference_se = std::sqrt(ss / static_cast<double>(diff.size() - 1) / static_cast<double>(diff.size()));
+      const bool finite = std::all_of(half.begin(), half.end(), [](double v) { return std::isfinite(v); });
+      const TraceDiagnostics d = finite ? diagnose(diff) : TraceDiagnostics{};
+      t.difference = finite ? d.mean : std::numeric_limits<double>::quiet_NaN();
+      t.difference_se = finite ? d.mcse : std::numeric_limits<double>::quiet_NaN();
       // λ̂ at ε/2 relative to the pilot's own start: the chains' mean loss minus L_n(w*)
       t.llc_half = mean_of(half) - init_term;
       t.passed = std::isfinite(t.difference) &&

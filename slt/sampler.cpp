@@ -164,6 +164,7 @@ std::vector<CoupledMeans> step_halving_means(Module& model, const LossFn& loss, 
       Tensor summed;
       double coarse_sum = 0, fine_sum = 0;
       std::int64_t counted = 0;
+      std::vector<double> difference;
       for (std::int64_t s = 0; s < steps; ++s) {
         const Batch batch = fine.next_batch();
         const double fine_loss = fine.step_with_noise(batch, nullptr);
@@ -181,11 +182,13 @@ std::vector<CoupledMeans> step_halving_means(Module& model, const LossFn& loss, 
         if (2 * s >= steps) {
           coarse_sum += coarse_loss;
           fine_sum += (fine_loss + fine_loss_2) / 2;
+          difference.push_back(coarse_loss - (fine_loss + fine_loss_2) / 2);
           ++counted;
         }
       }
       const double nan = std::numeric_limits<double>::quiet_NaN(), k = static_cast<double>(counted);
-      means[static_cast<std::size_t>(c)] = counted ? CoupledMeans{coarse_sum / k, fine_sum / k} : CoupledMeans{nan, nan};
+      means[static_cast<std::size_t>(c)] =
+          counted ? CoupledMeans{coarse_sum / k, fine_sum / k, std::move(difference)} : CoupledMeans{nan, nan, {}};
     } catch (...) {
       errors[static_cast<std::size_t>(c)] = std::current_exception();
     }

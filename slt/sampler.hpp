@@ -131,7 +131,8 @@ std::vector<ChainTrace> run_chains(Module& model, const LossFn& loss, const Data
 // use the same batch over that time). Paired this way the difference of their mean
 // losses is far less noisy than that of two independent runs. SGLD only, one dtype.
 struct CoupledMeans {
-  double coarse = 0, fine = 0;  // mean loss at ε and at ε/2 over the second half of the run
+  double coarse = 0, fine = 0;     // mean loss at ε and at ε/2 over the second half of the run
+  std::vector<double> difference;  // coarse − fine loss at each step of the second half
 };
 std::vector<CoupledMeans> step_halving_means(Module& model, const LossFn& loss, const Dataset& data,
                                              const SamplerConfig& config, std::int64_t steps);

@@ -42,20 +42,48 @@ SweepResult sweep_step_size(Module& model, const LossFn& loss, const Dataset& da
       }
     }
   }
-  // the largest stable ε with acceptance at the target, else the smallest stable ε
+  // The largest stable ε with acceptance at the target whose λ̂ agrees, within two
+  // standard errors of the difference, with that of the next smaller ε at the same γ
+  // and nβ (when there is one); else the smallest stable ε.
+  const auto next_smaller = [&](std::size_t i) -> std::optional<std::size_t> {
+    std::optional<std::size_t> q;
+    const auto& p = result.points[i];
+    for (std::size_t j = 0; j < result.points.size(); ++j) {
+      const auto& o = result.points[j];
+      if (o.localization == p.localization && o.nbeta == p.nbeta && o.epsilon < p.epsilon &&
+          (!q || o.epsilon > result.points[*q].epsilon))
+        q = j;
+    }
+    return q;
+  };
   std::optional<std::size_t> best, fallback;
+  std::string agreement;
   for (std::size_t i = 0; i < result.points.size(); ++i) {
     const auto& p = result.points[i];
     if (!p.stable) continue;
-    if (p.mala_acceptance >= kTargetAcceptance && (!best || p.epsilon > result.points[*best].epsilon)) best = i;
     if (!fallback || p.epsilon < result.points[*fallback].epsilon) fallback = i;
+    if (!(p.mala_acceptance >= kTargetAcceptance) || (best && p.epsilon <= result.points[*best].epsilon)) continue;
+    const auto q = next_smaller(i);
+    std::ostringstream why;
+    if (q) {
+      const auto& o = result.points[*q];
+      const double se = std::sqrt(p.mcse * p.mcse + o.mcse * o.mcse);
+      if (!o.stable || !(std::abs(p.llc_mean - o.llc_mean) <= 2 * se)) continue;
+      why << ", and its λ̂ agrees with that at epsilon = " << o.epsilon << " (" << p.llc_mean << " against "
+          << o.llc_mean << ", within two standard errors)";
+    } else {
+      why << " (no smaller step size at this gamma to compare λ̂ with)";
+    }
+    best = i;
+    agreement = why.str();
   }
   std::ostringstream os;
   if (best) {
     const auto& p = result.points[*best];
     result.recommended = best;
     os << "use epsilon = " << p.epsilon << " (gamma " << p.localization << ", nbeta " << p.nbeta
-       << "): the largest stable step size with MALA acceptance " << p.mala_acceptance << " >= " << kTargetAcceptance;
+       << "): the largest stable step size with MALA acceptance " << p.mala_acceptance << " >= " << kTargetAcceptance
+       << agreement;
   } else if (fallback) {
     result.recommended = fallback;
     os << "no stable setting reached acceptance " << kTargetAcceptance << "; the smallest stable one is epsilon = "

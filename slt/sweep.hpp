@@ -1,6 +1,7 @@
 // A sweep over the sampler's settings: a short LLC estimate at every ε (optionally
 // also every γ and nβ) reporting λ̂, MALA acceptance, R̂, ESS and stability, and a
-// recommendation: the largest stable ε whose acceptance reaches kTargetAcceptance.
+// recommendation: the largest stable ε whose acceptance reaches kTargetAcceptance and
+// whose λ̂ agrees with the next smaller ε's (same γ and nβ) within two standard errors.
 // `lambdahat calibrate` prints it as a table, JSON and a figure; the automatic
 // calibration (calibration.hpp) is what estimate_llc runs by default.
 #pragma once

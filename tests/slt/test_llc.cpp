@@ -171,11 +171,15 @@ TEST(Sweep, RecommendsTheLargestStableStepSize) {
   const SweepPoint& best = r.points[*r.recommended];
   EXPECT_TRUE(best.stable);
   EXPECT_GE(best.mala_acceptance, kTargetAcceptance);
-  // no larger setting is both stable and accepted that often
-  for (const auto& p : r.points)
-    if (p.epsilon > best.epsilon) {
-      EXPECT_TRUE(!p.stable || p.mala_acceptance < kTargetAcceptance);
-    }
+  // its λ̂ agrees with the next smaller step size's within two standard errors
+  const SweepPoint& smaller = r.points[*r.recommended - 1];
+  EXPECT_LE(std::abs(best.llc_mean - smaller.llc_mean), 2 * std::hypot(best.mcse, smaller.mcse));
+  // no larger setting is stable, accepted that often and in agreement with the next smaller
+  for (std::size_t i = *r.recommended + 1; i < r.points.size(); ++i) {
+    const SweepPoint &p = r.points[i], &q = r.points[i - 1];
+    EXPECT_TRUE(!p.stable || p.mala_acceptance < kTargetAcceptance ||
+                std::abs(p.llc_mean - q.llc_mean) > 2 * std::hypot(p.mcse, q.mcse));
+  }
   // the largest step size is far too large for this posterior
   EXPECT_FALSE(r.points.back().stable && r.points.back().mala_acceptance >= kTargetAcceptance);
   EXPECT_NE(r.recommendation.find("use epsilon"), std::string::npos);
