@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Measures what the automatic calibration costs and how far SGLD sits from MALA.
+
+For each model and seed it runs `lambdahat llc` three times:
+
+1. with no sampler flags (everything calibrated);
+2. with the step size, burn-in and draws the calibration chose, given explicitly:
+   the same chains without the pilots, so the ratio of the two estimate times is the
+   calibration's overhead (the JSON's `seconds`, training excluded);
+3. with `--sampler mala` (calibrated too): the Metropolis-adjusted chains, exact at any
+   step size, against which SGLD's λ̂ is compared.
+
+    python3 tools/calibration_check.py --command build/bin/lambdahat --seeds 0,1,2
+"""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+MODELS = [
+    ("dln 5-3-5, rank 1", ["--model", "dln", "--widths", "5,3,5", "--rank", "1"]),
+    ("rrr 4-3-4, rank 1", ["--model", "rrr", "--widths", "4,3,4", "--rank", "1"]),
+    ("dln 8-4-8, rank 2", ["--model", "dln", "--widths", "8,4,8", "--rank", "2"]),
+    ("autoencoder d=6, h=3, s=2", ["--model", "autoencoder", "--dim", "6", "--bottleneck", "3", "--rank", "2"]),
+    ("polynomial (1)", ["--model", "polynomial", "--powers", "1"]),
+]
+
+
+def llc(command, args):
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "r.json")
+        p = subprocess.run([command, "llc", *args, "--json", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+        if p.returncode not in (0, 3) or not os.path.exists(out):
+            sys.exit(f"{' '.join(args)} failed ({p.returncode}): {p.stderr.strip()[-300:]}")
+        with open(out) as f:
+            return json.load(f)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--command", default="build/bin/lambdahat")
+    ap.add_argument("--seeds", default="0,1,2")
+    a = ap.parse_args()
+    seeds = [int(s) for s in a.seeds.split(",")]
+    print("| model | seed | SGLD λ̂ ± MCSE | MALA λ̂ ± MCSE | SGLD/MALA | calibrated s | fixed s | overhead |")
+    print("|---|---|---|---|---|---|---|---|")
+    overheads, gaps = [], []
+    for name, args in MODELS:
+        for seed in seeds:
+            base = [*args, "--seed", str(seed)]
+            cal = llc(a.command, base)
+            s = cal["settings"]
+            fixed = llc(a.command, [*base, "--epsilon", repr(s["epsilon"]), "--burnin", str(s["burnin"]),
+                                    "--draws", str(s["draws"])])
+            mala = llc(a.command, [*base, "--sampler", "mala"])
+            sg, ml = cal["llc"], mala["llc"]
+            ratio = sg["mean"] / ml["mean"]
+            overhead = cal["seconds"] / fixed["seconds"] - 1
+            overheads.append(overhead)
+            gaps.append(abs(ratio - 1))
+            print(f"| {name} | {seed} | {sg['mean']:.4g} ± {sg['mcse']:.2g} | {ml['mean']:.4g} ± {ml['mcse']:.2g} | "
+                  f"{ratio:.3f} | {cal['seconds']:.2f} | {fixed['seconds']:.2f} | {100 * overhead:.0f} % |",
+                  flush=True)
+    overheads.sort()
+    print(f"\nmedian overhead {100 * overheads[len(overheads) // 2]:.0f} %, largest {100 * overheads[-1]:.0f} %; "
+          f"largest |SGLD/MALA − 1| {100 * max(gaps):.1f} %")
+
+
+if __name__ == "__main__":
+    main()
