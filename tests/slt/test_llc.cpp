@@ -171,9 +171,12 @@ TEST(Sweep, RecommendsTheLargestStableStepSize) {
   const SweepPoint& best = r.points[*r.recommended];
   EXPECT_TRUE(best.stable);
   EXPECT_GE(best.mala_acceptance, kTargetAcceptance);
-  // its λ̂ agrees with the next smaller step size's within two standard errors
-  const SweepPoint& smaller = r.points[*r.recommended - 1];
-  EXPECT_LE(std::abs(best.llc_mean - smaller.llc_mean), 2 * std::hypot(best.mcse, smaller.mcse));
+  // its λ̂ agrees with the next smaller step size's within two standard errors (the
+  // smallest step size has none to compare with)
+  if (*r.recommended > 0) {
+    const SweepPoint& smaller = r.points[*r.recommended - 1];
+    EXPECT_LE(std::abs(best.llc_mean - smaller.llc_mean), 2 * std::hypot(best.mcse, smaller.mcse));
+  }
   // no larger setting is stable, accepted that often and in agreement with the next smaller
   for (std::size_t i = *r.recommended + 1; i < r.points.size(); ++i) {
     const SweepPoint &p = r.points[i], &q = r.points[i - 1];
