@@ -7,14 +7,11 @@
 #include <sstream>
 
 #include "slt/diagnostics.hpp"
+#include "slt/llc.hpp"  // kMalaAcceptanceWarning
 
 namespace lambdahat {
 
 namespace {
-
-// Below this mean acceptance in the main run a calibrated ε is halved (the level at
-// which LLCResult warns, llc.hpp).
-constexpr double kMainRunAcceptance = 0.8;
 
 std::string fmt(double v, int precision = 3) {
   std::ostringstream os;
@@ -319,8 +316,9 @@ CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& d
     set->run(progress);
     ++cal.rounds;
     // Chains may reach regions the pilots did not, stiffer ones where ε is too large:
-    // a divergence, or acceptance below the warning level, halves a calibrated ε and
-    // starts the main run again from w*.
+    // a divergence, or a mean acceptance below the level at which LLCResult warns
+    // (kMalaAcceptanceWarning), halves a calibrated ε and starts the main run again
+    // from w*.
     const auto& traces = set->traces();
     const bool diverged = std::any_of(traces.begin(), traces.end(), [](const ChainTrace& t) { return t.diverged; });
     double acceptance = 0;
@@ -328,7 +326,7 @@ CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& d
     for (const auto& t : traces)
       if (!t.diverged && t.mala_checks > 0) acceptance += t.mala_acceptance, ++checked;
     acceptance = checked ? acceptance / static_cast<double>(checked) : 1.0;
-    if (cal.epsilon_chosen && (diverged || acceptance < kMainRunAcceptance) && restarts < targets.max_halvings) {
+    if (cal.epsilon_chosen && (diverged || acceptance < kMalaAcceptanceWarning) && restarts < targets.max_halvings) {
       CalibrationTrial t;
       t.epsilon = *c.epsilon;
       t.test = "main run";

@@ -201,14 +201,25 @@ double effective_sample_size(const Chains& chains_in) {
 
 double effective_sample_size(const std::vector<double>& trace) { return effective_sample_size(Chains{trace}); }
 
+namespace {
+struct BulkTail {
+  double bulk, tail;
+};
+
+// R̂_bulk and R̂_tail of equal-length chains of at least 4 draws, given their
+// rank-normalized split chains (which the bulk-ESS uses too).
+BulkTail bulk_and_tail_rhat(const Chains& chains, const Chains& rank_normalized_halves) {
+  const double median = quantile(pooled(chains), 0.5);
+  const Chains folded = map_draws(chains, [median](double v) { return std::abs(v - median); });
+  return {basic_rhat(rank_normalized_halves), basic_rhat(rank_normalize(split_chains(folded)))};
+}
+}  // namespace
+
 double rank_normalized_split_rhat(const Chains& chains) {
   const Chains equal = equal_lengths(chains);
   if (equal.empty() || equal.front().size() < 4) return kNaN;
-  const double bulk = basic_rhat(rank_normalize(split_chains(equal)));
-  const double median = quantile(pooled(equal), 0.5);
-  const Chains folded = map_draws(equal, [median](double v) { return std::abs(v - median); });
-  const double tail = basic_rhat(rank_normalize(split_chains(folded)));
-  return std::max(bulk, tail);
+  const BulkTail r = bulk_and_tail_rhat(equal, rank_normalize(split_chains(equal)));
+  return std::max(r.bulk, r.tail);
 }
 
 double bulk_ess(const Chains& chains) { return effective_sample_size(rank_normalize(split_chains(equal_lengths(chains)))); }
@@ -237,11 +248,12 @@ TraceDiagnostics diagnose(const Chains& chains_in) {
     d.rhat = d.rhat_bulk = d.rhat_tail = kNaN;
     d.ess_bulk = d.ess_tail = static_cast<double>(all.size());
   } else {
-    d.rhat_bulk = basic_rhat(rank_normalize(split_chains(chains)));
-    const double median = quantile(all, 0.5);
-    d.rhat_tail = basic_rhat(rank_normalize(split_chains(map_draws(chains, [median](double v) { return std::abs(v - median); }))));
+    const Chains halves = rank_normalize(split_chains(chains));
+    const BulkTail r = bulk_and_tail_rhat(chains, halves);
+    d.rhat_bulk = r.bulk;
+    d.rhat_tail = r.tail;
     d.rhat = std::max(d.rhat_bulk, d.rhat_tail);
-    d.ess_bulk = bulk_ess(chains);
+    d.ess_bulk = effective_sample_size(halves);  // bulk_ess without normalizing twice
     d.ess_tail = tail_ess(chains);
   }
   d.mcse = d.sd / std::sqrt(d.ess_bulk);
