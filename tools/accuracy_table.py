@@ -9,54 +9,34 @@ This is how the accuracy table of slt/README.md is made:
     python3 tools/accuracy_table.py --command build/bin/lambdahat --seeds 0,1,2 > table.md
 """
 import argparse
-import json
-import os
-import subprocess
-import sys
-import tempfile
-import time
+
+from llc_runs import autoencoder, dln, polynomial, run_llc
 
 MODELS = [
-    ("dln 5-3-5, rank 0", ["--model", "dln", "--widths", "5,3,5", "--rank", "0"]),
-    ("dln 5-3-5, rank 1", ["--model", "dln", "--widths", "5,3,5", "--rank", "1"]),
-    ("rrr 4-3-4, rank 1", ["--model", "rrr", "--widths", "4,3,4", "--rank", "1"]),
-    ("rrr 5-3-5, rank 2", ["--model", "rrr", "--widths", "5,3,5", "--rank", "2"]),
-    ("dln 6-6-6, rank 3", ["--model", "dln", "--widths", "6,6,6", "--rank", "3"]),
-    ("dln 8-4-8, rank 2", ["--model", "dln", "--widths", "8,4,8", "--rank", "2"]),
-    ("dln 16-8-16, rank 3", ["--model", "dln", "--widths", "16,8,16", "--rank", "3"]),
-    ("dln 4-3-3-4, rank 1", ["--model", "dln", "--widths", "4,3,3,4", "--rank", "1"]),
-    ("dln 5-4-4-5, rank 0", ["--model", "dln", "--widths", "5,4,4,5", "--rank", "0"]),
-    ("dln 5-4-4-5, rank 4", ["--model", "dln", "--widths", "5,4,4,5", "--rank", "4"]),
-    ("dln 4-4-4-4-4, rank 2", ["--model", "dln", "--widths", "4,4,4,4,4", "--rank", "2"]),
-    ("dln 3-3-3-3-3-3, rank 1", ["--model", "dln", "--widths", "3,3,3,3,3,3", "--rank", "1"]),
-    ("dln 10-10-10-10-10, rank 2", ["--model", "dln", "--widths", "10,10,10,10,10", "--rank", "2"]),
-    ("autoencoder d=6, h=3, s=2", ["--model", "autoencoder", "--dim", "6", "--bottleneck", "3", "--rank", "2"]),
-    ("autoencoder d=6, h=2, s=4", ["--model", "autoencoder", "--dim", "6", "--bottleneck", "2", "--rank", "4"]),
-    ("autoencoder d=8, h=3, s=5", ["--model", "autoencoder", "--dim", "8", "--bottleneck", "3", "--rank", "5"]),
-    ("polynomial (1)", ["--model", "polynomial", "--powers", "1"]),
-    ("polynomial (2)", ["--model", "polynomial", "--powers", "2"]),
-    ("polynomial (3)", ["--model", "polynomial", "--powers", "3"]),
-    ("polynomial (1,1)", ["--model", "polynomial", "--powers", "1,1"]),
-    ("polynomial (0,2)", ["--model", "polynomial", "--powers", "0,2"]),
-    ("polynomial (1,3)", ["--model", "polynomial", "--powers", "1,3"]),
-    ("dln 50-50-50-50, rank 10 (7 500 parameters, n = 2000)",
-     ["--model", "dln", "--widths", "50,50,50,50", "--rank", "10", "--n", "2000"]),
+    ("dln 5-3-5, rank 0", dln("5,3,5", 0)),
+    ("dln 5-3-5, rank 1", dln("5,3,5", 1)),
+    ("rrr 4-3-4, rank 1", dln("4,3,4", 1, family="rrr")),
+    ("rrr 5-3-5, rank 2", dln("5,3,5", 2, family="rrr")),
+    ("dln 6-6-6, rank 3", dln("6,6,6", 3)),
+    ("dln 8-4-8, rank 2", dln("8,4,8", 2)),
+    ("dln 16-8-16, rank 3", dln("16,8,16", 3)),
+    ("dln 4-3-3-4, rank 1", dln("4,3,3,4", 1)),
+    ("dln 5-4-4-5, rank 0", dln("5,4,4,5", 0)),
+    ("dln 5-4-4-5, rank 4", dln("5,4,4,5", 4)),
+    ("dln 4-4-4-4-4, rank 2", dln("4,4,4,4,4", 2)),
+    ("dln 3-3-3-3-3-3, rank 1", dln("3,3,3,3,3,3", 1)),
+    ("dln 10-10-10-10-10, rank 2", dln("10,10,10,10,10", 2)),
+    ("dln 50-50-50-50, rank 10 (7 500 parameters, n = 2000)", dln("50,50,50,50", 10, n=2000)),
+    ("autoencoder d=6, h=3, s=2", autoencoder(6, 3, 2)),
+    ("autoencoder d=6, h=2, s=4", autoencoder(6, 2, 4)),
+    ("autoencoder d=8, h=3, s=5", autoencoder(8, 3, 5)),
+    ("polynomial (1)", polynomial("1")),
+    ("polynomial (2)", polynomial("2")),
+    ("polynomial (3)", polynomial("3")),
+    ("polynomial (1,1)", polynomial("1,1")),
+    ("polynomial (0,2)", polynomial("0,2")),
+    ("polynomial (1,3)", polynomial("1,3")),
 ]
-
-
-def run(command, args, seed):
-    with tempfile.TemporaryDirectory() as d:
-        out = os.path.join(d, "r.json")
-        start = time.time()
-        p = subprocess.run([command, "llc", *args, "--seed", str(seed), "--json", out],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        seconds = time.time() - start
-        if p.returncode not in (0, 1, 3) or not os.path.exists(out):
-            sys.exit(f"{' '.join(args)} seed {seed} failed ({p.returncode}): {p.stderr.strip()[-300:]}")
-        with open(out) as f:
-            j = json.load(f)
-        j["wall_seconds"] = seconds
-        return j
 
 
 def main():
@@ -72,7 +52,7 @@ def main():
     for name, args in MODELS:
         if a.only and a.only not in name:
             continue
-        rs = [run(a.command, args, s) for s in seeds]
+        rs = [run_llc(a.command, [*args, "--seed", str(s)]) for s in seeds]
         lam = rs[0]["theory"]["lambda"]
         m = rs[0]["theory"]["multiplicity"]
         ratios = [r["llc"]["mean"] / lam if r["llc"]["mean"] is not None else float("nan") for r in rs]

@@ -13,31 +13,16 @@ For each model and seed it runs `lambdahat llc` three times:
     python3 tools/calibration_check.py --command build/bin/lambdahat --seeds 0,1,2
 """
 import argparse
-import json
-import math
-import os
-import subprocess
-import sys
-import tempfile
+
+from llc_runs import autoencoder, dln, polynomial, run_llc
 
 MODELS = [
-    ("dln 5-3-5, rank 1", ["--model", "dln", "--widths", "5,3,5", "--rank", "1"]),
-    ("rrr 4-3-4, rank 1", ["--model", "rrr", "--widths", "4,3,4", "--rank", "1"]),
-    ("dln 8-4-8, rank 2", ["--model", "dln", "--widths", "8,4,8", "--rank", "2"]),
-    ("autoencoder d=6, h=3, s=2", ["--model", "autoencoder", "--dim", "6", "--bottleneck", "3", "--rank", "2"]),
-    ("polynomial (1)", ["--model", "polynomial", "--powers", "1"]),
+    ("dln 5-3-5, rank 1", dln("5,3,5", 1)),
+    ("rrr 4-3-4, rank 1", dln("4,3,4", 1, family="rrr")),
+    ("dln 8-4-8, rank 2", dln("8,4,8", 2)),
+    ("autoencoder d=6, h=3, s=2", autoencoder(6, 3, 2)),
+    ("polynomial (1)", polynomial("1")),
 ]
-
-
-def llc(command, args):
-    with tempfile.TemporaryDirectory() as d:
-        out = os.path.join(d, "r.json")
-        p = subprocess.run([command, "llc", *args, "--json", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
-        if p.returncode not in (0, 3) or not os.path.exists(out):
-            sys.exit(f"{' '.join(args)} failed ({p.returncode}): {p.stderr.strip()[-300:]}")
-        with open(out) as f:
-            return json.load(f)
 
 
 def main():
@@ -52,11 +37,11 @@ def main():
     for name, args in MODELS:
         for seed in seeds:
             base = [*args, "--seed", str(seed)]
-            cal = llc(a.command, base)
+            cal = run_llc(a.command, base, accept=(0, 3))
             s = cal["settings"]
-            fixed = llc(a.command, [*base, "--epsilon", repr(s["epsilon"]), "--burnin", str(s["burnin"]),
-                                    "--draws", str(s["draws"])])
-            mala = llc(a.command, [*base, "--sampler", "mala"])
+            fixed = run_llc(a.command, [*base, "--epsilon", repr(s["epsilon"]), "--burnin", str(s["burnin"]),
+                                        "--draws", str(s["draws"])], accept=(0, 3))
+            mala = run_llc(a.command, [*base, "--sampler", "mala"], accept=(0, 3))
             sg, ml = cal["llc"], mala["llc"]
             ratio = sg["mean"] / ml["mean"]
             overhead = cal["seconds"] / fixed["seconds"] - 1
