@@ -2,7 +2,7 @@
 // estimate: all chains in parallel on all cores (one chain per thread at a time),
 // MALA diagnostics off. The counter us_per_step is wall time divided by the total
 // number of SGLD steps over all chains: compare it with the PyTorch reference's
-// per-step time divided by the number of cores (PERFORMANCE.md).
+// per-step time divided by the number of cores (benchmarks/README.md).
 //
 //   BM_sgld/grok   modular-addition MLP, batch 128, ε 3e-3, nβ 2, γ 5
 //   BM_sgld/tms    toy model 8×2, batch 512, ε 5e-4, γ 1, nβ n/log n

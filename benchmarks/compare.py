@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
-"""Runs lambdahat's per-step benchmarks and the PyTorch reference workloads back to
-back on this machine and prints the ratios (PERFORMANCE.md's rules: training compares
-per-step times; sampling compares throughput, the peer's per-step time divided by the
-number of cores against lambdahat's wall time per step over all chains).
+"""Runs lambdahat's per-step benchmarks and the PyTorch peer (torch_peer.py) back to
+back on this machine and prints the ratios (benchmarks/README.md, "How the comparison
+is made": training compares per-step times; sampling compares throughput, the peer's
+per-step time divided by the number of cores against lambdahat's wall time per step
+over all chains).
 
-    python3 benchmarks/compare.py [--build build] [--torch ../shared/reference/torch_reference.py]
+    python3 benchmarks/compare.py [--build build] [--torch benchmarks/torch_peer.py]
                                   [--repetitions 5] [--steps 2000] [--rounds 1]
 
 With --rounds N it alternates the two N times and reports the medians of each over
 the rounds (the machine's speed drifts between minutes; each round's ratio is listed).
 
-Needs Debian's python3-torch for the peer (/usr/bin/python3 torch_reference.py).
+Needs Debian's python3-torch for the peer (/usr/bin/python3 benchmarks/torch_peer.py).
 """
 import argparse, json, os, statistics, subprocess, sys
 
@@ -33,7 +34,7 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(root, "build"))
-    ap.add_argument("--torch", default=os.path.join(root, "..", "shared", "reference", "torch_reference.py"))
+    ap.add_argument("--torch", default=os.path.join(root, "benchmarks", "torch_peer.py"))
     ap.add_argument("--repetitions", type=int, default=5)
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=1,

@@ -135,8 +135,9 @@ Problem make_problem(const ProblemSpec& s, const std::function<void(const std::s
   std::ostringstream desc;
 
   if (s.model == "polynomial") {
-    // §6 data (x ~ N(0, 2²), y = 0.25 N(0, 1), w* = 0) with n = 5000 by default: at
-    // n = 1000 the exact finite-n value still sits 15–20 % from λ (see slt/README.md)
+    // the data of docs/theory.md, "Known learning coefficients" (x ~ N(0, 2²),
+    // y = 0.25 N(0, 1), w* = 0) with n = 5000 by default: at n = 1000 the exact
+    // finite-n value still sits 15–20 % from λ (see slt/README.md)
     const std::int64_t n = s.n ? s.n : 5000;
     pr.data = polynomial_data(n, s.seed);
     pr.model = std::make_unique<PolynomialRegressor>(s.powers);
@@ -167,7 +168,7 @@ Problem make_problem(const ProblemSpec& s, const std::function<void(const std::s
     desc << (s.relu ? "ReLU" : "linear") << (s.tied ? " tied" : "") << " autoencoder " << s.dim << " → "
          << s.bottleneck << " → " << s.dim << ", data rank " << s.rank << ", n = " << n;
   } else if (s.model == "tms") {
-    // §7: 1000 samples with one active feature; trained from a noisy 2-gon
+    // the seed study: 1000 samples with one active feature; trained from a noisy 2-gon
     const std::int64_t n = s.n ? s.n : 1000;
     SparseFeatureOptions o;
     o.n = n;

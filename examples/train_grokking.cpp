@@ -1,4 +1,4 @@
-// Trains the modular-addition MLP with the seed study's settings (SLT_REFERENCE §7)
+// Trains the modular-addition MLP with the seed study's settings (docs/theory.md, "The seed study")
 // and prints train/validation loss and accuracy every 100 steps. With the defaults
 // it groks: validation accuracy passes 0.95 at step 16 200 for the default
 // seed 3. (With these settings, weak L2 weight decay, most seeds need longer than

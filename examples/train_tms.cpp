@@ -1,5 +1,5 @@
 // Trains the toy model of superposition (8 features, 2 hidden dimensions) from a
-// noisy 2-gon with the seed study's settings (SLT_REFERENCE §7: 1000 samples with
+// noisy 2-gon with the seed study's settings (docs/theory.md, "The seed study": 1000 samples with
 // one active feature, SGD lr 0.01 momentum 0.9, batch 100, MSE) and prints the loss
 // curve.
 #include <cstdio>

@@ -105,7 +105,7 @@ TeacherStudent teacher_student(std::int64_t n, std::int64_t in, std::int64_t out
 // equal inputs (autoencoders).
 Dataset low_rank_data(std::int64_t n, std::int64_t d, std::int64_t s, std::uint64_t seed, DType dtype = kFloat32);
 
-// The polynomial regression data of SLT_REFERENCE §6: x ~ N(0, x_std²) and, independently,
+// The polynomial regression data of docs/theory.md ("Known learning coefficients"): x ~ N(0, x_std²) and, independently,
 // y ~ N(0, y_std²), both (n, 1). The true parameter is w* = 0.
 Dataset polynomial_data(std::int64_t n, std::uint64_t seed, double x_std = 2.0, double y_std = 0.25,
                         DType dtype = kFloat32);

@@ -1,4 +1,4 @@
-// Free energies (SLT_REFERENCE §5).
+// Free energies (docs/theory.md, "The free energy").
 //
 //   asymptotics (Watanabe):  F_n = n L_n(w0) + λ log n − (m − 1) log log n + O_p(1)
 //   local free energy:       F̂ = n L_n(w*) + λ̂ log n

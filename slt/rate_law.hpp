@@ -1,4 +1,4 @@
-// Rate-law (Arrhenius) analysis of phase transitions (SLT_REFERENCE §7): if the
+// Rate-law (Arrhenius) analysis of phase transitions (docs/theory.md, "The seed study"): if the
 // time to cross a transition grows exponentially with the free-energy difference,
 // log(time) is linear in ΔF. Given one (time, ΔF) pair per run, fit ΔF against
 // x = log(time) by least squares, linearly and quadratically, and bound the linear

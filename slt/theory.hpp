@@ -24,8 +24,8 @@ LearningCoefficient polynomial_regressor(const std::vector<int>& powers);
 
 // The exact finite-n target of the LLC estimator for f(x; w) = x · Π_i w_i^{k_i} with
 // one or two parameters at w* = 0: nβ (E[L_n(w)] − L_n(0)) under the localized
-// tempered posterior ∝ exp(−nβ L_n(w) − γ|w|²/2) (SLT_REFERENCE §6, "exact finite-n
-// oracle"). It depends on the data only through sxx = mean(x²) and sxy = mean(x·y),
+// tempered posterior ∝ exp(−nβ L_n(w) − γ|w|²/2) (docs/theory.md, "The leading-order
+// target at n", on the exact target). It depends on the data only through sxx = mean(x²) and sxy = mean(x·y),
 // since L_n(w) − L_n(0) = u²·sxx − 2u·sxy with u = Π_i w_i^{k_i}. Where it differs from
 // polynomial_regressor(powers).lambda the gap is the finite-n effect, not the sampler's.
 double polynomial_regressor_finite_n(const std::vector<int>& powers, double sxx, double sxy, double nbeta,
@@ -51,7 +51,7 @@ LearningCoefficient reduced_rank_regression(std::int64_t M, std::int64_t H, std:
 LearningCoefficient deep_linear_network(const std::vector<std::int64_t>& widths, std::int64_t r);
 
 // Linear autoencoder x ↦ B A x (A: h×d) on data spanning an s-dimensional subspace:
-// reduced-rank regression with M = s, H = h, N = d, r = min(h, s) (derived in §6).
+// reduced-rank regression with M = s, H = h, N = d, r = min(h, s) (derived in docs/theory.md, "Known learning coefficients").
 LearningCoefficient linear_autoencoder(std::int64_t d, std::int64_t h, std::int64_t s);
 
 }  // namespace lambdahat

@@ -1,4 +1,4 @@
-// lambdahat grok: the Arrhenius-style rate law of grokking (SLT_REFERENCE §7).
+// lambdahat grok: the Arrhenius-style rate law of grokking (docs/theory.md, "The seed study").
 //
 // For each seed: train the modular-addition MLP, evaluate every checkpoint, detect
 // grokking, estimate λ̂ at the two checkpoints with the study's sampler settings,

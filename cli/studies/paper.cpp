@@ -191,9 +191,10 @@ std::string run_paper(const PaperOptions& o) {
 
   h << "<h2>1. LLC scaling with problem difficulty</h2>\n<p>Each model is trained to a minimum w* (teacher–student "
        "for the linear networks), then λ̂ is estimated with SGLD at nβ = n/log n and compared with the exact learning "
-       "coefficient (SLT_REFERENCE §6). Settings per family are in <code>slt/README.md</code>"
-    << (o.quick ? "; the quick scale uses n = 2000 and a fifth of the draws (a twentieth for the polynomial "
-                  "regressors), one seed"
+       "coefficient (<code>docs/theory.md</code>, \"Known learning coefficients\"). The sampler calibrates its step size, "
+       "burn-in and draws for each model (<code>slt/README.md</code>)"
+    << (o.quick ? "; the quick scale uses n = 2000, a 5 % precision target instead of 2 % and a tenth of the "
+                  "step budget, one seed"
                 : "; three seeds per configuration")
     << ".</p>\n";
   for (const auto& [family, s] : scaling) h << scaling_section(family, s, (out / ("scaling_" + family)).string());

@@ -1,4 +1,4 @@
-// The seed study, subcommand by subcommand (SLT_REFERENCE §7): the grokking rate
+// The seed study, subcommand by subcommand (docs/theory.md, "The seed study"): the grokking rate
 // law, the superposition transitions and the LLC scaling laws. Each study writes its
 // units as it finishes them (store.hpp), then its tables, summary and figures.
 #pragma once
@@ -21,7 +21,7 @@ struct GrokDetection {
   std::string skipped;        // empty, or why the run is skipped
 };
 
-// §7: runs where either checkpoint is missing or t_val − t_train <= min_gap are skipped.
+// The seed study's rule: runs where either checkpoint is missing or t_val − t_train <= min_gap are skipped.
 GrokDetection detect_grokking(const std::vector<double>& train_accuracy, const std::vector<double>& val_accuracy,
                               std::int64_t min_gap = 20);
 

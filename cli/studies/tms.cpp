@@ -1,4 +1,4 @@
-// lambdahat tms: phase transitions of the toy model of superposition (§7).
+// lambdahat tms: phase transitions of the toy model of superposition (docs/theory.md, "The seed study").
 //
 // For each seed: train from a noisy 2-gon, record the full-data loss every epoch and
 // λ̂ at ~100 linearly and ~100 log-spaced epochs, detect the drops of the smoothed

@@ -1,4 +1,4 @@
-// The modular-addition MLP of the grokking study (SLT_REFERENCE §7):
+// The modular-addition MLP of the grokking study (docs/theory.md, "The seed study"):
 //
 //   tokens (B, 2) int64 ─ a, b ─→ embedding (p × e, shared)
 //   hidden = GELU(left(emb[a]) + right(emb[b]))       left, right: e → h with bias

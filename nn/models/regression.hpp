@@ -1,4 +1,4 @@
-// Regression models whose learning coefficients are known exactly (SLT_REFERENCE §6).
+// Regression models whose learning coefficients are known exactly (docs/theory.md, "Known learning coefficients").
 //
 //   PolynomialRegressor   f(x; w) = x · Π_i w_i^{k_i}
 //   SumOfMonomials        f(x; w) = x · Σ_j Π_i w_i^{k_ji}

@@ -30,12 +30,12 @@ struct KGonInit {
   std::int64_t k = 2;        // the first k columns of W form a regular k-gon
   double radius = 0.9;       // length of those columns
   double noise = 0.01;       // sd of the Gaussian noise added to every entry of W
-  double bias_std = 10.0;    // sd of b (SLT_REFERENCE §7)
+  double bias_std = 10.0;    // sd of b (docs/theory.md, "The seed study")
 };
 
-// The noisy k-gon start of §7: column j < k of W is radius · (cos θ_j, sin θ_j, 0, …)
-// with θ_j = 2πj/k + a random rotation, the other columns are zero; then noise is
-// added to W and b ~ N(0, bias_std²). Needs hidden >= 2 and k <= features.
+// The noisy k-gon start of the seed study (docs/theory.md): column j < k of W is
+// radius · (cos θ_j, sin θ_j, 0, …) with θ_j = 2πj/k + a random rotation, the other
+// columns are zero; then noise is added to W and b ~ N(0, bias_std²). Needs hidden >= 2 and k <= features.
 void init_noisy_kgon(ToyModel& model, const KGonInit& init, Generator& gen);
 
 }  // namespace lambdahat

@@ -13,7 +13,7 @@ safetensors package is needed either.
 import json, os, struct
 import torch, torch.nn as nn
 
-class GrokMLP(nn.Module):  # the same model as ../../shared/reference/torch_reference.py
+class GrokMLP(nn.Module):  # the model of benchmarks/torch_peer.py
     def __init__(s, p=53, e=12, h=48):
         super().__init__()
         s.embedding = nn.Embedding(p, e)

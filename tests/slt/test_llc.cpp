@@ -6,7 +6,7 @@
 namespace lambdahat {
 namespace {
 
-// The Python peer's accuracy test (SLT_REFERENCE §6): n = 1000, x ~ N(0, 2²),
+// The Python peer's accuracy test (docs/theory.md, "Known learning coefficients"): n = 1000, x ~ N(0, 2²),
 // y = 0.25 N(0, 1), MSE, nβ = n/log n, ε = 4e-4, 10 chains × 5000 draws; the truth must
 // lie within mean ± 3.5 sd. (γ = 1: without localization the posterior is improper.)
 TEST(LLC, PolynomialRegressorsWithThePeersSettings) {

@@ -61,7 +61,7 @@ TEST(Sampler, SgldWithoutNoiseIsAGradientStep) {
 }
 
 TEST(Sampler, MalaWorkedExample) {
-  // SLT_REFERENCE §4: w = (1,1), g = (1,1), U = 1 → w' = (1.5, 0.5), g' = (1.5, 0.5), U' = 1.25, ε = 0.5
+  // docs/theory.md, "MALA": w = (1,1), g = (1,1), U = 1 → w' = (1.5, 0.5), g' = (1.5, 0.5), U' = 1.25, ε = 0.5
   EXPECT_NEAR(mala_acceptance_probability({1, 1}, {1.5, 0.5}, {1, 1}, {1.5, 0.5}, 1, 1.25, 0.5), 0.9692332, 1e-7);
   EXPECT_EQ(mala_acceptance_probability({0}, {0}, {0}, {0}, 1, 0.5, 0.1), 1.0);
 }
@@ -144,7 +144,7 @@ TEST(Sampler, SgnhtSamplesTheTemperedPosteriorToo) {
 }
 
 TEST(Sampler, MatchesTheGridIntegratedOracle) {
-  // f(x; w) = x w1 w2 on the §6 data, γ = 1: the exact expectation
+  // f(x; w) = x w1 w2 on the polynomial data of docs/theory.md, γ = 1: the exact expectation
   // nβ (E[L_n(w)] − L_n(0)) for this very data set, by integrating the localized
   // tempered posterior on a grid.
   const Dataset data = polynomial_data(1000, 0, 2.0, 0.25, kFloat64);

@@ -1,4 +1,4 @@
-// Exact learning coefficients: the worked values of SLT_REFERENCE §6.
+// Exact learning coefficients: the worked values of docs/theory.md, "Known learning coefficients".
 #include "support/reference.hpp"
 
 namespace lambdahat {
