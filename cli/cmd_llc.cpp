@@ -20,6 +20,8 @@ void add_model_flags(CLI::App& app, ProblemSpec& spec, bool with_training) {
   app.add_flag("--tied", spec.tied, "autoencoder: decoder = encoderᵀ");
   app.add_option("--features", spec.features, "tms: number of features")->capture_default_str();
   app.add_option("--hidden", spec.hidden, "tms: hidden dimensions")->capture_default_str();
+  app.add_option("--kgon", spec.kgon,
+                 "tms: start at the regular k-gon critical point (k >= 5, --hidden 2; inputs uniform in [0, 1])");
   app.add_option("--p", spec.p, "grok: modulus")->capture_default_str();
   if (with_training) {
     app.add_option("--n", spec.n, "data set size (default per model)");
@@ -173,7 +175,8 @@ Runner add_llc_command(CLI::App& app) {
     // a restricted estimate is not the whole model's λ
     const std::optional<LearningCoefficient> theory = c.sample_only.empty() ? problem.theory : std::nullopt;
     const std::optional<double> at_n =
-        theory ? std::optional<double>(llc_target_at_n(*theory, r.nbeta)) : std::nullopt;
+        theory && llc_target_defined(*theory, r.nbeta) ? std::optional<double>(llc_target_at_n(*theory, r.nbeta))
+                                                      : std::nullopt;
     std::printf("%s", summary(r, theory, problem.description, at_n).c_str());
     const std::optional<double> finite_n = finite_n_target(o->spec, problem, r.config);
     if (finite_n)

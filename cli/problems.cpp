@@ -38,6 +38,12 @@ void validate(const ProblemSpec& s) {
           s.rank);
   }
   if (m == "tms") check(s.features >= 2 && s.hidden >= 2, "lambdahat", "--features and --hidden must be >= 2");
+  check(s.kgon == 0 || m == "tms", "lambdahat", "--kgon applies to --model tms only");
+  if (s.kgon != 0) {
+    check(s.hidden == 2, "lambdahat", "--kgon needs --hidden 2 (a polygon in the plane), got ", s.hidden);
+    check(s.kgon >= 5 && s.kgon <= s.features, "lambdahat", "--kgon ", s.kgon, " must be in [5, ", s.features,
+          "] (--features); below 5 the polygon's neighbours do not interact");
+  }
   if (m == "grok") check(s.p >= 2, "lambdahat", "--p must be >= 2, got ", s.p);
 }
 
@@ -103,6 +109,7 @@ std::optional<LearningCoefficient> theory_for(const ProblemSpec& s) {
   if (s.model == "polynomial") return polynomial_regressor(s.powers);
   if (s.model == "dln" || s.model == "rrr") return deep_linear_network(s.widths, s.rank);
   if (s.model == "autoencoder" && !s.relu && !s.tied) return linear_autoencoder(s.dim, s.bottleneck, s.rank);
+  if (s.model == "tms" && s.kgon > 0) return toy_model_kgon(s.features, s.kgon);
   return std::nullopt;
 }
 
@@ -167,6 +174,20 @@ Problem make_problem(const ProblemSpec& s, const std::function<void(const std::s
     }
     desc << (s.relu ? "ReLU" : "linear") << (s.tied ? " tied" : "") << " autoencoder " << s.dim << " → "
          << s.bottleneck << " → " << s.dim << ", data rank " << s.rank << ", n = " << n;
+  } else if (s.model == "tms" && s.kgon > 0) {
+    // Chen et al. (2023): one active feature per sample, uniform in [0, 1]; w* is the
+    // minimum of L_n next to the regular k-gon (docs/theory.md)
+    const std::int64_t n = s.n ? s.n : 1000;
+    pr.data = sparse_features(SparseFeatureOptions{.n = n, .features = s.features, .active = 1, .binary = false}, s.seed);
+    auto model = std::make_unique<ToyModel>(s.features, s.hidden, gen);
+    pr.loss = mse_loss_fn();
+    if (!load) {
+      init_regular_kgon(*model, RegularKGon{.k = s.kgon});
+      say("training the toy model from a regular " + std::to_string(s.kgon) + "-gon (full-batch Adam)...");
+      train_full_batch(*model, pr.data, pr.loss, s.train_steps ? s.train_steps : 4000, 1e-2);
+    }
+    pr.model = std::move(model);
+    desc << "toy model of superposition at the " << s.kgon << "-gon, " << s.features << " features, 2 hidden, n = " << n;
   } else if (s.model == "tms") {
     // the seed study: 1000 samples with one active feature; trained from a noisy 2-gon
     const std::int64_t n = s.n ? s.n : 1000;

@@ -22,6 +22,7 @@ struct ProblemSpec {
   std::int64_t dim = 6, bottleneck = 3;             // autoencoder d and h
   bool relu = false, tied = false;                  // autoencoder
   std::int64_t features = 8, hidden = 2;            // tms
+  std::int64_t kgon = 0;                            // tms: start at this regular k-gon (0: the seed study's start)
   std::int64_t p = 53;                              // grok
   std::int64_t n = 0;                               // data set size; 0: the family's default
   std::int64_t train_steps = 0;                     // 0: the family's default

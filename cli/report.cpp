@@ -180,6 +180,10 @@ std::string summary(const LLCResult& r, const std::optional<LearningCoefficient>
       std::snprintf(line, sizeof line, "  leading-order target at this n and nβ = %.4g   (λ̂/target = %.3f)\n", *theory_at_n,
                     r.mean / *theory_at_n);
       os << line;
+    } else if (!llc_target_defined(*theory, r.nbeta)) {
+      std::snprintf(line, sizeof line,
+                    "  leading-order target at this n: undefined, since λ >= nβ = %.4g cuts off the density it averages\n", r.nbeta);
+      os << line;
     }
   } else {
     os << "  theory: no exact value known for this model\n";

@@ -149,10 +149,19 @@ LearningCoefficient linear_autoencoder(std::int64_t d, std::int64_t h, std::int6
   return reduced_rank_regression(s, h, d, std::min(h, s));
 }
 
+LearningCoefficient toy_model_kgon(std::int64_t features, std::int64_t k) {
+  check(k >= 5 && k <= features, "toy_model_kgon", "k = ", k, " must be in [5, ", features, "], the number of features");
+  // 3 parameters per column of the polygon, less the rotation of the plane
+  return {.lambda = (3.0 * static_cast<double>(k) - 1) / 2, .multiplicity = 1};
+}
+
+bool llc_target_defined(const LearningCoefficient& lc, double nbeta) { return lc.lambda < nbeta; }
+
 double llc_target_at_n(const LearningCoefficient& lc, double nbeta) {
   check(lc.lambda > 0 && lc.multiplicity >= 1, "llc_target_at_n", "needs λ > 0 and m >= 1, got λ = ", lc.lambda,
         ", m = ", lc.multiplicity);
   check(nbeta > 1 && std::isfinite(nbeta), "llc_target_at_n", "needs nbeta > 1, got ", nbeta);
+  check(llc_target_defined(lc, nbeta), "llc_target_at_n", "needs λ < nβ, got λ = ", lc.lambda, ", nβ = ", nbeta);
   // In u = log s the density is exp(λu − e^u) (log nβ − u)^(m−1) on u < log nβ; the
   // mean of s = e^u by Simpson's rule over a range that holds all but e^−40 of it.
   const double top = std::log(nbeta), lambda = lc.lambda, m1 = static_cast<double>(lc.multiplicity - 1);

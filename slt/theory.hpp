@@ -31,6 +31,15 @@ LearningCoefficient polynomial_regressor(const std::vector<int>& powers);
 double polynomial_regressor_finite_n(const std::vector<int>& powers, double sxx, double sxy, double nbeta,
                                      double gamma);
 
+// The toy model of superposition ReLU(WᵀWx + b) with 2 hidden dimensions at the k-gon
+// critical point of Chen et al. (2023), k >= 5, for inputs with one active feature
+// uniform in [0, 1]: each of the k columns in the polygon (2 weights and a bias) is
+// fixed by the loss once a common rotation is chosen, the other features (zero
+// columns, negative biases) are flat, so λ = (3k − 1)/2, m = 1 (docs/theory.md, "Toy
+// model of superposition at a k-gon"). Below k = 5 the polygon's neighbours do not
+// interfere, the angles are flat and this count does not apply.
+LearningCoefficient toy_model_kgon(std::int64_t features, std::int64_t k);
+
 // The leading-order value the LLC estimator targets at a finite nβ for a model with
 // learning coefficient λ and multiplicity m: the mean of s under the density
 //
@@ -39,7 +48,10 @@ double polynomial_regressor_finite_n(const std::vector<int>& powers, double sxx,
 // the asymptotic form of the law of nβ (L_n(w) − L_n(w*)) under the tempered posterior
 // (its state density v(s) ∝ s^(λ−1) (−log s)^(m−1) near 0, rescaled by nβ). It is
 // below λ when m > 1 and tends to λ as nβ grows: for a 5-3-5 deep linear network at
-// rank 0 (λ = 6.5, m = 2) with n = 1000 and nβ = n / log n it is 6.19.
+// rank 0 (λ = 6.5, m = 2) with n = 1000 and nβ = n / log n it is 6.19. It needs
+// λ < nβ: beyond that the cut at nβ, not the model, sets the mean, and the value
+// means nothing (llc_target_defined says whether it applies).
+bool llc_target_defined(const LearningCoefficient& lc, double nbeta);
 double llc_target_at_n(const LearningCoefficient& lc, double nbeta);
 
 // Reduced-rank regression (Aoyagi & Watanabe 2005): x ∈ R^M → H → R^N, true map of

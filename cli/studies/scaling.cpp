@@ -137,7 +137,8 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
               const std::optional<double> finite_n = finite_n_target(spec, pr, r.config);
               // the leading-order value the estimator targets at this n and nβ
               const nlohmann::json at_n =
-                  pr.theory ? nlohmann::json(llc_target_at_n(*pr.theory, r.nbeta)) : nlohmann::json(nullptr);
+                  pr.theory && llc_target_defined(*pr.theory, r.nbeta) ? nlohmann::json(llc_target_at_n(*pr.theory, r.nbeta))
+                                                                       : nlohmann::json(nullptr);
               store.save(unit(i), {{"sweep", c.sweep},
                                    {"variant", c.variant},
                                    {"value", c.value},

@@ -45,4 +45,19 @@ void init_noisy_kgon(ToyModel& model, const KGonInit& init, Generator& gen) {
   model.b.value().copy_(normal({c}, gen, 0, init.bias_std, model.b.dtype()));
 }
 
+void init_regular_kgon(ToyModel& model, const RegularKGon& kgon) {
+  const std::int64_t c = model.features(), r = model.hidden();
+  check(r >= 2, "init_regular_kgon", "needs at least 2 hidden dimensions, got ", r);
+  check(kgon.k >= 1 && kgon.k <= c, "init_regular_kgon", "k = ", kgon.k, " must be in [1, ", c, "]");
+  std::vector<double> w(static_cast<std::size_t>(r * c), 0.0), b(static_cast<std::size_t>(c), kgon.inactive_bias);
+  for (std::int64_t j = 0; j < kgon.k; ++j) {
+    const double angle = 2 * std::numbers::pi * static_cast<double>(j) / static_cast<double>(kgon.k);
+    w[static_cast<std::size_t>(0 * c + j)] = kgon.radius * std::cos(angle);
+    w[static_cast<std::size_t>(1 * c + j)] = kgon.radius * std::sin(angle);
+    b[static_cast<std::size_t>(j)] = kgon.bias;
+  }
+  model.W.value().copy_(from_vector(w, {r, c}, model.W.dtype()));
+  model.b.value().copy_(from_vector(b, {c}, model.b.dtype()));
+}
+
 }  // namespace lambdahat

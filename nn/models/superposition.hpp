@@ -38,4 +38,17 @@ struct KGonInit {
 // columns are zero; then noise is added to W and b ~ N(0, bias_std²). Needs hidden >= 2 and k <= features.
 void init_noisy_kgon(ToyModel& model, const KGonInit& init, Generator& gen);
 
+// An exact regular k-gon with no noise and no rotation, for studying the k-gon
+// critical points of Chen et al. (2023): column j < k of W is radius · (cos θ_j,
+// sin θ_j, 0, …) with θ_j = 2πj/k and b_j = bias; the other columns are zero with
+// b_j = inactive_bias. A negative inactive bias keeps those features' outputs at 0,
+// which makes their weights and biases flat directions of the loss.
+struct RegularKGon {
+  std::int64_t k = 5;
+  double radius = 1.0;
+  double bias = 0.0;
+  double inactive_bias = -10.0;
+};
+void init_regular_kgon(ToyModel& model, const RegularKGon& kgon);
+
 }  // namespace lambdahat

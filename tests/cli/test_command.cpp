@@ -147,7 +147,9 @@ TEST(Command, CalibrateSweepsAndRecommends) {
 TEST(Command, BadInputGivesOneLineErrorsAndNonZeroExit) {
   for (const std::string args : {"llc --model dln --widths 5,2,5 --rank 3", "llc --model polynomial --lr -1",
                                  "llc --model nope", "llc --bogus-flag 3", "theory --model autoencoder --relu",
-                                 "llc --model grok --p 1", "scaling --family polynomial"}) {
+                                 "llc --model grok --p 1", "scaling --family polynomial",
+                                 "llc --model tms --features 6 --kgon 4", "llc --model dln --kgon 5",
+                                 "theory --model tms --kgon 5 --hidden 3"}) {
     const Result r = run(args);
     EXPECT_NE(r.exit_code, 0) << args;
     EXPECT_EQ(r.output.rfind("error: ", 0), 0u) << args << ": " << r.output;

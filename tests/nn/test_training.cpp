@@ -71,5 +71,43 @@ TEST(Training, ToyModelLossFallsFromANoisyTwoGon) {
   EXPECT_GT(end, 0.0);
 }
 
+// The premise of toy_model_kgon (slt/theory.hpp): trained from a regular k-gon on
+// inputs with one active feature uniform in [0, 1], the toy model stays at a
+// polygon (regular up to sampling noise) whose neighbours interfere on part of
+// [0, 1] (l² cos(2π/k) + b > 0), so that the angles are not flat, and the zero
+// columns keep their negative biases.
+TEST(Training, ToyModelStaysAtItsKGonAndItsNeighboursInterfere) {
+  for (const std::int64_t k : {5, 6}) {
+    const Dataset data = sparse_features(SparseFeatureOptions{.n = 4000, .features = 6, .active = 1, .binary = false},
+                                         3, kFloat64);
+    Generator gen(3);
+    ToyModel model(6, 2, gen, kFloat64);
+    init_regular_kgon(model, RegularKGon{.k = k});
+    Adam opt(model.parameters(), AdamOptions{1e-2, 0.9, 0.999, 1e-8, 0});
+    for (int step = 0; step < 3000; ++step) {
+      opt.zero_grad();
+      mse_loss(model(Variable(data.inputs())), Variable(data.targets())).backward();
+      opt.step();
+    }
+    const Tensor W = model.W.value(), b = model.b.value();
+    const double pi = std::numbers::pi;
+    double mean_sq = 0, mean_bias = 0;
+    for (std::int64_t j = 0; j < k; ++j) {
+      const std::int64_t next = (j + 1) % k;
+      const double gap = std::atan2(W.at({1, next}), W.at({0, next})) - std::atan2(W.at({1, j}), W.at({0, j}));
+      const double wrapped = gap < 0 ? gap + 2 * pi : gap;
+      EXPECT_NEAR(wrapped, 2 * pi / static_cast<double>(k), 0.05) << k << "-gon, gap " << j;
+      mean_sq += (W.at({0, j}) * W.at({0, j}) + W.at({1, j}) * W.at({1, j})) / static_cast<double>(k);
+      mean_bias += b.at({j}) / static_cast<double>(k);
+    }
+    EXPECT_LT(mean_bias, 0) << k;
+    EXPECT_GT(mean_sq * std::cos(2 * pi / static_cast<double>(k)) + mean_bias, 0.1) << k;
+    for (std::int64_t j = k; j < 6; ++j) {
+      EXPECT_EQ(W.at({0, j}), 0);
+      EXPECT_EQ(b.at({j}), -10);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lambdahat

@@ -172,6 +172,10 @@ TEST(Theory, LeadingOrderTargetAtFiniteN) {
   EXPECT_LT(small, large);
   EXPECT_LT(large, 0.5);
   EXPECT_THROW(llc_target_at_n({0.5, 1}, 0.5), Error);
+  // λ >= nβ: the cut at nβ, not the model, would set the mean
+  EXPECT_FALSE(llc_target_defined({983.5, 3}, 2000 / std::log(2000.0)));
+  EXPECT_TRUE(llc_target_defined({6.5, 2}, 1000 / std::log(1000.0)));
+  EXPECT_THROW(llc_target_at_n({983.5, 3}, 263), Error);
   // against the exact finite-n target of f = x w1 w2 (λ = 1/2, m = 2) at a data set
   // with mean(xy) = 0 and a weak prior: both put the estimator below λ; the exact value
   // also holds the O(1) terms and the prior's pull, so they agree to leading order only

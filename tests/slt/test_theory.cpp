@@ -63,6 +63,15 @@ TEST(Theory, LinearAutoencoder) {
   EXPECT_DOUBLE_EQ(linear_autoencoder(6, 1, 6).lambda, 1 * (6 + 6 - 1) / 2.0);
 }
 
+TEST(Theory, ToyModelKGon) {
+  // 3 parameters per polygon column, less one rotation: Chen et al. (2023)'s 7 and 8.5
+  EXPECT_DOUBLE_EQ(toy_model_kgon(6, 5).lambda, 7);
+  EXPECT_DOUBLE_EQ(toy_model_kgon(6, 6).lambda, 8.5);
+  EXPECT_EQ(toy_model_kgon(8, 7).multiplicity, 1);
+  EXPECT_NE(testing::error_of([] { toy_model_kgon(6, 4); }).find("k = 4 must be in [5, 6]"), std::string::npos);
+  EXPECT_NE(testing::error_of([] { toy_model_kgon(6, 7); }).find("k = 7 must be in [5, 6]"), std::string::npos);
+}
+
 // The finite-n oracle against independent computations: a closed form for the
 // regular model f = x w (the posterior is Gaussian), and plain uniform grids.
 TEST(Theory, PolynomialFiniteNOracle) {
