@@ -2,32 +2,49 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <memory>
 
 #include "commands.hpp"
+#include "flags.hpp"
 #include "report.hpp"
 
 namespace lambdahat::cli {
 
 void add_model_flags(CLI::App& app, ProblemSpec& spec, bool with_training) {
+  constexpr std::int64_t kMaxWidth = 1 << 20;
   app.add_option("--model", spec.model, "polynomial, dln, rrr, autoencoder, tms or grok")->capture_default_str();
-  app.add_option("--powers", spec.powers, "polynomial: powers k_i of f = x Π w_i^k_i")->delimiter(',')->capture_default_str();
-  app.add_option("--widths", spec.widths, "dln/rrr: layer widths H_1,...,H_L+1 (rrr: M,H,N)")->delimiter(',')->capture_default_str();
-  app.add_option("--rank", spec.rank, "dln/rrr: teacher rank r; autoencoder: data rank s")->capture_default_str();
-  app.add_option("--dim", spec.dim, "autoencoder: input dimension d")->capture_default_str();
-  app.add_option("--bottleneck", spec.bottleneck, "autoencoder: bottleneck h")->capture_default_str();
+  app.add_option("--powers", spec.powers, "polynomial: powers k_i of f = x Π w_i^k_i")
+      ->delimiter(',')->check(integer_in(0, 32))->capture_default_str();
+  app.add_option("--widths", spec.widths, "dln/rrr: layer widths H_1,...,H_L+1 (rrr: M,H,N)")
+      ->delimiter(',')->check(integer_in(1, kMaxWidth))->capture_default_str();
+  app.add_option("--rank", spec.rank, "dln/rrr: teacher rank r; autoencoder: data rank s (default 0; autoencoder 2)")
+      ->check(integer_in(0, kMaxWidth));
+  app.add_option("--dim", spec.dim, "autoencoder: input dimension d")->check(integer_in(1, kMaxWidth))->capture_default_str();
+  app.add_option("--bottleneck", spec.bottleneck, "autoencoder: bottleneck h")
+      ->check(integer_in(1, kMaxWidth))->capture_default_str();
   app.add_flag("--relu", spec.relu, "autoencoder: ReLU between encoder and decoder");
   app.add_flag("--tied", spec.tied, "autoencoder: decoder = encoderᵀ");
-  app.add_option("--features", spec.features, "tms: number of features")->capture_default_str();
-  app.add_option("--hidden", spec.hidden, "tms: hidden dimensions")->capture_default_str();
+  app.add_option("--features", spec.features, "tms: number of features")->check(integer_in(2, kMaxWidth))->capture_default_str();
+  app.add_option("--hidden", spec.hidden, "tms: hidden dimensions")->check(integer_in(2, kMaxWidth))->capture_default_str();
   app.add_option("--kgon", spec.kgon,
-                 "tms: start at the regular k-gon critical point (k >= 5, --hidden 2; inputs uniform in [0, 1])");
-  app.add_option("--p", spec.p, "grok: modulus")->capture_default_str();
+                 "tms: start at the regular k-gon critical point (--hidden 2; inputs uniform in [0, 1])")
+      ->check(integer_in(5, kMaxWidth));
+  app.add_option("--p", spec.p, "grok: modulus")->check(integer_in(2, 100000))->capture_default_str();
   if (with_training) {
-    app.add_option("--n", spec.n, "data set size (default per model)");
-    app.add_option("--train-steps", spec.train_steps, "training steps (tms: epochs) to reach w* (default per model)");
+    app.add_option("--n", spec.n, "data set size (default 5000; tms 1000; not grok)")->check(integer_in(1, 1000000000));
+    app.add_option("--train-steps", spec.train_steps,
+                   "training steps to reach w* (default 4000; tms: 4500 epochs; grok 25000; not polynomial)")
+        ->check(integer_in(1, 1000000000));
     app.add_option("--checkpoint", spec.checkpoint, "load w* from a safetensors checkpoint instead of training");
   }
+}
+
+static std::vector<std::string> given_flags(const CLI::App& app) {
+  std::vector<std::string> given;
+  for (const CLI::Option* opt : app.get_options())
+    if (opt->count() > 0 && !opt->get_lnames().empty()) given.push_back("--" + opt->get_lnames().front());
+  return given;
 }
 
 Runner add_theory_command(CLI::App& app) {
@@ -37,10 +54,13 @@ Runner add_theory_command(CLI::App& app) {
   auto json_path = std::make_shared<std::string>();
   spec->model = "dln";
   add_model_flags(*cmd, *spec, false);
-  cmd->add_option("--params", *params, "regular: number of parameters d");
+  cmd->add_option("--params", *params, "regular: number of parameters d")->check(integer_in(1, 1LL << 40));
   cmd->add_option("--json", *json_path, "also write {\"lambda\", \"multiplicity\"} to this file");
   // `--model regular` is accepted here only
-  return [spec, params, json_path] {
+  return [spec, params, json_path, cmd] {
+    if (spec->model != "regular") check_flags_apply(*spec, given_flags(*cmd));
+    check(spec->model == "regular" || cmd->count("--params") == 0, "lambdahat", "--params applies to --model regular only");
+    if (!json_path->empty()) check_writable_file(*json_path, "--json");
     LearningCoefficient lc;
     if (spec->model == "regular") {
       check(*params > 0, "lambdahat", "--model regular needs --params d > 0");
@@ -66,33 +86,42 @@ namespace {
 struct SamplerFlags {
   std::string sampler = "sgld";
   std::string preset;
-  std::optional<std::int64_t> chains, draws, burnin, every, batch, mala_every, max_steps;
+  std::optional<std::int64_t> chains, draws, burnin, every, batch, mala_every, max_steps, threads;
   std::optional<double> epsilon, nbeta, gamma;
-  int threads = 0;
+  double max_memory = kDefaultMaxMemoryGiB;
   std::vector<std::string> sample_only;
 };
 
 void add_sampler_flags(CLI::App& cmd, SamplerFlags& f, bool sweep) {
+  constexpr std::int64_t kBig = 1000000000;
   cmd.add_option("--sampler", f.sampler, "sgld, sgnht or mala (full-batch Metropolis-adjusted, the exact reference)")
       ->capture_default_str();
-  cmd.add_option("--chains", f.chains, "number of chains (default 4)");
+  cmd.add_option("--chains", f.chains, "number of chains (default 4)")->check(integer_in(1, 1024));
   if (!sweep) {
     cmd.add_option("--preset", f.preset, "seed-study: the seed study's fixed settings (tms and grok)");
-    cmd.add_option("--draws", f.draws, "draws per chain (default: until MCSE <= 2 % of λ̂ and bulk-ESS >= 100 per chain)");
-    cmd.add_option("--burnin", f.burnin, "burn-in steps per chain (default: where the trace becomes stationary)");
-    cmd.add_option("--lr,--epsilon", f.epsilon, "step size epsilon (default: calibrated)");
-    cmd.add_option("--gamma", f.gamma, "localization strength (default 1; grok 5)");
-    cmd.add_option("--max-steps", f.max_steps, "the calibration's budget of steps per chain (default 200000)");
+    cmd.add_option("--draws", f.draws, "draws per chain (default: until MCSE <= 2 % of λ̂ and bulk-ESS >= 100 per chain)")
+        ->check(integer_in(1, kBig));
+    cmd.add_option("--burnin", f.burnin, "burn-in steps per chain (default: where the trace becomes stationary)")
+        ->check(integer_in(0, kBig));
+    cmd.add_option("--lr,--epsilon", f.epsilon, "step size epsilon (default: calibrated)")->check(number_in(1e-12, 10));
+    cmd.add_option("--gamma", f.gamma, "localization strength (default 1; grok 5)")->check(number_in(0, 1e12));
+    cmd.add_option("--max-steps", f.max_steps, "the calibration's budget of steps per chain (default 200000)")
+        ->check(integer_in(1000, kBig));
   } else {
-    cmd.add_option("--draws", f.draws, "draws per chain in every cell (default 2000)");
-    cmd.add_option("--burnin", f.burnin, "burn-in steps per chain in every cell (default 500)");
+    cmd.add_option("--draws", f.draws, "draws per chain in every cell (default 2000)")->check(integer_in(1, kBig));
+    cmd.add_option("--burnin", f.burnin, "burn-in steps per chain in every cell (default 500)")->check(integer_in(0, kBig));
   }
-  cmd.add_option("--every", f.every, "steps between draws (default 1)");
-  cmd.add_option("--nbeta", f.nbeta, "inverse temperature times n (default n/log n; grok 2)");
-  cmd.add_option("--batch", f.batch, "minibatch size, 0 for the full batch (default full; grok 128)");
-  cmd.add_option("--mala-every", f.mala_every, "MALA acceptance check at every k-th draw, 0 for none (default 20)");
+  cmd.add_option("--every", f.every, "steps between draws (default 1)")->check(integer_in(1, 1000000));
+  cmd.add_option("--nbeta", f.nbeta, "inverse temperature times n (default n/log n; grok 2)")
+      ->check(number_in(0, 1e12, true));
+  cmd.add_option("--batch", f.batch, "minibatch size, 0 for the full batch (default full; grok 128)")
+      ->check(integer_in(0, kBig));
+  cmd.add_option("--mala-every", f.mala_every, "MALA acceptance check at every k-th draw, 0 for none (default 20)")
+      ->check(integer_in(0, kBig));
   cmd.add_option("--sample-only", f.sample_only, "sample only these parameters (restricted LLC)")->delimiter(',');
-  cmd.add_option("--threads", f.threads, "threads for the chains (default: all)");
+  cmd.add_option("--threads", f.threads, "threads for the chains (default: all cores)")->check(integer_in(1, kMaxThreads));
+  cmd.add_option("--max-memory", f.max_memory, "refuse problems that need more memory than this, in GiB")
+      ->check(number_in(0, 1e6, true))->capture_default_str();
 }
 
 SamplerConfig sampler_config(const SamplerFlags& f, const ProblemSpec& spec) {
@@ -100,37 +129,36 @@ SamplerConfig sampler_config(const SamplerFlags& f, const ProblemSpec& spec) {
                                                                       "--preset must be seed-study, got ", f.preset),
                                                                 seed_study_sampler(spec));
   c.kind = parse_sampler_kind(f.sampler);
-  const auto positive = [](const char* flag, auto v) {
-    check(v > 0, "lambdahat", flag, " must be > 0, got ", v);
-    return v;
-  };
-  if (f.chains) c.num_chains = positive("--chains", *f.chains);
-  if (f.draws) c.num_draws = positive("--draws", *f.draws);
-  if (f.burnin) {
-    check(*f.burnin >= 0, "lambdahat", "--burnin must be >= 0, got ", *f.burnin);
-    c.num_burnin_steps = *f.burnin;
-  }
-  if (f.every) c.num_steps_bw_draws = positive("--every", *f.every);
-  if (f.batch) {
-    check(*f.batch >= 0, "lambdahat", "--batch must be >= 0 (0: the full batch), got ", *f.batch);
-    c.batch_size = *f.batch;
-  }
-  if (f.mala_every) {
-    check(*f.mala_every >= 0, "lambdahat", "--mala-every must be >= 0 (0: off), got ", *f.mala_every);
-    c.mala_every = *f.mala_every;
-  }
-  if (f.epsilon) c.epsilon = positive("--epsilon", *f.epsilon);
-  if (f.nbeta) c.nbeta = positive("--nbeta", *f.nbeta);
-  if (f.gamma) {
-    check(*f.gamma >= 0 && std::isfinite(*f.gamma), "lambdahat", "--gamma must be >= 0, got ", *f.gamma);
-    c.localization = *f.gamma;
-  }
-  check(f.threads >= 0, "lambdahat", "--threads must be >= 0, got ", f.threads);
+  // the ranges were checked while parsing (flags.hpp)
+  if (f.chains) c.num_chains = *f.chains;
+  if (f.draws) c.num_draws = *f.draws;
+  if (f.burnin) c.num_burnin_steps = *f.burnin;
+  if (f.every) c.num_steps_bw_draws = *f.every;
+  if (f.batch) c.batch_size = *f.batch;
+  if (f.mala_every) c.mala_every = *f.mala_every;
+  if (f.epsilon) c.epsilon = *f.epsilon;
+  if (f.nbeta) c.nbeta = *f.nbeta;
+  if (f.gamma) c.localization = *f.gamma;
+  // a chain's steps, burn-in plus draws × every, stay countable and finite in time
+  constexpr std::int64_t kMaxChainSteps = 2000000000;
+  if (c.num_draws)
+    check(*c.num_draws <= (kMaxChainSteps - c.num_burnin_steps.value_or(0)) / c.num_steps_bw_draws, "lambdahat",
+          "--burnin + --draws × --every = ", c.num_burnin_steps.value_or(0), " + ", *c.num_draws, " × ",
+          c.num_steps_bw_draws, " exceeds ", kMaxChainSteps, " steps per chain");
   c.sample_only = f.sample_only;
-  c.threads = f.threads;
+  c.threads = f.threads ? effective_threads(*f.threads, c.num_chains) : 0;
   if (c.kind == SamplerKind::sgnht && !c.epsilon)
     throw Error("lambdahat: --sampler sgnht needs --epsilon (the calibration is for sgld and mala)");
   return c;
+}
+
+// Everything that can be checked before the data is made: the flags that apply to
+// the model, the memory the problem needs, the threads.
+void check_before_work(const CLI::App& cmd, const ProblemSpec& spec, const SamplerFlags& f, const SamplerConfig& c) {
+  check_flags_apply(spec, given_flags(cmd));
+  if (!spec.checkpoint.empty()) check_readable_file(spec.checkpoint, "--checkpoint");
+  check_memory(estimated_bytes(spec, c.num_chains), f.max_memory, "--model " + spec.model + " at these sizes");
+  if (f.threads) set_num_threads(effective_threads(*f.threads, c.num_chains));
 }
 
 }  // namespace
@@ -148,21 +176,24 @@ Runner add_llc_command(CLI::App& app) {
     std::string json;
     bool strict = false;
   };
+  (void)0;
   auto o = std::make_shared<Options>();
   add_model_flags(*cmd, o->spec);
-  cmd->add_option("--seed", o->spec.seed, "seed for data, initialisation and sampling")->capture_default_str();
+  cmd->add_option("--seed", o->spec.seed, "seed for data, initialisation and sampling")
+      ->check(integer_in(0, std::numeric_limits<std::int64_t>::max()))->capture_default_str();
   add_sampler_flags(*cmd, o->sampler, false);
   cmd->add_option("--json", o->json, "write the result as JSON to this file");
   cmd->add_flag("--strict", o->strict, "exit 3 when the estimate comes with warnings");
-  return [o] {
+  return [o, cmd] {
     SamplerConfig c = sampler_config(o->sampler, o->spec);
+    check_before_work(*cmd, o->spec, o->sampler, c);
+    if (!o->json.empty()) check_writable_file(o->json, "--json");
     LLCOptions options;
     if (o->sampler.max_steps) {
       check(*o->sampler.max_steps >= options.targets.first_round_steps, "lambdahat", "--max-steps must be >= ",
             options.targets.first_round_steps, ", got ", *o->sampler.max_steps);
       options.targets.max_steps_per_chain = *o->sampler.max_steps;
     }
-    if (o->sampler.threads > 0) set_num_threads(o->sampler.threads);
     Problem problem = make_problem(o->spec, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
     validate(c, problem.data.size());
     std::unique_ptr<Progress> bar;
@@ -178,8 +209,14 @@ Runner add_llc_command(CLI::App& app) {
         theory && llc_target_defined(*theory, r.nbeta) ? std::optional<double>(llc_target_at_n(*theory, r.nbeta))
                                                       : std::nullopt;
     std::printf("%s", summary(r, theory, problem.description, at_n).c_str());
-    const std::optional<double> finite_n = finite_n_target(o->spec, problem, r.config);
-    if (finite_n)
+    // an optional extra: its failure leaves the estimate standing
+    std::optional<double> finite_n;
+    try {
+      finite_n = finite_n_target(o->spec, problem, r.config);
+    } catch (const Error& e) {
+      std::printf("  exact finite-n target: unavailable (%s)\n", e.what());
+    }
+    if (finite_n && r.has_estimate())
       std::printf("  exact finite-n target for this data set, nβ and γ: %.4g   (λ̂ / target = %.3f)\n", *finite_n,
                   r.mean / *finite_n);
     if (!o->json.empty()) {
@@ -206,14 +243,18 @@ Runner add_calibrate_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   add_model_flags(*cmd, o->spec);
-  cmd->add_option("--seed", o->spec.seed, "seed for data, initialisation and sampling")->capture_default_str();
+  cmd->add_option("--seed", o->spec.seed, "seed for data, initialisation and sampling")
+      ->check(integer_in(0, std::numeric_limits<std::int64_t>::max()))->capture_default_str();
   add_sampler_flags(*cmd, o->sampler, true);
-  cmd->add_option("--epsilons", o->epsilons, "step sizes to try (default 1e-6 .. 1e-2, 9 values)")->delimiter(',');
-  cmd->add_option("--gammas", o->gammas, "localization strengths to try")->delimiter(',')->capture_default_str();
-  cmd->add_option("--nbetas", o->nbetas, "inverse temperatures nβ to try (default: the model's)")->delimiter(',');
+  cmd->add_option("--epsilons", o->epsilons, "step sizes to try (default 1e-6 .. 1e-2, 9 values)")
+      ->delimiter(',')->check(number_in(1e-12, 10));
+  cmd->add_option("--gammas", o->gammas, "localization strengths to try")
+      ->delimiter(',')->check(number_in(0, 1e12))->capture_default_str();
+  cmd->add_option("--nbetas", o->nbetas, "inverse temperatures nβ to try (default: the model's)")
+      ->delimiter(',')->check(number_in(0, 1e12, true));
   cmd->add_option("--json", o->json, "write the table and recommendation as JSON to this file");
   cmd->add_option("--svg", o->svg, "write λ̂ against epsilon, one line per gamma, to this SVG file");
-  return [o] {
+  return [o, cmd] {
     SamplerFlags flags = o->sampler;
     flags.epsilon = 1.0;  // replaced per cell
     SamplerConfig c = sampler_config(flags, o->spec);
@@ -223,10 +264,9 @@ Runner add_calibrate_command(CLI::App& app) {
     std::vector<double> eps = o->epsilons;
     if (eps.empty())
       for (double e = 1e-6; e < 1.5e-2; e *= std::sqrt(10.0)) eps.push_back(e);
-    for (double e : eps) check(e > 0 && std::isfinite(e), "lambdahat", "--epsilons must be > 0, got ", e);
-    for (double g : o->gammas) check(g >= 0 && std::isfinite(g), "lambdahat", "--gammas must be >= 0, got ", g);
-    for (double b : o->nbetas) check(b > 0 && std::isfinite(b), "lambdahat", "--nbetas must be > 0, got ", b);
-    if (o->sampler.threads > 0) set_num_threads(o->sampler.threads);
+    check_before_work(*cmd, o->spec, o->sampler, c);
+    if (!o->json.empty()) check_writable_file(o->json, "--json");
+    if (!o->svg.empty()) check_writable_file(o->svg, "--svg");
     Problem problem = make_problem(o->spec, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
     validate(c, problem.data.size());
     const SweepResult sweep = sweep_step_size(*problem.model, problem.loss, problem.data, c, eps, o->gammas, o->nbetas);

@@ -1,8 +1,10 @@
 // The study subcommands: scaling, grok, tms and paper (cli/studies/).
 #include <cstdio>
+#include <limits>
 #include <memory>
 
 #include "commands.hpp"
+#include "flags.hpp"
 #include "report.hpp"
 #include "studies/studies.hpp"
 
@@ -13,8 +15,16 @@ namespace {
 template <class Options>
 void add_run_flags(CLI::App* cmd, Options& o) {
   cmd->add_option("--out", o.out, "output directory")->required();
-  cmd->add_option("--seed", o.first_seed, "first seed")->capture_default_str();
-  cmd->add_option("--threads", o.threads, "threads (default: all)");
+  cmd->add_option("--seed", o.first_seed, "first seed")
+      ->check(integer_in(0, std::numeric_limits<std::int64_t>::max() / 2))->capture_default_str();
+  cmd->add_option("--threads", o.threads, "threads (default: all cores)")->check(integer_in(1, kMaxThreads));
+}
+
+// Before any unit runs: the output directory can be written, and the threads are capped.
+template <class Options>
+void prepare_run(const Options& o, const char* flag = "--out") {
+  check_writable_dir(o.out, flag);
+  if (o.threads > 0) set_num_threads(effective_threads(o.threads, 1 << 20));
 }
 
 void print_fit(const nlohmann::json& summary) {
@@ -36,11 +46,11 @@ Runner add_scaling_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("scaling", "LLC against problem difficulty, with theory (writes scaling.csv, summary.json, SVG)");
   auto o = std::make_shared<ScalingStudyOptions>();
   cmd->add_option("--family", o->family, "polynomial, dln or autoencoder")->required();
-  cmd->add_option("--seeds", o->seeds, "seeds per configuration")->capture_default_str();
+  cmd->add_option("--seeds", o->seeds, "seeds per configuration")->check(integer_in(1, 100000))->capture_default_str();
   cmd->add_flag("--quick", o->quick, "fewer configurations, smaller data, shorter chains");
   add_run_flags(cmd, *o);
   return [o] {
-    if (o->threads > 0) set_num_threads(o->threads);
+    prepare_run(*o);
     run_scaling_study(*o);
     std::printf("results in %s (scaling.csv, summary.json, scaling_*.svg)\n", o->out.c_str());
     return 0;
@@ -52,12 +62,12 @@ Runner add_grok_command(CLI::App& app) {
   auto o = std::make_shared<GrokStudyOptions>();
   auto quick = std::make_shared<bool>(false);
   o->sampler = grok_sampler();
-  cmd->add_option("--seeds", o->seeds, "number of runs")->capture_default_str();
-  cmd->add_option("--steps", o->steps, "training steps per run")->capture_default_str();
+  cmd->add_option("--seeds", o->seeds, "number of runs")->check(integer_in(1, 1000000))->capture_default_str();
+  cmd->add_option("--steps", o->steps, "training steps per run")->check(integer_in(100, 100000000))->capture_default_str();
   cmd->add_flag("--quick", *quick, "24 runs and a shorter LLC curve");
   add_run_flags(cmd, *o);
   return [o, quick] {
-    if (o->threads > 0) set_num_threads(o->threads);
+    prepare_run(*o);
     if (*quick) make_quick(*o);
     const nlohmann::json s = run_grok_study(*o);
     std::printf("%lld runs, %lld grokked, %lld skipped\n", static_cast<long long>(s["counts"]["seeds"].get<std::int64_t>()),
@@ -74,13 +84,14 @@ Runner add_tms_command(CLI::App& app) {
   auto o = std::make_shared<TMSStudyOptions>();
   auto quick = std::make_shared<bool>(false);
   o->sampler = tms_sampler();
-  cmd->add_option("--seeds", o->seeds, "number of runs")->capture_default_str();
-  cmd->add_option("--epochs", o->epochs, "training epochs per run")->capture_default_str();
-  cmd->add_option("--bias-std", o->bias_std, "sd of the initial bias (the study: 10)")->capture_default_str();
+  cmd->add_option("--seeds", o->seeds, "number of runs")->check(integer_in(1, 1000000))->capture_default_str();
+  cmd->add_option("--epochs", o->epochs, "training epochs per run")->check(integer_in(10, 100000000))->capture_default_str();
+  cmd->add_option("--bias-std", o->bias_std, "sd of the initial bias (the study: 10)")
+      ->check(number_in(0, 1e6))->capture_default_str();
   cmd->add_flag("--quick", *quick, "1500 epochs, 40 LLC checkpoints, shorter chains");
   add_run_flags(cmd, *o);
   return [o, quick] {
-    if (o->threads > 0) set_num_threads(o->threads);
+    prepare_run(*o);
     if (*quick) make_quick(*o);
     const nlohmann::json s = run_tms_study(*o);
     std::printf("%lld runs, %lld transitions\n", static_cast<long long>(s["counts"]["seeds"].get<std::int64_t>()),
@@ -96,10 +107,11 @@ Runner add_paper_command(CLI::App& app) {
   auto o = std::make_shared<PaperOptions>();
   cmd->add_flag("--quick", o->quick, "a scale that finishes in minutes");
   cmd->add_option("--out", o->out, "output directory")->required();
-  cmd->add_option("--seed", o->seed, "first seed")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "threads (default: all)");
+  cmd->add_option("--seed", o->seed, "first seed")
+      ->check(integer_in(0, std::numeric_limits<std::int64_t>::max() / 2))->capture_default_str();
+  cmd->add_option("--threads", o->threads, "threads (default: all cores)")->check(integer_in(1, kMaxThreads));
   return [o] {
-    if (o->threads > 0) set_num_threads(o->threads);
+    prepare_run(*o);
     const std::string index = run_paper(*o);
     std::printf("report: %s\n", index.c_str());
     return 0;

@@ -20,16 +20,25 @@ int main(int argc, char** argv) {
     }
     return list;
   }();
+  // A result that did not reach standard output (a full disk, a closed pipe) is a
+  // failure, not a success.
+  const auto finish = [](int code) {
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+      std::fprintf(stderr, "error: writing to standard output failed\n");
+      return code == 0 || code == 3 ? 2 : code;
+    }
+    return code;
+  };
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);
+    if (e.get_exit_code() == 0) return finish(app.exit(e));
     std::fprintf(stderr, "error: %s (see lambdahat --help)\n", e.what());
     return 2;
   }
   try {
     for (const auto& [sub, run] : commands)
-      if (sub->parsed()) return run();
+      if (sub->parsed()) return finish(run());
   } catch (const lambdahat::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;

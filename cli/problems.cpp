@@ -1,5 +1,6 @@
 #include "problems.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -12,11 +13,18 @@ std::string join(const auto& values, const char* sep) {
   return os.str();
 }
 
+}  // namespace
+
+std::int64_t rank_of(const ProblemSpec& s) { return s.rank.value_or(s.model == "autoencoder" ? 2 : 0); }
+
+namespace {
+
 void validate(const ProblemSpec& s) {
   const std::string& m = s.model;
   check(m == "polynomial" || m == "dln" || m == "rrr" || m == "autoencoder" || m == "tms" || m == "grok", "lambdahat",
         "unknown model ", m, " (polynomial, dln, rrr, autoencoder, tms, grok)");
-  check(s.n >= 0, "lambdahat", "--n must be positive, got ", s.n);
+  check(!s.n || *s.n >= 1, "lambdahat", "--n must be >= 1, got ", s.n.value_or(0));
+  check(!s.train_steps || *s.train_steps >= 1, "lambdahat", "--train-steps must be >= 1, got ", s.train_steps.value_or(0));
   if (m == "polynomial") {
     check(!s.powers.empty(), "lambdahat", "--powers needs at least one power");
     for (int k : s.powers) check(k >= 0, "lambdahat", "--powers must be >= 0, got ", k);
@@ -29,13 +37,13 @@ void validate(const ProblemSpec& s) {
       check(w > 0, "lambdahat", "--widths must be positive, got ", w);
       narrowest = std::min(narrowest, w);
     }
-    check(s.rank >= 0 && s.rank <= narrowest, "lambdahat", "--rank ", s.rank, " is impossible: it must be in [0, ",
+    check(rank_of(s) >= 0 && rank_of(s) <= narrowest, "lambdahat", "--rank ", rank_of(s), " is impossible: it must be in [0, ",
           narrowest, "], the narrowest width");
   }
   if (m == "autoencoder") {
     check(s.dim > 0 && s.bottleneck > 0, "lambdahat", "--dim and --bottleneck must be positive");
-    check(s.rank >= 1 && s.rank <= s.dim, "lambdahat", "--rank (the data rank s) must be in [1, ", s.dim, "], got ",
-          s.rank);
+    check(rank_of(s) >= 1 && rank_of(s) <= s.dim, "lambdahat", "--rank (the data rank s) must be in [1, ", s.dim, "], got ",
+          rank_of(s));
   }
   if (m == "tms") check(s.features >= 2 && s.hidden >= 2, "lambdahat", "--features and --hidden must be >= 2");
   check(s.kgon == 0 || m == "tms", "lambdahat", "--kgon applies to --model tms only");
@@ -59,6 +67,74 @@ double train_full_batch(Module& model, const Dataset& data, const LossFn& loss, 
 }
 
 }  // namespace
+
+void check_flags_apply(const ProblemSpec& s, const std::vector<std::string>& given) {
+  struct Scope {
+    const char* flag;
+    std::vector<std::string> models;
+  };
+  static const std::vector<Scope> scopes = {
+      {"--powers", {"polynomial"}},
+      {"--widths", {"dln", "rrr"}},
+      {"--rank", {"dln", "rrr", "autoencoder"}},
+      {"--dim", {"autoencoder"}},
+      {"--bottleneck", {"autoencoder"}},
+      {"--relu", {"autoencoder"}},
+      {"--tied", {"autoencoder"}},
+      {"--features", {"tms"}},
+      {"--hidden", {"tms"}},
+      {"--kgon", {"tms"}},
+      {"--p", {"grok"}},
+      {"--n", {"polynomial", "dln", "rrr", "autoencoder", "tms"}},  // grok: the pairs mod p are the data
+      {"--train-steps", {"dln", "rrr", "autoencoder", "tms", "grok"}},  // the polynomial sits at w* = 0
+  };
+  for (const std::string& flag : given)
+    for (const Scope& scope : scopes)
+      if (flag == scope.flag && std::find(scope.models.begin(), scope.models.end(), s.model) == scope.models.end())
+        fail("lambdahat", flag, " does not apply to --model ", s.model, " (it applies to ", join(scope.models, ", "),
+             ")");
+}
+
+double estimated_bytes(const ProblemSpec& s, std::int64_t chains) {
+  validate(s);
+  // long double: the products below may exceed 64-bit integers for absurd sizes
+  using R = long double;
+  const R f32 = 4, f64 = 8, k = static_cast<R>(chains);
+  R data = 0, activations = 0, params = 0;
+  if (s.model == "polynomial") {
+    const R n = static_cast<R>(s.n.value_or(5000));
+    data = n * 2 * f64;
+    activations = n * 4 * f32;
+    params = static_cast<R>(s.powers.size());
+  } else if (s.model == "dln" || s.model == "rrr") {
+    const R n = static_cast<R>(s.n.value_or(5000));
+    R widths = 0;
+    for (std::size_t i = 0; i < s.widths.size(); ++i) {
+      widths += static_cast<R>(s.widths[i]);
+      if (i + 1 < s.widths.size()) params += static_cast<R>(s.widths[i]) * static_cast<R>(s.widths[i + 1]);
+    }
+    data = n * static_cast<R>(s.widths.front() + s.widths.back()) * (f64 + f32);
+    activations = 3 * n * widths * f32;
+  } else if (s.model == "autoencoder") {
+    const R n = static_cast<R>(s.n.value_or(5000)), d = static_cast<R>(s.dim), h = static_cast<R>(s.bottleneck);
+    data = n * d * (f64 + f32);
+    activations = 3 * n * (2 * d + h) * f32;
+    params = 2 * d * h;
+  } else if (s.model == "tms") {
+    const R n = static_cast<R>(s.n.value_or(1000)), c = static_cast<R>(s.features), h = static_cast<R>(s.hidden);
+    data = n * c * (f64 + f32);
+    activations = 4 * n * c * f32 + c * c * f32;
+    params = c * h + c;
+  } else {  // grok: every pair (a, b) mod p, logits over p classes
+    const R p = static_cast<R>(s.p), pairs = p * p;
+    data = pairs * 3 * f64;
+    activations = 3 * pairs * (48 + p) * f32;
+    params = p * 12 + 2 * 12 * 48 + 48 * 2 + 48 * p;
+  }
+  // per chain: parameters, gradient, the sampler's state and w*
+  const R total = data + activations + k * params * 8 * f32;
+  return static_cast<double>(total);
+}
 
 SamplerConfig default_sampler(const ProblemSpec& s) {
   validate(s);
@@ -107,8 +183,8 @@ SamplerConfig seed_study_sampler(const ProblemSpec& s) {
 std::optional<LearningCoefficient> theory_for(const ProblemSpec& s) {
   validate(s);
   if (s.model == "polynomial") return polynomial_regressor(s.powers);
-  if (s.model == "dln" || s.model == "rrr") return deep_linear_network(s.widths, s.rank);
-  if (s.model == "autoencoder" && !s.relu && !s.tied) return linear_autoencoder(s.dim, s.bottleneck, s.rank);
+  if (s.model == "dln" || s.model == "rrr") return deep_linear_network(s.widths, rank_of(s));
+  if (s.model == "autoencoder" && !s.relu && !s.tied) return linear_autoencoder(s.dim, s.bottleneck, rank_of(s));
   if (s.model == "tms" && s.kgon > 0) return toy_model_kgon(s.features, s.kgon);
   return std::nullopt;
 }
@@ -145,52 +221,52 @@ Problem make_problem(const ProblemSpec& s, const std::function<void(const std::s
     // the data of docs/theory.md, "Known learning coefficients" (x ~ N(0, 2²),
     // y = 0.25 N(0, 1), w* = 0) with n = 5000 by default: at n = 1000 the exact
     // finite-n value still sits 15–20 % from λ (see slt/README.md)
-    const std::int64_t n = s.n ? s.n : 5000;
+    const std::int64_t n = s.n.value_or(5000);
     pr.data = polynomial_data(n, s.seed);
     pr.model = std::make_unique<PolynomialRegressor>(s.powers);
     pr.loss = mse_loss_fn();
     desc << "polynomial regressor x·Π w_i^k_i, powers " << join(s.powers, ",") << ", n = " << n << ", w* = 0";
   } else if (s.model == "dln" || s.model == "rrr") {
     // teacher–student: a random rank-r teacher, Gaussian inputs, output noise 0.1
-    const std::int64_t n = s.n ? s.n : 5000;
-    const TeacherStudent ts = teacher_student(n, s.widths.front(), s.widths.back(), s.rank, 0.1, s.seed);
+    const std::int64_t n = s.n.value_or(5000);
+    const TeacherStudent ts = teacher_student(n, s.widths.front(), s.widths.back(), rank_of(s), 0.1, s.seed);
     pr.data = ts.data;
     pr.model = std::make_unique<DeepLinearNetwork>(s.widths, gen);
     pr.loss = mse_loss_fn();
     if (!load) {
       say("training the student to the teacher (full-batch Adam)...");
-      train_full_batch(*pr.model, pr.data, pr.loss, s.train_steps ? s.train_steps : 4000, 1e-2);
+      train_full_batch(*pr.model, pr.data, pr.loss, s.train_steps.value_or(4000), 1e-2);
     }
-    desc << "deep linear network " << join(s.widths, "-") << ", teacher rank " << s.rank << ", n = " << n;
+    desc << "deep linear network " << join(s.widths, "-") << ", teacher rank " << rank_of(s) << ", n = " << n;
   } else if (s.model == "autoencoder") {
-    const std::int64_t n = s.n ? s.n : 5000;
-    pr.data = low_rank_data(n, s.dim, s.rank, s.seed);
+    const std::int64_t n = s.n.value_or(5000);
+    pr.data = low_rank_data(n, s.dim, rank_of(s), s.seed);
     pr.model = std::make_unique<Autoencoder>(s.dim, s.bottleneck, gen, s.tied,
                                              s.relu ? Activation::relu : Activation::none);
     pr.loss = mse_loss_fn();
     if (!load) {
       say("training the autoencoder (full-batch Adam)...");
-      train_full_batch(*pr.model, pr.data, pr.loss, s.train_steps ? s.train_steps : 4000, 1e-2);
+      train_full_batch(*pr.model, pr.data, pr.loss, s.train_steps.value_or(4000), 1e-2);
     }
     desc << (s.relu ? "ReLU" : "linear") << (s.tied ? " tied" : "") << " autoencoder " << s.dim << " → "
-         << s.bottleneck << " → " << s.dim << ", data rank " << s.rank << ", n = " << n;
+         << s.bottleneck << " → " << s.dim << ", data rank " << rank_of(s) << ", n = " << n;
   } else if (s.model == "tms" && s.kgon > 0) {
     // Chen et al. (2023): one active feature per sample, uniform in [0, 1]; w* is the
     // minimum of L_n next to the regular k-gon (docs/theory.md)
-    const std::int64_t n = s.n ? s.n : 1000;
+    const std::int64_t n = s.n.value_or(1000);
     pr.data = sparse_features(SparseFeatureOptions{.n = n, .features = s.features, .active = 1, .binary = false}, s.seed);
     auto model = std::make_unique<ToyModel>(s.features, s.hidden, gen);
     pr.loss = mse_loss_fn();
     if (!load) {
       init_regular_kgon(*model, RegularKGon{.k = s.kgon});
       say("training the toy model from a regular " + std::to_string(s.kgon) + "-gon (full-batch Adam)...");
-      train_full_batch(*model, pr.data, pr.loss, s.train_steps ? s.train_steps : 4000, 1e-2);
+      train_full_batch(*model, pr.data, pr.loss, s.train_steps.value_or(4000), 1e-2);
     }
     pr.model = std::move(model);
     desc << "toy model of superposition at the " << s.kgon << "-gon, " << s.features << " features, 2 hidden, n = " << n;
   } else if (s.model == "tms") {
     // the seed study: 1000 samples with one active feature; trained from a noisy 2-gon
-    const std::int64_t n = s.n ? s.n : 1000;
+    const std::int64_t n = s.n.value_or(1000);
     SparseFeatureOptions o;
     o.n = n;
     o.features = s.features;
@@ -200,7 +276,7 @@ Problem make_problem(const ProblemSpec& s, const std::function<void(const std::s
     pr.loss = mse_loss_fn();
     if (!load) {
       init_noisy_kgon(*model, KGonInit{}, gen);
-      const std::int64_t epochs = s.train_steps ? s.train_steps : 4500;
+      const std::int64_t epochs = s.train_steps.value_or(4500);
       say("training the toy model from a noisy 2-gon (SGD, " + std::to_string(epochs) + " epochs)...");
       SGD opt(model->parameters(), SGDOptions{0.01, 0.9});
       DataLoader loader(pr.data, LoaderOptions{100, true, false, s.seed});
@@ -219,7 +295,7 @@ Problem make_problem(const ProblemSpec& s, const std::function<void(const std::s
     auto model = std::make_unique<ModularAdditionMLP>(s.p, 12, 48, gen);
     pr.loss = cross_entropy_loss();
     if (!load) {
-      const std::int64_t steps = s.train_steps ? s.train_steps : 25000;
+      const std::int64_t steps = s.train_steps.value_or(25000);
       say("training the modular-addition MLP (Adam, " + std::to_string(steps) + " steps)...");
       Adam opt(model->parameters(), AdamOptions{5e-3, 0.9, 0.999, 1e-8, 2e-4});
       DataLoader loader(pr.data, LoaderOptions{128, true, false, s.seed});

@@ -18,17 +18,20 @@ struct ProblemSpec {
   std::string model = "polynomial";  // polynomial, dln, rrr, autoencoder, tms, grok
   std::vector<int> powers = {1, 3};                 // polynomial
   std::vector<std::int64_t> widths = {5, 3, 5};     // dln / rrr (rrr: exactly three)
-  std::int64_t rank = 0;                            // dln / rrr teacher rank; autoencoder data rank s
+  std::optional<std::int64_t> rank;                 // dln / rrr teacher rank (unset: 0); autoencoder data rank s (unset: 2)
   std::int64_t dim = 6, bottleneck = 3;             // autoencoder d and h
   bool relu = false, tied = false;                  // autoencoder
   std::int64_t features = 8, hidden = 2;            // tms
   std::int64_t kgon = 0;                            // tms: start at this regular k-gon (0: the seed study's start)
   std::int64_t p = 53;                              // grok
-  std::int64_t n = 0;                               // data set size; 0: the family's default
-  std::int64_t train_steps = 0;                     // 0: the family's default
+  std::optional<std::int64_t> n;                    // data set size (unset: the family's default)
+  std::optional<std::int64_t> train_steps;          // training steps or epochs (unset: the family's default)
   std::uint64_t seed = 0;
   std::string checkpoint;                           // load w* from here instead of training
 };
+
+// The rank in use: the given --rank, or the family's default.
+std::int64_t rank_of(const ProblemSpec& spec);
 
 struct Problem {
   std::string family;
@@ -52,6 +55,15 @@ SamplerConfig default_sampler(const ProblemSpec& spec);
 
 // The seed study's fixed settings (--preset seed-study), for tms and grok only.
 SamplerConfig seed_study_sampler(const ProblemSpec& spec);
+
+// The model flags that apply to each family (--powers to polynomial, --p to grok,
+// …). Given flags that do not apply to spec.model are an error, not ignored.
+void check_flags_apply(const ProblemSpec& spec, const std::vector<std::string>& given_flags);
+
+// About how many bytes making the problem and sampling `chains` chains takes: the
+// data, the full-batch activations and the chains' parameters, optimizer state and
+// gradients. Used to refuse sizes beyond --max-memory before allocating.
+double estimated_bytes(const ProblemSpec& spec, std::int64_t chains);
 
 // The theory value for a spec, if the family has one (no training needed).
 std::optional<LearningCoefficient> theory_for(const ProblemSpec& spec);

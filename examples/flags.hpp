@@ -2,9 +2,13 @@
 // but lambdahat itself).
 #pragma once
 
+#include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <string>
 
 namespace examples {
@@ -22,20 +26,31 @@ class Flags {
       values_[a.substr(2)] = argv[++i];
     }
   }
-  double number(const std::string& name, double fallback) {
+  // Every numeric flag has a range: a value outside it, an integer that does not fit,
+  // nan or inf is an error naming the flag, the value and the range (exit 2).
+  double number(const std::string& name, double fallback, double lo, double hi) {
     auto it = take(name);
     if (!it) return fallback;
+    std::ostringstream range;
+    range << "; allowed: a finite number in [" << lo << ", " << hi << "]";
+    const std::string allowed = range.str();
+    errno = 0;
     char* end = nullptr;
     const double v = std::strtod(it->c_str(), &end);
-    if (end == it->c_str() || *end) die("--" + name + " needs a number, got " + *it);
+    if (it->empty() || *end) die("--" + name + ": " + *it + " is not a number" + allowed);
+    if (!std::isfinite(v) || errno == ERANGE || v < lo || v > hi) die("--" + name + ": " + *it + " is out of range" + allowed);
     return v;
   }
-  long integer(const std::string& name, long fallback) {
+  long integer(const std::string& name, long fallback, long lo, long hi) {
     auto it = take(name);
     if (!it) return fallback;
-    char* end = nullptr;
-    const long v = std::strtol(it->c_str(), &end, 10);
-    if (end == it->c_str() || *end) die("--" + name + " needs an integer, got " + *it);
+    const std::string allowed = "; allowed: an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    long v = 0;
+    const char* end = it->data() + it->size();
+    const auto [ptr, ec] = std::from_chars(it->data(), end, v);
+    if (ec == std::errc::result_out_of_range) die("--" + name + ": " + *it + " does not fit" + allowed);
+    if (ec != std::errc() || ptr != end) die("--" + name + ": " + *it + " is not an integer" + allowed);
+    if (v < lo || v > hi) die("--" + name + ": " + *it + " is out of range" + allowed);
     return v;
   }
   std::string text(const std::string& name, const std::string& fallback) {
@@ -56,7 +71,7 @@ class Flags {
     return &taken_[name];
   }
   [[noreturn]] void die(const std::string& message) {
-    std::cerr << "error: " << message << "\n\n" << usage_;
+    std::cerr << "error: " << message << " (see --help)\n";
     std::exit(2);
   }
   std::string usage_;

@@ -4,6 +4,7 @@
 // seed 3. (With these settings, weak L2 weight decay, most seeds need longer than
 // 25 000 steps; the seed study skips those runs.)
 #include <cstdio>
+#include <limits>
 #include <filesystem>
 
 #include "flags.hpp"
@@ -16,13 +17,16 @@ int main(int argc, char** argv) {
                         "usage: train_grokking [--p 53] [--embed 12] [--hidden 48] [--train-fraction 0.4]\n"
                         "                      [--lr 5e-3] [--weight-decay 2e-4] [--batch 128] [--steps 25000]\n"
                         "                      [--seed 3] [--log-every 100] [--checkpoint-dir DIR] [--checkpoint-every 100]\n");
-  const long p = flags.integer("p", 53), embed = flags.integer("embed", 12), hidden = flags.integer("hidden", 48);
-  const double fraction = flags.number("train-fraction", 0.4), lr = flags.number("lr", 5e-3);
-  const double weight_decay = flags.number("weight-decay", 2e-4);
-  const long batch = flags.integer("batch", 128), steps = flags.integer("steps", 25000);
-  const long seed = flags.integer("seed", 3), log_every = flags.integer("log-every", 100);
+  constexpr long kBig = 1000000000;
+  const long p = flags.integer("p", 53, 2, 2000), embed = flags.integer("embed", 12, 1, 100000);
+  const long hidden = flags.integer("hidden", 48, 1, 100000);
+  const double fraction = flags.number("train-fraction", 0.4, 0.01, 0.99), lr = flags.number("lr", 5e-3, 1e-12, 10);
+  const double weight_decay = flags.number("weight-decay", 2e-4, 0, 10);
+  const long batch = flags.integer("batch", 128, 1, kBig), steps = flags.integer("steps", 25000, 1, kBig);
+  const long seed = flags.integer("seed", 3, 0, std::numeric_limits<long>::max()),
+             log_every = flags.integer("log-every", 100, 1, kBig);
   const std::string checkpoint_dir = flags.text("checkpoint-dir", "");
-  const long checkpoint_every = flags.integer("checkpoint-every", 100);
+  const long checkpoint_every = flags.integer("checkpoint-every", 100, 1, kBig);
   flags.finish();
 
   try {

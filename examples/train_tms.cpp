@@ -3,6 +3,7 @@
 // one active feature, SGD lr 0.01 momentum 0.9, batch 100, MSE) and prints the loss
 // curve.
 #include <cstdio>
+#include <limits>
 
 #include "flags.hpp"
 #include "lambdahat.hpp"
@@ -14,12 +15,15 @@ int main(int argc, char** argv) {
                         "usage: train_tms [--features 8] [--hidden 2] [--n 1000] [--epochs 4500] [--lr 0.01]\n"
                         "                 [--momentum 0.9] [--batch 100] [--k 2] [--bias-std 10] [--seed 0]\n"
                         "                 [--log-every 100]\n");
-  const long features = flags.integer("features", 8), hidden = flags.integer("hidden", 2);
-  const long n = flags.integer("n", 1000), epochs = flags.integer("epochs", 4500), batch = flags.integer("batch", 100);
-  const double lr = flags.number("lr", 0.01), momentum = flags.number("momentum", 0.9);
-  const long k = flags.integer("k", 2);
-  const double bias_std = flags.number("bias-std", 10.0);
-  const long seed = flags.integer("seed", 0), log_every = flags.integer("log-every", 100);
+  constexpr long kBig = 1000000000;
+  const long features = flags.integer("features", 8, 2, 100000), hidden = flags.integer("hidden", 2, 2, 100000);
+  const long n = flags.integer("n", 1000, 1, 100000000), epochs = flags.integer("epochs", 4500, 1, kBig);
+  const long batch = flags.integer("batch", 100, 1, kBig);
+  const double lr = flags.number("lr", 0.01, 1e-12, 10), momentum = flags.number("momentum", 0.9, 0, 0.999);
+  const long k = flags.integer("k", 2, 1, features);
+  const double bias_std = flags.number("bias-std", 10.0, 0, 1e6);
+  const long seed = flags.integer("seed", 0, 0, std::numeric_limits<long>::max()),
+             log_every = flags.integer("log-every", 100, 1, kBig);
   flags.finish();
   try {
     SparseFeatureOptions options;

@@ -1,6 +1,12 @@
 #include "nn/safetensors.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <filesystem>
 #include <bit>
 #include <cstdio>
 #include <cstring>
@@ -184,15 +190,49 @@ SafetensorsFile parse_safetensors(const void* data, std::size_t size, const char
 }
 
 void write_file_atomically(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    check(static_cast<bool>(out), "write_file", "cannot open ", tmp, " for writing");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    check(static_cast<bool>(out), "write_file", "writing ", tmp, " failed (disk full?)");
+  check(!path.empty(), "write_file", "empty path");
+  const std::filesystem::path target(path);
+  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  std::string name = target.filename().string();
+  name.append(".XXXXXX");
+  std::string temp = (dir / ("." + name)).string();
+  const int fd = ::mkstemp(temp.data());
+  check(fd >= 0, "write_file", "cannot create a temporary file next to ", path, ": ", std::strerror(errno));
+  const auto give_up = [&](const char* what) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(temp.c_str());
+    fail("write_file", what, " ", path, " failed: ", std::strerror(err));
+  };
+  // mkstemp creates the file 0600; results are ordinary files, readable by others
+  if (::fchmod(fd, 0644) != 0) give_up("setting the mode of");
+  const char* data = bytes.data();
+  std::size_t left = bytes.size();
+  while (left > 0) {
+    const ssize_t wrote = ::write(fd, data, left);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) give_up("writing");
+    data += wrote;
+    left -= static_cast<std::size_t>(wrote);
   }
-  check(std::rename(tmp.c_str(), path.c_str()) == 0, "write_file", "cannot rename ", tmp, " to ", path);
+  if (::fsync(fd) != 0) give_up("syncing");
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    fail("write_file", "closing ", path, " failed: ", std::strerror(err));
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    fail("write_file", "cannot replace ", path, ": ", std::strerror(err));
+  }
+  // the rename itself reaches the disk with the directory (best effort: some file
+  // systems refuse fsync on directories)
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
 }
 
 void save_safetensors(const std::string& path, const StateDict& tensors,
@@ -201,14 +241,26 @@ void save_safetensors(const std::string& path, const StateDict& tensors,
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  check(static_cast<bool>(in), "safetensors", "cannot open ", path);
-  const std::streamoff size = in.tellg();
-  check(size >= 0, "safetensors", "cannot read the size of ", path);
-  std::string bytes(static_cast<std::size_t>(size), '\0');
-  in.seekg(0);
-  in.read(bytes.data(), size);
-  check(static_cast<bool>(in), "safetensors", "cannot read ", path);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  check(fd >= 0, "safetensors", "cannot open ", path, ": ", std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    fail("safetensors", path, " is not a regular file (a directory, FIFO or device); give a .safetensors file");
+  }
+  std::string bytes(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      fail("safetensors", "cannot read ", path, n < 0 ? std::string(": ") + std::strerror(errno) : " (it shrank)");
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
   return parse_safetensors(bytes.data(), bytes.size(), path.c_str());
 }
 

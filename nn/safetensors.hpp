@@ -34,13 +34,20 @@ SafetensorsFile parse_safetensors(const void* data, std::size_t size, const char
 // leaves a half-written checkpoint under the final name.
 void save_safetensors(const std::string& path, const StateDict& tensors,
                       const std::map<std::string, std::string>& metadata = {});
+// Opens regular files only: a directory, FIFO or device is refused with an error
+// naming it (a FIFO would otherwise block forever).
 SafetensorsFile load_safetensors(const std::string& path);
 
 // A module's parameters to and from a file; loading checks every name and shape.
 void save_checkpoint(Module& module, const std::string& path, const std::map<std::string, std::string>& metadata = {});
 void load_checkpoint(Module& module, const std::string& path);
 
-// Writes bytes to `path` atomically (temporary file, then rename).
+// Writes bytes to `path` so that readers see the old file or the whole new one, never
+// a part: a fresh temporary file in the same directory (mkstemp: a unique name,
+// created exclusively, so no planted symlink is followed), the bytes, fsync, then
+// rename over `path` (which replaces a symlink at `path` rather than writing through
+// it) and fsync of the directory. On any failure the temporary file is removed and an
+// Error names the path.
 void write_file_atomically(const std::string& path, const std::string& bytes);
 
 }  // namespace lambdahat

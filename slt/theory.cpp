@@ -84,8 +84,16 @@ double polynomial_regressor_finite_n(const std::vector<int>& powers, double sxx,
   return nbeta * static_cast<double>(E / Z);
 }
 
+namespace {
+// Widths up to 2^26 keep every product below in 64-bit integers and every sum exact
+// in a double; larger ones are refused rather than overflowed.
+constexpr std::int64_t kMaxWidth = std::int64_t{1} << 26;
+}  // namespace
+
 LearningCoefficient reduced_rank_regression(std::int64_t M, std::int64_t H, std::int64_t N, std::int64_t r) {
   check(M > 0 && H > 0 && N > 0, "reduced_rank_regression", "widths must be positive, got M=", M, " H=", H, " N=", N);
+  check(M <= kMaxWidth && H <= kMaxWidth && N <= kMaxWidth, "reduced_rank_regression", "widths above ", kMaxWidth,
+        " are not representable here, got M=", M, " H=", H, " N=", N);
   check(r >= 0 && r <= std::min({M, H, N}), "reduced_rank_regression", "rank ", r, " must be in [0, min(M,H,N)] = [0, ",
         std::min({M, H, N}), "]");
   if (N + r <= M + H && M + r <= N + H && H + r <= M + N) {
@@ -105,6 +113,7 @@ LearningCoefficient deep_linear_network(const std::vector<std::int64_t>& widths,
   std::int64_t min_width = std::numeric_limits<std::int64_t>::max();
   for (auto w : widths) {
     check(w > 0, "deep_linear_network", "widths must be positive, got ", w);
+    check(w <= kMaxWidth, "deep_linear_network", "widths above ", kMaxWidth, " are not representable here, got ", w);
     min_width = std::min(min_width, w);
   }
   check(r >= 0 && r <= min_width, "deep_linear_network", "rank ", r, " must be in [0, ", min_width,
@@ -145,6 +154,8 @@ LearningCoefficient deep_linear_network(const std::vector<std::int64_t>& widths,
 
 LearningCoefficient linear_autoencoder(std::int64_t d, std::int64_t h, std::int64_t s) {
   check(d > 0 && h > 0, "linear_autoencoder", "sizes must be positive, got d=", d, " h=", h);
+  check(d <= kMaxWidth && h <= kMaxWidth, "linear_autoencoder", "sizes above ", kMaxWidth,
+        " are not representable here, got d=", d, " h=", h);
   check(s >= 1 && s <= d, "linear_autoencoder", "data rank ", s, " must be in [1, ", d, "]");
   return reduced_rank_regression(s, h, d, std::min(h, s));
 }

@@ -203,7 +203,7 @@ nlohmann::json run_grok_study(const GrokStudyOptions& o) {
       delta_llc.push_back(r["delta_llc"].get<double>());
     }
   }
-  write_csv((fs::path(o.out) / "runs.csv").string(), settings,
+  write_csv((fs::path(o.out) / "runs.csv").string(),
             {"seed", "t_train", "t_val", "skipped", "train_loss_before", "train_loss_after", "llc_before",
              "llc_before_std", "llc_after", "llc_after_std", "delta_llc", "delta_f"},
             rows);

@@ -187,7 +187,7 @@ std::string run_paper(const PaperOptions& o) {
                               format_duration(seconds) + ")"
                         : std::string())
     << ". Every number below is in the CSV and JSON files next to this page; "
-       "each study directory also records its settings (<code>units/*/settings.json</code>).</p>\n";
+       "each study directory also records what made it (<code>settings.json</code>).</p>\n";
 
   h << "<h2>1. LLC scaling with problem difficulty</h2>\n<p>Each model is trained to a minimum w* (teacher–student "
        "for the linear networks), then λ̂ is estimated with SGLD at nβ = n/log n and compared with the exact learning "

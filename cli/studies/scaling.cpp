@@ -188,7 +188,7 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
     g.theory = num(r["theory_lambda"]);
     g.multiplicity = num(r["multiplicity"]);
   }
-  write_csv((fs::path(o.out) / "scaling.csv").string(), settings,
+  write_csv((fs::path(o.out) / "scaling.csv").string(),
             {"family", "sweep", "variant", "value", "seed", "llc_mean", "llc_std", "theory_lambda", "multiplicity",
              "finite_n_target", "ess", "rhat", "mala_acceptance", "below_init_fraction", "diverged_chains", "train_loss"},
             rows);

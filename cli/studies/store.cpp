@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "flags.hpp"
 #include "lambdahat.hpp"
 #include "report.hpp"
 
@@ -19,8 +20,9 @@ UnitStore::UnitStore(std::string out_dir, std::string study, nlohmann::json sett
   std::error_code ec;
   fs::create_directories(units_, ec);
   check(!ec, "lambdahat", "cannot create ", units_, ": ", ec.message());
-  // settings of earlier runs in this directory must match
-  const std::string settings_file = (fs::path(units_) / "settings.json").string();
+  // the settings of earlier runs in this directory must match
+  const nlohmann::json record = {{"program", "lambdahat"}, {"version", kVersion}, {"study", study}, {"settings", settings_}};
+  const std::string settings_file = (fs::path(out_) / "settings.json").string();
   if (fs::exists(settings_file)) {
     std::ifstream in(settings_file);
     nlohmann::json previous;
@@ -29,10 +31,12 @@ UnitStore::UnitStore(std::string out_dir, std::string study, nlohmann::json sett
     } catch (const std::exception&) {
       fail("lambdahat", settings_file, " is not valid JSON; remove it or use another --out");
     }
-    check(previous == settings_, "lambdahat", out_, " holds ", study,
-          " results made with other settings; use another --out (or delete it) to start afresh");
+    check(previous.is_object() && previous.value("study", "") == study && previous.contains("settings") &&
+              previous["settings"] == settings_,
+          "lambdahat", out_, " holds results made by another study or with other settings (", settings_file,
+          "); use another --out (or delete it) to start afresh");
   } else {
-    write_file_atomically(settings_file, settings_.dump(2) + "\n");
+    write_file_atomically(settings_file, record.dump(2) + "\n");
   }
 }
 
@@ -48,6 +52,9 @@ nlohmann::json UnitStore::load(const std::string& unit) const {
   } catch (const std::exception&) {
     fail("lambdahat", path(unit), " is not valid JSON (a damaged result); delete it to redo that unit");
   }
+  // every unit save() wrote names itself
+  check(j.is_object() && j.contains("unit") && j["unit"] == unit, "lambdahat", path(unit),
+        " is not a finished unit of this study (no matching \"unit\" field); delete it to redo that unit");
   return j;
 }
 
@@ -70,13 +77,13 @@ std::vector<nlohmann::json> UnitStore::all() const {
   return out;
 }
 
-void write_csv(const std::string& path, const nlohmann::json& settings, const std::vector<std::string>& header,
+void write_csv(const std::string& path, const std::vector<std::string>& header,
                const std::vector<std::vector<std::string>>& rows) {
-  std::string text = std::string("# lambdahat ") + kVersion + " " + settings.dump() + "\n";
+  std::string text;
   auto line = [&](const std::vector<std::string>& cells) {
     for (std::size_t i = 0; i < cells.size(); ++i) {
       if (i) text += ',';
-      const bool quote = cells[i].find_first_of(",\"\n") != std::string::npos;
+      const bool quote = cells[i].find_first_of(",\"\r\n") != std::string::npos;
       if (!quote) {
         text += cells[i];
         continue;
@@ -85,7 +92,7 @@ void write_csv(const std::string& path, const nlohmann::json& settings, const st
       for (char c : cells[i]) text += c == '"' ? std::string("\"\"") : std::string(1, c);
       text += '"';
     }
-    text += '\n';
+    text += "\r\n";
   };
   line(header);
   for (const auto& r : rows) line(r);
@@ -122,7 +129,8 @@ void run_units(const std::string& label, std::int64_t count, int threads, const 
   std::mutex mutex;
   std::int64_t finished = 0;
   std::exception_ptr error;
-  const int t = threads > 0 ? threads : num_threads();
+  // no more threads than pending units or 4 × the cores (flags.hpp)
+  const int t = effective_threads(threads > 0 ? threads : num_threads(), static_cast<std::int64_t>(pending.size()));
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(t)
 #endif

@@ -1,8 +1,9 @@
 // Results of a study are written unit by unit (one seed, one configuration), each
 // as soon as it is finished and atomically, under DIR/units/<study>/. Re-running the
 // same command with the same --out skips the finished units, so an interrupted run
-// loses at most the units in progress. Every unit records the settings that made it;
-// resuming with different settings is refused.
+// loses at most the units in progress. DIR/settings.json records the study and the
+// settings that made the results (with the program's version); resuming with other
+// settings is refused.
 #pragma once
 
 #include <functional>
@@ -31,10 +32,10 @@ class UnitStore {
   mutable std::mutex mutex_;
 };
 
-// Writes a CSV file atomically: a first line "# lambdahat <version> <settings as
-// JSON>" (so the file records what made it; pandas reads it with comment='#'), a
-// header line and rows of already formatted cells.
-void write_csv(const std::string& path, const nlohmann::json& settings, const std::vector<std::string>& header,
+// Writes a CSV file atomically, plain RFC 4180: the header line first, then rows of
+// already formatted cells, quoted where they hold a comma, quote or line break, lines
+// ended by CRLF. What made the file is in settings.json beside it.
+void write_csv(const std::string& path, const std::vector<std::string>& header,
                const std::vector<std::vector<std::string>>& rows);
 std::string cell(double v);  // "" for NaN
 std::string cell(std::int64_t v);

@@ -233,11 +233,11 @@ nlohmann::json run_tms_study(const TMSStudyOptions& o) {
       trajectory_rows.push_back({cell(seed), cell(p["epoch"].get<std::int64_t>()), cell(num(p["loss"])),
                                  cell(num(p["llc"])), cell(num(p["llc_std"])), cell(num(p["below_init_fraction"]))});
   }
-  write_csv((fs::path(o.out) / "runs.csv").string(), settings,
+  write_csv((fs::path(o.out) / "runs.csv").string(),
             {"seed", "transition", "plateau_start", "drop_start", "drop_end", "dwell", "plateau_before", "loss_before",
              "loss_after", "llc_before", "llc_after", "delta_llc", "delta_f"},
             run_rows);
-  write_csv((fs::path(o.out) / "trajectory.csv").string(), settings, {"seed", "epoch", "train_loss", "llc", "llc_std", "below_init_fraction"},
+  write_csv((fs::path(o.out) / "trajectory.csv").string(), {"seed", "epoch", "train_loss", "llc", "llc_std", "below_init_fraction"},
             trajectory_rows);
 
   nlohmann::json summary = provenance(settings);

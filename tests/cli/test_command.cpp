@@ -104,7 +104,7 @@ TEST(Command, DefaultsLandWithinFifteenPercentOfTheory) {
 
 TEST(Command, ExitCodesSayWhetherThereIsAnEstimate) {
   // every chain diverges: no estimate, exit 1
-  const Result diverged = run("llc --model polynomial --powers 1 --n 500 --lr 100 --draws 50 --burnin 0 --chains 2");
+  const Result diverged = run("llc --model polynomial --powers 1 --n 500 --lr 10 --draws 50 --burnin 0 --chains 2");
   EXPECT_EQ(diverged.exit_code, 1) << diverged.output;
   EXPECT_NE(diverged.output.find("no estimate"), std::string::npos) << diverged.output;
   // an estimate with warnings (far too few draws): 0, and 3 under --strict

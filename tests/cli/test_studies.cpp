@@ -18,7 +18,9 @@ std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
   std::vector<std::vector<std::string>> rows;
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("# lambdahat ", 0) == 0) continue;  // the provenance line
+    // RFC 4180: every line ends with CRLF
+    EXPECT_TRUE(!line.empty() && line.back() == '\r') << path << ": " << line;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
     std::vector<std::string> cells;
     std::string cellv;
     bool quoted = false;
@@ -117,10 +119,15 @@ TEST(GrokStudy, WritesConsistentFilesAndResumes) {
   const auto rows = read_csv(out / "runs.csv");
   ASSERT_EQ(rows.size(), 4u);
   {
+    // the header comes first; what made the file is in settings.json beside it
     std::ifstream csv(out / "runs.csv");
     std::string first;
     std::getline(csv, first);
-    EXPECT_EQ(first.rfind("# lambdahat 0.1.0 {", 0), 0u);  // version and settings
+    EXPECT_EQ(first.rfind("seed,t_train,", 0), 0u);
+    const nlohmann::json settings = read_json(out / "settings.json");
+    EXPECT_EQ(settings["study"], "grok");
+    EXPECT_EQ(settings["version"], "0.1.0");
+    EXPECT_TRUE(settings["settings"].contains("sampler"));
   }
   EXPECT_EQ(rows[0], (std::vector<std::string>{"seed", "t_train", "t_val", "skipped", "train_loss_before",
                                                 "train_loss_after", "llc_before", "llc_before_std", "llc_after",
@@ -164,8 +171,19 @@ TEST(GrokStudy, WritesConsistentFilesAndResumes) {
   EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), before);
 
   // other settings in the same directory are refused
+  const std::int64_t steps = o.steps;
   o.steps = 1000;
   EXPECT_NE(testing::error_of([&] { run_grok_study(o); }).find("other settings"), std::string::npos);
+
+  // a unit file that is valid JSON but no result: the error names the file
+  o.steps = steps;
+  {
+    std::ofstream damaged(unit1);
+    damaged << "{}";
+  }
+  const std::string error = testing::error_of([&] { run_grok_study(o); });
+  EXPECT_NE(error.find(unit1.string()), std::string::npos) << error;
+  EXPECT_NE(error.find("delete it to redo that unit"), std::string::npos) << error;
 }
 
 TEST(TMSStudy, WritesTrajectoryAndTransitions) {

@@ -63,6 +63,17 @@ TEST(Theory, LinearAutoencoder) {
   EXPECT_DOUBLE_EQ(linear_autoencoder(6, 1, 6).lambda, 1 * (6 + 6 - 1) / 2.0);
 }
 
+TEST(Theory, RefusesWidthsItCannotRepresent) {
+  // 4·10⁹ squared overflows 64-bit integers; such widths are refused, not wrapped
+  EXPECT_NE(testing::error_of([] { deep_linear_network({4000000000, 4000000000, 4000000000}, 3); })
+                .find("not representable"),
+            std::string::npos);
+  EXPECT_NE(testing::error_of([] { linear_autoencoder(4000000000, 3, 2); }).find("not representable"), std::string::npos);
+  // the largest allowed width still gives the exact count
+  const std::int64_t w = std::int64_t{1} << 26;
+  EXPECT_DOUBLE_EQ(deep_linear_network({w, w}, 0).lambda, static_cast<double>(w) * static_cast<double>(w) / 2);
+}
+
 TEST(Theory, ToyModelKGon) {
   // 3 parameters per polygon column, less one rotation: Chen et al. (2023)'s 7 and 8.5
   EXPECT_DOUBLE_EQ(toy_model_kgon(6, 5).lambda, 7);
