@@ -74,19 +74,15 @@ void check_writable_file(const std::string& path, const std::string& flag) {
 void check_writable_dir(const std::string& dir, const std::string& flag) {
   check(!dir.empty(), "lambdahat", flag, " needs a directory");
   std::error_code ec;
-  fs::path p(dir);
+  const fs::path p(dir);
   if (fs::exists(p, ec)) {
     check(fs::is_directory(p, ec), "lambdahat", flag, " ", dir, " exists and is not a directory");
-    check(::access(p.c_str(), W_OK | X_OK) == 0, "lambdahat", flag, " ", dir, " is not writable");
-    return;
+  } else {
+    // the run would create it first thing anyway
+    fs::create_directories(p, ec);
+    check(!ec, "lambdahat", flag, " ", dir, " cannot be created: ", ec.message());
   }
-  // the nearest existing ancestor must take new entries
-  fs::path up = fs::absolute(p, ec).parent_path();
-  while (!up.empty() && !fs::exists(up, ec) && up != up.root_path()) up = up.parent_path();
-  check(fs::is_directory(up, ec), "lambdahat", flag, " ", dir, " cannot be created: ", up.string(),
-        " is not a directory");
-  check(::access(up.c_str(), W_OK | X_OK) == 0, "lambdahat", flag, " ", dir, " cannot be created: ", up.string(),
-        " is not writable");
+  check(::access(p.c_str(), W_OK | X_OK) == 0, "lambdahat", flag, " ", dir, " is not writable");
 }
 
 void check_readable_file(const std::string& path, const std::string& flag) {

@@ -25,7 +25,7 @@ int effective_threads(std::int64_t requested, std::int64_t pending);
 // Output paths, checked before the work that leads to them: `path` must be creatable
 // as a file (its directory exists and takes a new file; it is not a directory).
 void check_writable_file(const std::string& path, const std::string& flag);
-// `dir` exists as a writable directory, or can be created.
+// `dir` is a writable directory; it is created if missing.
 void check_writable_dir(const std::string& dir, const std::string& flag);
 
 // An input file: it exists and is a regular file (not a directory, FIFO or device).

@@ -1,4 +1,7 @@
 // Checkpoints: round trips, a PyTorch-written file, and malformed input.
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -108,7 +111,9 @@ TEST(Safetensors, CheckpointFilesAreWrittenAtomicallyAndMustFitTheModel) {
   ModularAdditionMLP a(11, 4, 6, gen), b(11, 4, 6, gen), wrong(11, 5, 6, gen);
   const fs::path path = fs::temp_directory_path() / "lambdahat_test_checkpoint.safetensors";
   save_checkpoint(a, path.string(), {{"step", "100"}});
-  EXPECT_FALSE(fs::exists(path.string() + ".tmp"));
+  for (const auto& e : fs::directory_iterator(path.parent_path()))
+    EXPECT_EQ(e.path().filename().string().rfind(".lambdahat_test_checkpoint.safetensors.", 0), std::string::npos)
+        << "a temporary file was left: " << e.path();
   load_checkpoint(b, path.string());
   EXPECT_TRUE(testing::identical(a.out.weight.value(), b.out.weight.value()));
   EXPECT_EQ(testing::error_of([&] { load_checkpoint(wrong, path.string()); }),
@@ -116,6 +121,56 @@ TEST(Safetensors, CheckpointFilesAreWrittenAtomicallyAndMustFitTheModel) {
   EXPECT_NE(testing::error_of([] { load_safetensors("/nonexistent/file.safetensors"); }).find("cannot open"),
             std::string::npos);
   fs::remove(path);
+}
+
+// The files next to `dir/name`: what a write left behind.
+std::vector<std::string> names_in(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST(SafeWrites, ASymlinkIsReplacedNotWrittenThroughAndFailuresLeaveNothing) {
+  const fs::path dir = fs::temp_directory_path() / "lambdahat_safe_writes";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // a symlink planted at the result's name: the write replaces the link, the file it
+  // points to keeps its content (the old fixed "<path>.tmp" name no longer exists)
+  std::ofstream(dir / "victim") << "keep";
+  fs::create_symlink(dir / "victim", dir / "res.json");
+  fs::create_symlink(dir / "victim", dir / "res.json.tmp");
+  write_file_atomically((dir / "res.json").string(), "new");
+  EXPECT_FALSE(fs::is_symlink(dir / "res.json"));
+  std::ifstream res(dir / "res.json"), victim(dir / "victim");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(res)), {}), "new");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(victim)), {}), "keep");
+  // an ordinary file, readable by others
+  EXPECT_EQ(fs::status(dir / "res.json").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+  // a failure (the target is a non-empty directory): an error naming it, no temporary file left
+  fs::create_directories(dir / "occupied" / "inside");
+  const std::vector<std::string> before = names_in(dir);
+  const std::string error = testing::error_of([&] { write_file_atomically((dir / "occupied").string(), "x"); });
+  EXPECT_NE(error.find((dir / "occupied").string()), std::string::npos) << error;
+  EXPECT_EQ(names_in(dir), before);
+  // a directory that does not exist: an error, nothing created
+  EXPECT_NE(testing::error_of([&] { write_file_atomically((dir / "no" / "x.json").string(), "x"); })
+                .find("cannot create a temporary file"),
+            std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(SafeWrites, OnlyRegularFilesAreLoaded) {
+  const fs::path dir = fs::temp_directory_path() / "lambdahat_special_files";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  ASSERT_EQ(mkfifo((dir / "fifo").c_str(), 0600), 0);
+  // a FIFO would block forever, a directory read as a file gave bad_alloc
+  for (const fs::path& p : {dir / "fifo", dir, fs::path("/dev/null")})
+    EXPECT_NE(testing::error_of([&] { load_safetensors(p.string()); }).find("is not a regular file"), std::string::npos)
+        << p;
+  fs::remove_all(dir);
 }
 
 }  // namespace
