@@ -4,8 +4,10 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-# Debian packages needed to build, test and run lambdahat.
-PACKAGES := cmake make g++ libxsimd-dev libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
+# Debian packages needed to build, test and run lambdahat (python3-pandas: the tests
+# read the CSV files as pandas does).
+PACKAGES := cmake make g++ libxsimd-dev libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev \
+  python3-pandas
 # Optional: the OpenBLAS peer of the matmul benchmark.
 BENCH_PACKAGES := libopenblas-dev
 

@@ -50,6 +50,30 @@ fs::path fresh_dir(const std::string& name) {
   return dir;
 }
 
+// The CSV as Python's csv module and pandas.read_csv with its defaults read it (the
+// Debian python3-pandas the Makefile installs): both must see our header and rows.
+void expect_python_reads(const fs::path& path, const std::vector<std::vector<std::string>>& ours) {
+  const std::string script =
+      "import csv, sys, pandas\n"
+      "p = sys.argv[1]\n"
+      "rows = list(csv.reader(open(p, newline='')))\n"
+      "frame = pandas.read_csv(p)\n"
+      "print(len(rows), len(rows[0]), len(frame), len(frame.columns), '|'.join(frame.columns))\n"
+      "print('|'.join(rows[-1]))\n";
+  const std::string command = "/usr/bin/python3 -c \"" + script + "\" '" + path.string() + "' 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, pipe)) out += buf;
+  ASSERT_EQ(pclose(pipe), 0) << out;
+  std::string header, last;
+  for (std::size_t i = 0; i < ours[0].size(); ++i) header += (i ? "|" : "") + ours[0][i];
+  for (std::size_t i = 0; i < ours.back().size(); ++i) last += (i ? "|" : "") + ours.back()[i];
+  const std::string n = std::to_string(ours.size()), m = std::to_string(ours[0].size()),
+                    data_rows = std::to_string(ours.size() - 1);
+  EXPECT_EQ(out, n + " " + m + " " + data_rows + " " + m + " " + header + "\n" + last + "\n") << path;
+}
+
 bool is_svg(const fs::path& path) {
   std::ifstream in(path);
   std::string text((std::istreambuf_iterator<char>(in)), {});
@@ -118,6 +142,7 @@ TEST(GrokStudy, WritesConsistentFilesAndResumes) {
 
   const auto rows = read_csv(out / "runs.csv");
   ASSERT_EQ(rows.size(), 4u);
+  expect_python_reads(out / "runs.csv", rows);
   {
     // the header comes first; what made the file is in settings.json beside it
     std::ifstream csv(out / "runs.csv");
@@ -194,11 +219,13 @@ TEST(TMSStudy, WritesTrajectoryAndTransitions) {
   make_tiny(o);
   const nlohmann::json summary = run_tms_study(o);
   const auto runs = read_csv(out / "runs.csv");
+  expect_python_reads(out / "runs.csv", runs);
   EXPECT_EQ(runs[0], (std::vector<std::string>{"seed", "transition", "plateau_start", "drop_start", "drop_end", "dwell",
                                                 "plateau_before", "loss_before", "loss_after", "llc_before",
                                                 "llc_after", "delta_llc", "delta_f"}));
   EXPECT_EQ(static_cast<std::int64_t>(runs.size()) - 1, summary["counts"]["transitions"].get<std::int64_t>());
   const auto traj = read_csv(out / "trajectory.csv");
+  expect_python_reads(out / "trajectory.csv", traj);
   EXPECT_EQ(traj[0], (std::vector<std::string>{"seed", "epoch", "train_loss", "llc", "llc_std", "below_init_fraction"}));
   // 4 linear and 4 log-spaced epochs in [1, 300] (1 and 300 shared): 7 per seed
   EXPECT_EQ(traj.size(), 1u + 2u * 7u);
@@ -220,6 +247,7 @@ TEST(ScalingStudy, TableAgainstTheory) {
   o.quick = true;
   const nlohmann::json summary = run_scaling_study(o);
   const auto rows = read_csv(out / "scaling.csv");
+  expect_python_reads(out / "scaling.csv", rows);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"family", "sweep", "variant", "value", "seed", "llc_mean", "llc_std",
                                                 "theory_lambda", "multiplicity", "finite_n_target", "ess", "rhat",
                                                 "mala_acceptance", "below_init_fraction", "diverged_chains",
