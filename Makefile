@@ -10,8 +10,11 @@ PACKAGES := cmake make g++ libxsimd-dev libgtest-dev libbenchmark-dev libcli11-d
   python3-pandas
 # Optional: the OpenBLAS peer of the matmul benchmark.
 BENCH_PACKAGES := libopenblas-dev
+# The fuzzing run (make fuzz): clang with libFuzzer and OpenMP.
+FUZZ_PACKAGES := clang libclang-rt-dev libomp-dev
+FUZZ_SECONDS ?= 60
 
-.PHONY: all setup configure build test demo bench clean
+.PHONY: all setup configure build test demo bench fuzz clean
 
 all: build
 
@@ -56,6 +59,15 @@ bench:
 	$(MAKE) build EXTRA_PACKAGES="$(BENCH_PACKAGES)"
 	$(BUILD_DIR)/bin/bench_matmul
 	$(BUILD_DIR)/bin/bench_elementwise
+
+# The checkpoint load path under libFuzzer for FUZZ_SECONDS, from the committed corpus.
+fuzz:
+	$(MAKE) setup EXTRA_PACKAGES="$(FUZZ_PACKAGES)"
+	CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAMBDAHAT_FUZZ=ON \
+	  -DLAMBDAHAT_BUILD_TESTS=OFF -DLAMBDAHAT_BUILD_BENCHMARKS=OFF -DLAMBDAHAT_BUILD_EXAMPLES=OFF -DLAMBDAHAT_BUILD_CLI=OFF
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_safetensors
+	rm -rf build-fuzz/corpus && cp -r tests/data/safetensors_corpus build-fuzz/corpus
+	./build-fuzz/bin/fuzz_safetensors -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus
 
 clean:
 	rm -rf $(BUILD_DIR)

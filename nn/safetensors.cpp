@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <filesystem>
 #include <bit>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -23,6 +23,44 @@ static_assert(std::endian::native == std::endian::little, "safetensors I/O assum
 namespace {
 
 using detail::Json;
+
+// The offset of the first byte that breaks UTF-8 (overlong forms, surrogates and
+// code points above U+10FFFF included), or npos.
+std::size_t invalid_utf8_at(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t len = 0;
+    std::uint32_t code = 0, min = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2, code = c & 0x1Fu, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3, code = c & 0x0Fu, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4, code = c & 0x07u, min = 0x10000;
+    } else {
+      return i;
+    }
+    if (i + len > text.size()) return i;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return i;
+      code = (code << 6) | (next & 0x3Fu);
+    }
+    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+void check_utf8(std::string_view text, const char* what, const char* part) {
+  const std::size_t at = invalid_utf8_at(text);
+  check(at == std::string_view::npos, "safetensors", what, ": ", part, " is not valid UTF-8 (byte ", at,
+        "); safetensors headers are UTF-8 JSON");
+}
 
 constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;  // the format's own limit
 
@@ -66,6 +104,11 @@ struct Entry {
 }  // namespace
 
 std::string serialize_safetensors(const StateDict& tensors, const std::map<std::string, std::string>& metadata) {
+  for (const auto& [key, value] : metadata) {
+    check_utf8(key, "writing", "a metadata key");
+    check_utf8(value, "writing", ("the metadata value of " + key).c_str());
+  }
+  for (const auto& [name, t] : tensors) check_utf8(name, "writing", "a tensor name");
   std::string header = "{";
   bool first = true;
   if (!metadata.empty()) {
@@ -121,6 +164,7 @@ SafetensorsFile parse_safetensors(const void* data, std::size_t size, const char
   check(header_len <= size - 8, "safetensors", what, ": header length ", header_len, " exceeds the ", size - 8,
         " bytes that follow it (truncated file?)");
   const std::string_view header(reinterpret_cast<const char*>(bytes + 8), static_cast<std::size_t>(header_len));
+  check_utf8(header, what, "the header");
   const Json root = detail::parse_json(header, what);
   check(root.kind == Json::Kind::object, "safetensors", what, ": the header must be a JSON object");
 

@@ -9,6 +9,13 @@
 // bounds, the right size, no overlaps or holes) are all checked, and a malformed,
 // truncated or hostile file becomes a lambdahat::Error, never a crash or an
 // allocation larger than the file. Supported dtypes: F32, F64, I64.
+//
+// Text: the header is UTF-8 JSON, as the format requires. A header with bytes that
+// are not valid UTF-8 (in names or metadata) is refused with the byte offset; on
+// writing, names and metadata that are not valid UTF-8 are refused the same way.
+// Dtypes: a tensor keeps its file dtype when read; loading it into a module
+// (load_state_dict) converts it to the parameter's dtype, so an F64 checkpoint
+// loads into a float32 model rounded to the nearest float32, and back exactly.
 #pragma once
 
 #include <cstdint>

@@ -64,4 +64,21 @@ write("bad_deep_nesting.safetensors", file(b"[" * 5000 + b"]" * 5000))
 write("bad_metadata_not_string.safetensors", file({"__metadata__": {"k": 1}}))
 write("bad_too_many_dims.safetensors", file({"a": {"dtype": "F32", "shape": [1] * 9, "data_offsets": [0, 4]}}, f32(1)))
 write("bad_control_char.safetensors", file(b'{"a\x01":{}}'))
+write("bad_not_utf8.safetensors", file(b'{"__metadata__":{"k":"\xc0\xaf"}}'))
+# checkpoints of the fuzz target's models, so that the fuzzer reaches load_state_dict:
+# a deep linear network 3-2-3 (float32 and float64) and the toy model 4x2
+f64 = lambda *v: struct.pack("<%dd" % len(v), *v)
+def tensors(dtype, pack, named):
+    header, data = {}, b""
+    for name, shape in named:
+        count = 1
+        for d in shape:
+            count *= d
+        blob = pack(*[0.1 * (i + 1) for i in range(count)])
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + len(blob)]}
+        data += blob
+    return file(header, data)
+write("valid_dln_3_2_3.safetensors", tensors("F32", f32, [("0.weight", [2, 3]), ("1.weight", [3, 2])]))
+write("valid_dln_3_2_3_f64.safetensors", tensors("F64", f64, [("0.weight", [2, 3]), ("1.weight", [3, 2])]))
+write("valid_tms_4x2.safetensors", tensors("F32", f32, [("W", [2, 4]), ("b", [4])]))
 print("wrote", len(os.listdir(here)), "files to", here)

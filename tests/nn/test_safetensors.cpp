@@ -123,6 +123,41 @@ TEST(Safetensors, CheckpointFilesAreWrittenAtomicallyAndMustFitTheModel) {
   fs::remove(path);
 }
 
+TEST(Safetensors, Float64FilesLoadIntoFloat32ModelsRoundedAndTextMustBeUtf8) {
+  // an F64 checkpoint: a float64 model takes it exactly, a float32 model rounded
+  Generator gen(4);
+  DeepLinearNetwork wide({3, 2}, gen, kFloat64), narrow({3, 2}, gen, kFloat32);
+  wide.parameters()[0].value().copy_(tensor({0.1, 1.0 / 3, -2.5e-9, 1e30, -7, 0.2}, kFloat64).reshape({2, 3}));
+  const std::string bytes = serialize_safetensors(wide.state_dict());
+  const SafetensorsFile f = parse_safetensors(bytes.data(), bytes.size(), "f64");
+  EXPECT_EQ(f.tensors[0].second.dtype(), kFloat64);
+  narrow.load_state_dict(f.tensors);
+  DeepLinearNetwork back({3, 2}, gen, kFloat64);
+  back.load_state_dict(f.tensors);
+  EXPECT_TRUE(testing::identical(back.parameters()[0].value(), wide.parameters()[0].value()));
+  const std::vector<double> src = wide.parameters()[0].value().to_vector<double>();
+  const std::vector<float> got = narrow.parameters()[0].value().to_vector<float>();
+  for (std::size_t i = 0; i < src.size(); ++i) EXPECT_EQ(got[i], static_cast<float>(src[i])) << i;
+
+  // UTF-8 metadata round-trips byte for byte
+  const std::map<std::string, std::string> meta = {{"note", "λ̂ ≈ 7, ε = 10⁻³"}};
+  const std::string text = serialize_safetensors(wide.state_dict(), meta);
+  EXPECT_EQ(parse_safetensors(text.data(), text.size(), "utf8").metadata, meta);
+  // bytes that are not UTF-8 (a lone continuation byte, an overlong '/', a surrogate)
+  // are refused on reading with their offset, and on writing
+  for (const std::string& bad : {std::string("\x80"), std::string("\xC0\xAF"), std::string("\xED\xA0\x80")}) {
+    std::string broken = text;
+    const std::size_t at = broken.find("λ̂");
+    broken.replace(at, bad.size(), bad);
+    const std::string error = testing::error_of([&] { parse_safetensors(broken.data(), broken.size(), "broken"); });
+    EXPECT_NE(error.find("the header is not valid UTF-8 (byte " + std::to_string(at - 8) + ")"), std::string::npos)
+        << error;
+    EXPECT_NE(testing::error_of([&] { serialize_safetensors(wide.state_dict(), {{"note", bad}}); })
+                  .find("not valid UTF-8"),
+              std::string::npos);
+  }
+}
+
 // The files next to `dir/name`: what a write left behind.
 std::vector<std::string> names_in(const fs::path& dir) {
   std::vector<std::string> names;
