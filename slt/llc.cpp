@@ -131,6 +131,12 @@ LLCResult summarize_llc(const std::vector<ChainTrace>& traces, double init_loss,
     r.warnings.push_back(fmt(100 * r.diagnostics.below_init_fraction) +
                          "% of the draws lie below the loss at w* by more than finite n explains: w* is probably not "
                          "a local minimum (the sampler keeps descending); train further, or raise the localization gamma");
+  bool frozen = !healthy_traces.empty();
+  for (const auto& t : healthy_traces)
+    for (double v : t) frozen = frozen && v == healthy_traces.front().front();
+  if (frozen)
+    r.warnings.push_back("the loss did not change over the draws: the step size is too small to move the parameters at "
+                         "this precision, so λ̂ means nothing; raise epsilon, or leave it unset to calibrate it");
   if (!healthy_llc.empty() && r.mean < 0)
     r.warnings.push_back("the estimate is negative, which a learning coefficient cannot be: see the warnings above");
   if (std::isfinite(r.diagnostics.rhat) && r.diagnostics.rhat > kRhatWarning)

@@ -55,6 +55,12 @@ void validate(const SamplerConfig& c, std::int64_t n) {
   check(c.batch_size >= 0, "sampler", "batch size must be >= 0 (0: full batch), got ", c.batch_size);
   check(c.mala_every >= 0, "sampler", "mala_every must be >= 0, got ", c.mala_every);
   check(c.threads >= 0, "sampler", "threads must be >= 0, got ", c.threads);
+  // a chain's steps, burn-in + draws × steps between draws, must be countable
+  constexpr std::int64_t kMaxSteps = std::int64_t{1} << 53;
+  const std::int64_t burnin = c.num_burnin_steps.value_or(0);
+  check(burnin <= kMaxSteps && (!c.num_draws || *c.num_draws <= (kMaxSteps - burnin) / c.num_steps_bw_draws),
+        "sampler", "burn-in ", burnin, " + draws ", c.num_draws.value_or(0), " × ", c.num_steps_bw_draws,
+        " steps between draws exceeds 2^53 steps per chain");
 }
 
 double resolve_nbeta(const SamplerConfig& c, std::int64_t n) {

@@ -42,6 +42,9 @@ TEST(Command, TheoryPrintsAndWritesJson) {
   EXPECT_EQ(j["lambda"], 6.5);
   EXPECT_EQ(j["multiplicity"], 2);
   EXPECT_EQ(run("theory --model regular --params 4").output.find("lambda = 2"), 0u);
+  // every family works at its own defaults (the autoencoder's data rank once defaulted to an impossible 0)
+  EXPECT_EQ(run("theory --model autoencoder").output, "lambda = 6\nmultiplicity = 1\n");
+  EXPECT_EQ(run("theory --model tms --features 6 --kgon 6").output, "lambda = 8.5\nmultiplicity = 1\n");
 }
 
 TEST(Command, LlcWritesTheDocumentedJson) {

@@ -2,6 +2,7 @@
 // restricted sampling.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "support/reference.hpp"
 
@@ -310,6 +311,14 @@ TEST(Sampler, DiagnosticsWarnWhenTheyShould) {
   const LLCResult noisy = summarize_llc(traces_at({0.9, 0.9, 0.9, 0.9}, 0.95), init, nbeta, 100, 0.1);
   EXPECT_EQ(noisy.diagnostics.below_init_fraction, 0.0);
 
+  // chains that never move (a step size far too small for float32): λ̂ = 0 exactly, and a warning
+  std::vector<ChainTrace> still = traces_at({0, 0, 0, 0}, 1.0);
+  for (ChainTrace& t : still) std::fill(t.losses.begin(), t.losses.end(), init);
+  const LLCResult frozen = summarize_llc(still, init, nbeta, 100);
+  EXPECT_EQ(frozen.mean, 0);
+  EXPECT_TRUE(warns(frozen, "the loss did not change over the draws"));
+  EXPECT_FALSE(warns(clean, "did not change"));
+
   // random walks: strongly correlated draws, a small effective sample size
   std::vector<ChainTrace> walks = traces_at({0, 0, 0, 0}, 0.95);
   for (ChainTrace& t : walks) {
@@ -361,6 +370,22 @@ TEST(Sampler, RestrictedSamplingEqualsTheSmallerModel) {
   c.sample_only = {"nope"};
   EXPECT_EQ(testing::error_of([&] { estimate_llc(two, mse_loss_fn(), data, c); }),
             "sampler: no parameter named nope in TwoFactor");
+}
+
+// Settings whose step count would overflow are refused before any step (they overflowed
+// a signed product and ended with λ̂ = nan).
+TEST(Sampler, RefusesStepCountsThatOverflow) {
+  SamplerConfig c;
+  c.epsilon = 1e-3;
+  c.num_draws = std::numeric_limits<std::int64_t>::max();
+  c.num_steps_bw_draws = 2;
+  EXPECT_NE(testing::error_of([&] { validate(c, 100); }).find("exceeds 2^53 steps per chain"), std::string::npos);
+  c.num_draws = 2;
+  c.num_steps_bw_draws = 1;
+  c.num_burnin_steps = std::numeric_limits<std::int64_t>::max();
+  EXPECT_NE(testing::error_of([&] { validate(c, 100); }).find("exceeds 2^53 steps per chain"), std::string::npos);
+  c.num_burnin_steps = 1000;
+  validate(c, 100);
 }
 
 }  // namespace
