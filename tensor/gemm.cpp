@@ -117,10 +117,9 @@ template <class T, int MR, int NV, bool kPackedA, bool kScaled>
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = Vec<T>(T(0));
 
-  // Two copies of the loop, so that the full-width one carries no mask. A masked
-  // load in the loop over k costs more than its share (with B padded to whole
-  // vectors, 128×48·48×53 went from 5.13 to 5.01 µs in an interleaved A/B run;
-  // 1000×10·10×10 did not change beyond the noise).
+  // Two copies of the loop, so that the full-width one carries no mask: a masked
+  // load in the loop over k costs more than its share (benchmarks/README.md,
+  // "Why the kernels look as they do").
   auto rank1_updates = [&](auto full_width) {
     const T* ak = a;
     for (std::int64_t k = 0; k < kc; ++k, ak += csa) {
@@ -181,17 +180,15 @@ template <class T, int MR, int NV, bool kPackedA, bool kScaled>
 // `tiles` tiles from (a, b, c), each one op.tile_* further than the last. Direct
 // products run every full-height tile of a column in one call, or, when A is one
 // tile high, every full sliver of B: with the small K of the seed study's models
-// the loop over k is short, and the set-up of a call cost as much as a tile
-// (1000×10·10×10: 3.6 → 3.4 µs; 10×10·10×1000: 2.17 → 1.94 µs). Packed products, whose
-// loop over k is long, call once per tile.
+// the loop over k is short, and the set-up of a call costs as much as a tile.
+// Packed products, whose loop over k is long, call once per tile.
 template <class T, int MR, int NV, bool kPackedA, bool kScaled>
 void micro_kernel(std::int64_t tiles, std::int64_t kc, const T* a, const T* b, T* c, const Operands& op,
                   std::int64_t nr, T alpha, T beta, const T* bias) {
   if constexpr (kPackedA) {
     tile_kernel<T, MR, NV, true, kScaled>(kc, a, b, c, op, nr, alpha, beta, bias);
   } else {
-    // two loops: stepping B and the bias as well cost the loop down registers
-    // (48×128·128×53 4.7 → 5.7 µs)
+    // two loops: stepping B and the bias as well would cost the loop registers
     // (compact builds have only the first: tile_loop does not put tiles side by side)
     if (kCompact || op.tile_b == 0) {
       for (std::int64_t t = 0; t < tiles; ++t, a += op.tile_a, c += op.tile_c)
@@ -247,9 +244,8 @@ constexpr std::array<KernelColumn<T>, kMaxNV> make_kernels() {
 }
 // kKernels<T, packed, scaled>[nv - 1][mr - 1]. Direct products of one vector per
 // row with alpha = 1 skip the multiplication by alpha (one per accumulator, a tenth
-// of the work of a tile when K = 10: 1000×10·10×10 3.36 → 3.29 µs). Wider tiles
-// keep it: without it GCC allocated their registers worse (the grokking MLP's
-// products 10 % slower). Packed products, whose K is long, always scale.
+// of the work of a tile when K = 10). Wider tiles keep it: without it GCC allocates
+// their registers worse. Packed products, whose K is long, always scale.
 template <class T, bool kPackedA, bool kScaled>
 constexpr auto kKernels = make_kernels<T, kPackedA, kScaled>();
 
@@ -357,7 +353,7 @@ void pack_b(std::int64_t kc, std::int64_t nc, const T* b, std::int64_t rsb, std:
     if (csb == 1) {
       // rows of B contiguous: whole vectors, the last one loaded with a mask that
       // reads zeros beyond the sliver (a memcpy and a zero fill per row cost more
-      // than the product's FMAs for K = 53 rows of 12: 48×53·53×12 0.88 → 0.63 µs)
+      // than the product's FMAs for short rows)
       for (std::int64_t k = 0; k < kc; ++k)
         for (std::int64_t j = 0; j < width; j += kW<T>) {
           const std::int64_t lanes = std::min<std::int64_t>(kW<T>, nr - j);
@@ -410,8 +406,7 @@ T* scratch(int which, std::size_t n) {
 // so it needs columns of A. A column-major A has them in place; a row-major A is
 // read as 16×8 blocks and transposed in registers, and the 16 × N block of C is
 // transposed back before it is stored (store_transposed). The transposes cost
-// permutes, so the kernel wins for few columns (512×8·8×2: 1.48 → 0.62 µs;
-// 512×8·8×8: 1.39 → 1.11 µs) and not at N = 10 or more. Each element of C still sees
+// permutes, so the kernel wins for few columns and not at N = 10 or more. Each element of C still sees
 // the same FMAs in the same order as in the tile kernel (k = 0, 1, ..., then alpha,
 // bias, beta), so the two kernels agree bit for bit.
 constexpr int kMaxNarrowN = 8;
@@ -676,7 +671,7 @@ bool takes_pairs(std::int64_t M, std::int64_t N, std::int64_t K, std::int64_t rs
 // tile kernel then broadcasts one A element per multiply-add. Here each element of
 // C is a dot product of two contiguous vectors instead: an R × S block of C keeps
 // R·S accumulators over K, loads R + S vectors per R·S multiply-adds, and sums
-// each accumulator's lanes at the end (10×1000·1000×10: 11.2 → 2.1 µs; OpenBLAS 2.0).
+// each accumulator's lanes at the end.
 constexpr int kDotRows = 4, kDotCols = 4;
 #if defined(__AVX512F__)
 constexpr bool kAvx512 = true;
@@ -742,8 +737,8 @@ void dot_blocks(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T
                 std::int64_t csb, T beta, T* c, std::int64_t rsc, std::int64_t csc, const T* bias) {
   // M and N multiples of 5 (the deep linear network's 10 × 10 weight gradients):
   // 5 × 5 blocks load 10 vectors per 25 multiply-adds where 4 × 4 blocks and their
-  // edges load 60 per 100 (10×1000·1000×10: 2.08 → 1.96 µs; GCC spills three
-  // accumulators, which costs less than the loads saved). 32 vector registers only.
+  // edges load 60 per 100 (GCC spills three accumulators, which costs less than
+  // the loads saved). 32 vector registers only.
   if (kAvx512 && !kCompact && M % 5 == 0 && N % 5 == 0) {
     for (std::int64_t i = 0; i < M; i += 5)
       for (std::int64_t j = 0; j < N; j += 5)
@@ -837,8 +832,7 @@ void gemm_direct(DirectKernel kernel, std::int64_t M, std::int64_t N, std::int64
   const std::int64_t width = round_up_to_vectors<T>(sliver);
   // B with contiguous rows is read in place, unless its last vector is partial and
   // enough tiles read it to repay a padded copy: the copy moves K·nv vectors, each
-  // tile saves K masked loads, and at least 4·nv tiles pay (48×128·128×53, 8 tiles
-  // of 4 vectors, ran 4.9 µs in place and 5.5 µs with the copy; see tile_kernel).
+  // tile saves K masked loads, and at least 4·nv tiles pay (see tile_kernel).
   const std::int64_t nv = width / kW<T>;
   const bool pad = N % kW<T> != 0 && M >= 4 * nv * rows_for(static_cast<int>(nv));
   if (csb == 1 && !pad) {
@@ -896,8 +890,8 @@ void gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, s
   // A small result narrower than a vector over a column-major A whose rows fill whole
   // vectors (the weight gradient gᵀ·x of a layer with few inputs: the grokking MLP's
   // 48×53·53×12) is computed turned around, Cᵀ = Bᵀ·Aᵀ: Aᵀ becomes a B read in place
-  // in full vectors, where the tiles of C would use 12 of 16 lanes and pad B first
-  // (0.63 → 0.53 µs, with the transposition of Cᵀ into C). Each element sees the
+  // in full vectors, where the tiles of C would use 12 of 16 lanes and pad B first,
+  // and that gain outweighs the transposition of Cᵀ into C. Each element sees the
   // same FMAs in the same order, a·b being b·a, so the result is the same bit for
   // bit; beta = 0 only, as C is overwritten by the transposition.
   if (N < kW<T> && M % kW<T> == 0 && M * N <= 4096 && rsa == 1 && csa != 1 && csc == 1 && beta == T(0) &&
@@ -916,13 +910,10 @@ void gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a, s
   // - at most 4096 results with B read in place: the kernels run along K (a layer's
   //   weight gradient gᵀ·x). Each band of rows of C reads all of B, so B must fit
   //   in L2 (1 MB) unless C is at most two bands high (the toy model's 20×20 weight
-  //   gradient over 20000 rows: packing took 40 % of an SGLD step).
+  //   gradient over 20000 rows, where packing would dominate an SGLD step).
   // The blocked algorithm packs the large operand instead, which such shapes do not
-  // repay (one thread, n = 16000, GFLOP/s blocked → direct: 10×10 layer forward 38 →
-  // 65, its weight gradient 16 → 73; the toy model's 8→2 layer 7.5 → 33 and 3.3 →
-  // 61; the grokking MLP's 48→53 layer 90 → 131, its weight gradient at n = 4000 80 →
-  // 159; at n = 16000 that B no longer fits in L2, and direct tiles ran it at 57
-  // where blocked runs 67). Dot products take their own kernel at any K.
+  // repay (benchmarks/README.md, "Why the kernels look as they do"). Dot products
+  // take their own kernel at any K.
   const auto bytes = [](std::int64_t elements) { return elements * static_cast<std::int64_t>(sizeof(T)); };
   const bool small = bytes(M * K + K * N) <= kDirectBytes;
   const bool streams = (bytes(K * N) <= 32 * 1024 && N <= kMaxNV * kW<T>) ||

@@ -112,8 +112,7 @@ void chunk_values(std::uint64_t seed, std::uint64_t stream, std::uint64_t first,
 #if defined(__AVX512F__)
 // Float normals, chunk after chunk, in registers: the words, the uniforms, Box–Muller
 // and out = a + b·z without the round trips through arrays that chunk_values makes
-// (the same operations on the same lanes, so the same values; 4428 normals, the
-// noise of one SGLD step of the grokking MLP: 6.1 → 5.6 µs).
+// (the same operations on the same lanes, so the same values).
 void normal_chunks(std::uint64_t seed, std::uint64_t stream, std::uint64_t first, float* out, std::int64_t n,
                    std::int64_t c_lo, std::int64_t c_hi, float a, float b) {
   using V = simd::Vec<float>;
@@ -144,8 +143,8 @@ void normal_chunks(std::uint64_t seed, std::uint64_t stream, std::uint64_t first
   };
   const auto start = [&](std::int64_t c) { return first + static_cast<std::uint64_t>(c) * kBlocksPerChunk<float>; };
   // two chunks at a time: the ten rounds of Philox are a chain of dependent
-  // multiplications, and the second chunk's chain runs beside the first's (4428
-  // normals: 3.51 → 3.13 µs, the same values)
+  // multiplications, and the second chunk's chain runs beside the first's (the
+  // same values)
   std::int64_t c = c_lo;
   for (; c + 2 <= c_hi; c += 2) {
     const auto words = detail::philox_x16_registers_sets<2>(start(c), kBlocksPerChunk<float>, stream, seed);

@@ -83,17 +83,15 @@ Variable DeepLinearNetwork::forward(const Variable& x) {
   // f(x) = W_L ⋯ W_1 x can be evaluated layer by layer or through the product
   // P = W_L ⋯ W_1 of the small weight matrices, whichever takes fewer multiply–adds
   // (collapses()). The two are the same function with the same gradients (matrix
-  // products associate), and differ only by rounding. Widths 10-10-10-10-10 on
-  // n = 1000 rows: 400 → 100 multiply–adds per row, plus 3000 once for P.
+  // products associate), and differ only by rounding. Widths 10-10-10-10-10: 400
+  // multiply–adds per row layer by layer, 100 through P (plus 3000 once for P).
   const Tensor& v = x.value();
   const std::int64_t rows = v.dim() == 0 || v.size(-1) == 0 ? 0 : v.numel() / v.size(-1);
   const bool collapse = v.dim() > 0 && v.size(-1) == layers.front().in_features() && collapses(rows);
   // A large batch of rows (n × d) through narrow layers runs feature-major: hᵀ =
   // W·h_prevᵀ, so that every product fills whole vectors along the batch instead of
   // rows of d values (a row of 10 floats fills 10 of 16 lanes), and the result is a
-  // transposed view of the last hᵀ (the teacher–student workload, widths 10 and
-  // n = 1000, layer by layer: 20.0 → 18.5 µs per SGLD step with a chain on each of
-  // two cores). Other inputs go row by row.
+  // transposed view of the last hᵀ. Other inputs go row by row.
   if (!runs_feature_major(v)) {
     if (collapse) return linear(x, end_to_end_variable());
     Variable y = x;
@@ -101,8 +99,7 @@ Variable DeepLinearNetwork::forward(const Variable& x) {
     return y;
   }
   // an input without gradient (the data) is read feature-major: the first product
-  // reads it in place, and its weight gradient takes the dot-product kernel
-  // (dln_sgld 17.15 → 16.8 µs/step). Data given by arrange_data() already is
+  // reads it in place, and its weight gradient takes the dot-product kernel. Data given by arrange_data() already is
   // feature-major; other data is copied once per pass.
   Variable h = x.requires_grad() ? transpose(x, 0, 1) : Variable(v.t().contiguous());
   if (collapse) {
