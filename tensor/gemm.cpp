@@ -152,7 +152,7 @@ template <class T, int MR, int NV, bool kPackedA, bool kScaled>
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
       // alpha = 1 has kernels of its own (kScaled = false): a run-time test here made
-      // GCC spill accumulators in the loop over k (8 % slower at N = 1024)
+      // GCC spill accumulators in the loop over k
       if constexpr (kScaled) acc[i][v] = acc[i][v] * va;
       if (bias) acc[i][v] += load(bias + v * W, v);
       if (beta != T(0) && csc == 1) acc[i][v] = simd::fma(vb, load(c + i * rsc + v * W, v), acc[i][v]);
