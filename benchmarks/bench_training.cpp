@@ -15,8 +15,8 @@ void BM_grok_train_step(benchmark::State& state) {
   const ModularData data = modular_arithmetic(53, 0.4, 0);
   Generator gen(0);
   ModularAdditionMLP model(53, 12, 48, gen);
-  Adam opt(model.parameters(), AdamOptions{5e-3, 0.9, 0.999, 1e-8, 2e-4});
-  DataLoader loader(data.train, LoaderOptions{128, true, false, 0});
+  Adam opt(model.parameters(), AdamOptions{.lr = 5e-3, .weight_decay = 2e-4});
+  DataLoader loader(data.train, LoaderOptions{.batch_size = 128, .seed = 0});
   for (auto _ : state) {
     const Batch b = loader.next();
     opt.zero_grad();
@@ -32,8 +32,8 @@ void BM_tms_train_step(benchmark::State& state) {
   const Dataset data = sparse_features(o, 0);
   Generator gen(0);
   ToyModel model(8, 2, gen);
-  SGD opt(model.parameters(), SGDOptions{0.01, 0.9});
-  DataLoader loader(data, LoaderOptions{100, true, false, 0});
+  SGD opt(model.parameters(), SGDOptions{.lr = 0.01, .momentum = 0.9});
+  DataLoader loader(data, LoaderOptions{.batch_size = 100, .seed = 0});
   for (auto _ : state) {
     const Batch b = loader.next();
     opt.zero_grad();

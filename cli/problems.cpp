@@ -57,7 +57,7 @@ void validate(const ProblemSpec& s) {
 
 // Full-batch Adam on the whole data set.
 double train_full_batch(Module& model, const Dataset& data, const LossFn& loss, std::int64_t steps, double lr) {
-  Adam opt(model.parameters(), AdamOptions{lr, 0.9, 0.999, 1e-8, 0});
+  Adam opt(model.parameters(), AdamOptions{.lr = lr});
   for (std::int64_t s = 0; s < steps; ++s) {
     opt.zero_grad();
     loss(model, data.all()).backward();
@@ -278,8 +278,8 @@ Problem make_problem(const ProblemSpec& s, const std::function<void(const std::s
       init_noisy_kgon(*model, KGonInit{}, gen);
       const std::int64_t epochs = s.train_steps.value_or(4500);
       say("training the toy model from a noisy 2-gon (SGD, " + std::to_string(epochs) + " epochs)...");
-      SGD opt(model->parameters(), SGDOptions{0.01, 0.9});
-      DataLoader loader(pr.data, LoaderOptions{100, true, false, s.seed});
+      SGD opt(model->parameters(), SGDOptions{.lr = 0.01, .momentum = 0.9});
+      DataLoader loader(pr.data, LoaderOptions{.batch_size = 100, .seed = s.seed});
       for (std::int64_t e = 0; e < epochs * loader.batches_per_epoch(); ++e) {
         const Batch b = loader.next();
         opt.zero_grad();
@@ -297,8 +297,8 @@ Problem make_problem(const ProblemSpec& s, const std::function<void(const std::s
     if (!load) {
       const std::int64_t steps = s.train_steps.value_or(25000);
       say("training the modular-addition MLP (Adam, " + std::to_string(steps) + " steps)...");
-      Adam opt(model->parameters(), AdamOptions{5e-3, 0.9, 0.999, 1e-8, 2e-4});
-      DataLoader loader(pr.data, LoaderOptions{128, true, false, s.seed});
+      Adam opt(model->parameters(), AdamOptions{.lr = 5e-3, .weight_decay = 2e-4});
+      DataLoader loader(pr.data, LoaderOptions{.batch_size = 128, .seed = s.seed});
       for (std::int64_t step = 0; step < steps; ++step) {
         const Batch b = loader.next();
         opt.zero_grad();

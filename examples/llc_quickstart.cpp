@@ -13,7 +13,7 @@ int main() {
   const TeacherStudent ts = teacher_student(5000, 5, 5, /*rank=*/1, /*noise=*/0.1, /*seed=*/0);
   Generator gen(0);
   DeepLinearNetwork model({5, 3, 5}, gen);
-  Adam opt(model.parameters(), AdamOptions{1e-2});
+  Adam opt(model.parameters(), AdamOptions{.lr = 1e-2});
   for (int step = 0; step < 4000; ++step) {
     opt.zero_grad();
     mse_loss(model(Variable(ts.data.inputs())), Variable(ts.data.targets())).backward();

@@ -33,8 +33,8 @@ int main(int argc, char** argv) {
     const ModularData data = modular_arithmetic(p, fraction, static_cast<std::uint64_t>(seed));
     Generator gen(static_cast<std::uint64_t>(seed), 1);
     ModularAdditionMLP model(p, embed, hidden, gen);
-    Adam optimizer(model.parameters(), AdamOptions{lr, 0.9, 0.999, 1e-8, weight_decay});
-    DataLoader loader(data.train, LoaderOptions{batch, true, false, static_cast<std::uint64_t>(seed)});
+    Adam optimizer(model.parameters(), AdamOptions{.lr = lr, .weight_decay = weight_decay});
+    DataLoader loader(data.train, LoaderOptions{.batch_size = batch, .seed = static_cast<std::uint64_t>(seed)});
     if (!checkpoint_dir.empty()) std::filesystem::create_directories(checkpoint_dir);
 
     std::printf("modular addition p=%ld: %lld train / %lld validation pairs, %lld parameters\n", p,

@@ -33,9 +33,9 @@ int main(int argc, char** argv) {
     const Dataset data = sparse_features(options, static_cast<std::uint64_t>(seed));
     Generator gen(static_cast<std::uint64_t>(seed), 1);
     ToyModel model(features, hidden, gen);
-    init_noisy_kgon(model, KGonInit{k, 0.9, 0.01, bias_std}, gen);
-    SGD optimizer(model.parameters(), SGDOptions{lr, momentum});
-    DataLoader loader(data, LoaderOptions{batch, true, false, static_cast<std::uint64_t>(seed)});
+    init_noisy_kgon(model, KGonInit{.k = k, .bias_std = bias_std}, gen);
+    SGD optimizer(model.parameters(), SGDOptions{.lr = lr, .momentum = momentum});
+    DataLoader loader(data, LoaderOptions{.batch_size = batch, .seed = static_cast<std::uint64_t>(seed)});
     auto full_loss = [&] {
       NoGradGuard no_grad;
       return mse_loss(model(Variable(data.inputs())), Variable(data.targets())).item();

@@ -100,7 +100,7 @@ class Chain {
     }
     if (!uses_full_batch(config, data)) {
       Generator seeds = Generator(config.seed, static_cast<std::uint64_t>(index)).derive(2);
-      loader_.emplace(data, LoaderOptions{config.batch_size, true, false, seeds.next_u64()});
+      loader_.emplace(data, LoaderOptions{.batch_size = config.batch_size, .seed = seeds.next_u64()});
     }
     xi_ = config.diffusion;
   }

@@ -163,8 +163,7 @@ LLCResult estimate_llc(Module& model, const LossFn& loss, const Dataset& data, c
   double init_loss;
   if (options.init_loss_from_minibatch && config.batch_size > 0 && config.batch_size < data.size()) {
     NoGradGuard no_grad;
-    DataLoader loader(data, LoaderOptions{.batch_size = config.batch_size, .shuffle = true, .drop_last = false,
-                                          .seed = config.seed});
+    DataLoader loader(data, LoaderOptions{.batch_size = config.batch_size, .seed = config.seed});
     init_loss = loss(model, loader.next()).item();
   } else {
     init_loss = full_data_loss(model, loss, data);

@@ -79,8 +79,8 @@ nlohmann::json run_seed(const GrokStudyOptions& o, std::uint64_t seed, bool with
   const ModularData data = modular_arithmetic(o.p, o.train_fraction, seed);
   Generator gen(seed, 1);
   ModularAdditionMLP model(o.p, 12, 48, gen);
-  Adam opt(model.parameters(), AdamOptions{o.lr, 0.9, 0.999, 1e-8, o.weight_decay});
-  DataLoader loader(data.train, LoaderOptions{o.batch, true, false, seed});
+  Adam opt(model.parameters(), AdamOptions{.lr = o.lr, .weight_decay = o.weight_decay});
+  DataLoader loader(data.train, LoaderOptions{.batch_size = o.batch, .seed = seed});
   std::vector<double> train_loss, train_acc, val_loss, val_acc;
   std::vector<StateDict> checkpoints;
   for (std::int64_t step = 1; step <= o.steps; ++step) {

@@ -117,9 +117,9 @@ nlohmann::json run_seed(const TMSStudyOptions& o, std::uint64_t seed) {
   const Dataset data = sparse_features(fo, seed);
   Generator gen(seed, 1);
   ToyModel model(o.features, o.hidden, gen);
-  init_noisy_kgon(model, KGonInit{2, 0.9, 0.01, o.bias_std}, gen);
-  SGD opt(model.parameters(), SGDOptions{0.01, 0.9});
-  DataLoader loader(data, LoaderOptions{100, true, false, seed});
+  init_noisy_kgon(model, KGonInit{.k = 2, .bias_std = o.bias_std}, gen);
+  SGD opt(model.parameters(), SGDOptions{.lr = 0.01, .momentum = 0.9});
+  DataLoader loader(data, LoaderOptions{.batch_size = 100, .seed = seed});
   const std::vector<std::int64_t> at = checkpoint_epochs(o.epochs, o.linear_points, o.log_points);
   std::vector<double> loss{full_data_loss(model, mse_loss_fn(), data)};  // epoch 0
   nlohmann::json llc = nlohmann::json::array();

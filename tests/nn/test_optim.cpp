@@ -55,7 +55,7 @@ TEST(Optim, SkipsParametersWithoutGradientsAndTrainsARegression) {
   Variable unused(ones({2}, kFloat64), true);
   std::vector<Variable> params = layer.parameters();
   params.push_back(unused);
-  Adam opt(params, AdamOptions{0.05, 0.9, 0.999, 1e-8, 0});
+  Adam opt(params, AdamOptions{.lr = 0.05});
   const Tensor x = normal({64, 3}, gen, 0, 1, kFloat64);
   const Tensor y = add(matmul(x, tensor({1.5, -2, 0.5}, kFloat64).reshape({3, 1})), 0.25);
   for (int step = 0; step < 2000; ++step) {
@@ -66,7 +66,8 @@ TEST(Optim, SkipsParametersWithoutGradientsAndTrainsARegression) {
   EXPECT_TRUE(allclose(layer.weight.value(), tensor({{1.5, -2, 0.5}}, kFloat64), 1e-4, 1e-4));
   EXPECT_NEAR(layer.bias.item(), 0.25, 1e-4);
   EXPECT_EQ(unused.value().to_vector<double>(), (std::vector<double>{1, 1}));
-  EXPECT_EQ(testing::error_of([&] { SGD({unused}, SGDOptions{-1}); }), "SGD: learning rate must be positive, got -1");
+  EXPECT_EQ(testing::error_of([&] { SGD({unused}, SGDOptions{.lr = -1}); }),
+            "SGD: learning rate must be positive, got -1");
 }
 
 }  // namespace

@@ -29,8 +29,8 @@ TEST(Training, ModularAdditionMlpGeneralisesOnASmallModulus) {
   const ModularData data = modular_arithmetic(31, 0.6, 1);
   Generator gen(1);
   ModularAdditionMLP model(31, 12, 48, gen);
-  AdamW opt(model.parameters(), AdamOptions{5e-3, 0.9, 0.98, 1e-8, 1.0});
-  DataLoader loader(data.train, LoaderOptions{128, true, false, 1});
+  AdamW opt(model.parameters(), AdamOptions{.lr = 5e-3, .beta2 = 0.98, .weight_decay = 1.0});
+  DataLoader loader(data.train, LoaderOptions{.batch_size = 128, .seed = 1});
   for (int step = 1; step <= 5000; ++step) {
     const Batch batch = loader.next();
     opt.zero_grad();
@@ -52,8 +52,8 @@ TEST(Training, ToyModelLossFallsFromANoisyTwoGon) {
   KGonInit init;
   init.bias_std = 0.1;
   init_noisy_kgon(model, init, gen);
-  SGD opt(model.parameters(), SGDOptions{0.01, 0.9});
-  DataLoader loader(data, LoaderOptions{100, true, false, 2});
+  SGD opt(model.parameters(), SGDOptions{.lr = 0.01, .momentum = 0.9});
+  DataLoader loader(data, LoaderOptions{.batch_size = 100, .seed = 2});
   auto full_loss = [&] {
     NoGradGuard no_grad;
     return mse_loss(model(Variable(data.inputs())), Variable(data.targets())).item();
@@ -83,7 +83,7 @@ TEST(Training, ToyModelStaysAtItsKGonAndItsNeighboursInterfere) {
     Generator gen(3);
     ToyModel model(6, 2, gen, kFloat64);
     init_regular_kgon(model, RegularKGon{.k = k});
-    Adam opt(model.parameters(), AdamOptions{1e-2, 0.9, 0.999, 1e-8, 0});
+    Adam opt(model.parameters(), AdamOptions{.lr = 1e-2});
     for (int step = 0; step < 3000; ++step) {
       opt.zero_grad();
       mse_loss(model(Variable(data.inputs())), Variable(data.targets())).backward();

@@ -36,7 +36,7 @@ void check_deep_linear(const std::vector<std::int64_t>& widths, std::int64_t ran
   const TeacherStudent ts = teacher_student(n, widths.front(), widths.back(), rank, 0.1, 3);
   Generator gen(3, 1);
   DeepLinearNetwork model(widths, gen);
-  Adam opt(model.parameters(), AdamOptions{1e-2, 0.9, 0.999, 1e-8, 0});
+  Adam opt(model.parameters(), AdamOptions{.lr = 1e-2});
   for (int step = 0; step < 4000; ++step) {
     opt.zero_grad();
     mse_loss(model(Variable(ts.data.inputs())), Variable(ts.data.targets())).backward();

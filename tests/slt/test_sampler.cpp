@@ -54,7 +54,7 @@ TEST(Sampler, SgldWithoutNoiseIsAGradientStep) {
   const auto traces = run_chains(model, mse_loss_fn(), data, c);
   // the same step by hand with plain SGD
   PolynomialRegressor manual({1, 1}, kFloat64, {0.7, -0.4});
-  SGD sgd(manual.parameters(), SGDOptions{0.05});
+  SGD sgd(manual.parameters(), SGDOptions{.lr = 0.05});
   mse_loss(manual(Variable(data.inputs())), Variable(data.targets())).backward();
   sgd.step();
   EXPECT_DOUBLE_EQ(traces[0].losses[0], full_data_loss(model, mse_loss_fn(), data));
