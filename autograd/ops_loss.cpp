@@ -8,7 +8,7 @@
 //
 //   mse(p, y) = mean((p − y)²),  backward: 2(p − y)/N · g  for p, the negative for y
 #include "autograd/ops.hpp"
-#include "tensor/detail/simd.hpp"
+#include "tensor/fused.hpp"
 #include "tensor/indexing.hpp"
 #include "tensor/reduction.hpp"
 #include "tensor/softmax.hpp"
@@ -69,40 +69,11 @@ Variable cross_entropy(const Variable& logits, const Tensor& targets, Reduction 
   });
   Tensor out = reduction == Reduction::none ? losses : sum(losses);
   if (reduction == Reduction::mean) mul_(out, 1.0 / static_cast<double>(B));
-  return make_result(Op::cross_entropy, out, {logits}, [probs, t, reduction, B, C](const Tensor& g) -> Grads {
-    // (softmax − onehot) scaled by the gradient of each row's loss, s_i = g_i
-    // (Reduction::none) or g·scale, in one pass: probabilities times s_i, then the
-    // target entries as (p − 1)·s_i, the same roundings as subtracting first
-    // the gradient in the layout of the probabilities: rows (B, C), or class-major
-    // (C, B) seen transposed
-    const bool class_major = !probs.is_contiguous();
-    Tensor grad = class_major ? Tensor::empty({C, B}, probs.dtype()).t() : Tensor::empty(probs.shape(), probs.dtype());
-    const std::int64_t row = grad.stride(0), col = grad.stride(1);
-    visit_floating(grad.dtype(), "cross_entropy", [&](auto tag) {
-      using T = decltype(tag);
-      const T* p = probs.data<T>();
-      T* out = grad.data<T>();
-      const Tensor gc = g.contiguous();
-      const T* gv = gc.data<T>();
-      const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(B) : 1.0;
-      // as mul(g, scale) rounds it: the scale in T, then one product
-      const T uniform = reduction == Reduction::none ? T(0) : gv[0] * static_cast<T>(scale);
-      const auto row_scale = [&](std::int64_t i) { return reduction == Reduction::none ? gv[i] : uniform; };
-      const auto times = [](T factor) { return [factor](auto x) { return x * decltype(x)(factor); }; };
-      if (reduction != Reduction::none) {
-        simd::map<T, 1>(out, {p}, {false}, B * C, times(uniform));
-      } else if (class_major) {  // each class's row times the rows' gradients
-        for (std::int64_t c = 0; c < C; ++c)
-          simd::map<T, 2>(out + c * B, {p + c * B, gv}, {false, false}, B, [](auto x, auto y) { return x * y; });
-      } else {
-        for (std::int64_t i = 0; i < B; ++i) simd::map<T, 1>(out + i * C, {p + i * C}, {false}, C, times(gv[i]));
-      }
-      for (std::int64_t i = 0; i < B; ++i) {
-        const std::int64_t at = i * row + t[i] * col;
-        out[at] = (p[at] - T(1)) * row_scale(i);
-      }
-    });
-    return {grad};
+  return make_result(Op::cross_entropy, out, {logits}, [probs, t, reduction, B](const Tensor& g) -> Grads {
+    // (softmax − onehot) scaled by the gradient of each row's loss: g_i for
+    // Reduction::none, else g·scale (tensor/fused.hpp)
+    const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(B) : 1.0;
+    return {cross_entropy_logit_grad(probs, t, g, reduction == Reduction::none, scale)};
   });
 }
 
@@ -133,14 +104,11 @@ Variable mse_loss(const Variable& pred, const Variable& target, Reduction reduct
   // loss) the backward pass has nothing left to compute.
   Tensor slope, out;
   if (is_floating(p.dtype()) && p.is_contiguous() && y.is_contiguous() && p.numel() <= kFusedMseElements) {
-    // one pass: the summed squares, and the slope on the way
-    slope = Tensor::empty(p.shape(), p.dtype());
-    visit_floating(p.dtype(), "mse_loss", [&](auto tag) {
-      using T = decltype(tag);
-      const T total = simd::difference_and_square_sum(p.data<T>(), y.data<T>(), slope.data<T>(), p.numel(),
-                                                      static_cast<T>(2 * scale));
-      out = scalar(static_cast<double>(total) * scale, p.dtype());
-    });
+    // one pass: the summed squares, and the slope on the way (the plain path below
+    // computes the same in three)
+    SquaredDifference d = squared_difference(p, y, 2 * scale);
+    out = scalar(d.sum * scale, p.dtype());
+    slope = std::move(d.slope);
   } else {
     const Tensor diff = sub(p, y);
     out = sum(square(diff));

@@ -2,7 +2,7 @@
 // gradient back over the reduced dimensions: keep those dimensions as size 1, then
 // broadcast (expand, which copies nothing).
 #include "autograd/ops.hpp"
-#include "tensor/detail/integer_power.hpp"
+#include "tensor/integer_power.hpp"
 #include "tensor/reduction.hpp"
 
 namespace lambdahat {
@@ -81,16 +81,16 @@ Variable monomial(const Variable& w, const std::vector<int>& powers) {
   for (int k : powers) check(k >= 0, "monomial", "powers must be >= 0, got ", k);
   const std::vector<double> x = w.value().to(kFloat64).to_vector<double>();
   double product = 1;
-  for (std::size_t i = 0; i < x.size(); ++i) product *= detail::integer_power(x[i], powers[i]);
+  for (std::size_t i = 0; i < x.size(); ++i) product *= integer_power(x[i], powers[i]);
   Tensor out = full({}, product, w.dtype());
   return make_result(Op::monomial, out, {w}, [x, powers, dtype = w.dtype()](const Tensor& g) -> Grads {
     const double scale = g.item();
     std::vector<double> grad(x.size());
     for (std::size_t i = 0; i < x.size(); ++i) {
       if (powers[i] == 0) continue;
-      double d = powers[i] * detail::integer_power(x[i], powers[i] - 1);
+      double d = powers[i] * integer_power(x[i], powers[i] - 1);
       for (std::size_t j = 0; j < x.size(); ++j)
-        if (j != i) d *= detail::integer_power(x[j], powers[j]);
+        if (j != i) d *= integer_power(x[j], powers[j]);
       grad[i] = scale * d;
     }
     return {from_vector(grad, {static_cast<std::int64_t>(grad.size())}, dtype)};

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "tensor/detail/integer_power.hpp"
+#include "tensor/integer_power.hpp"
 #include "tensor/error.hpp"
 
 namespace lambdahat {
@@ -71,12 +71,12 @@ double polynomial_regressor_finite_n(const std::vector<int>& powers, double sxx,
     E += p * dL;
   };
   if (powers.size() == 1) {
-    for (const Node& a : nodes) add(detail::integer_power(a.w, powers[0]), a.weight, a.w * a.w);
+    for (const Node& a : nodes) add(integer_power(a.w, powers[0]), a.weight, a.w * a.w);
   } else {
     std::vector<double> second(nodes.size());
-    for (std::size_t j = 0; j < nodes.size(); ++j) second[j] = detail::integer_power(nodes[j].w, powers[1]);
+    for (std::size_t j = 0; j < nodes.size(); ++j) second[j] = integer_power(nodes[j].w, powers[1]);
     for (const Node& a : nodes) {
-      const double first = detail::integer_power(a.w, powers[0]);
+      const double first = integer_power(a.w, powers[0]);
       for (std::size_t j = 0; j < nodes.size(); ++j)
         add(first * second[j], a.weight * nodes[j].weight, a.w * a.w + nodes[j].w * nodes[j].w);
     }

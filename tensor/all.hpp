@@ -3,6 +3,8 @@
 
 #include "tensor/dtype.hpp"
 #include "tensor/elementwise.hpp"
+#include "tensor/fused.hpp"
+#include "tensor/integer_power.hpp"
 #include "tensor/error.hpp"
 #include "tensor/indexing.hpp"
 #include "tensor/matmul.hpp"

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "tensor/detail/integer_power.hpp"
+#include "tensor/integer_power.hpp"
 #include "tensor/detail/map.hpp"
 
 namespace lambdahat {
@@ -259,7 +259,7 @@ Tensor mul(const Tensor& a, double b) { return mul(a, scalar(b, a.dtype())); }
 Tensor pow(const Tensor& a, double exponent) {
   if (exponent == std::round(exponent) && std::abs(exponent) <= 64) {
     const long n = static_cast<long>(exponent);
-    return unary("pow", a, [n](auto x) { return detail::integer_power(x, n); });
+    return unary("pow", a, [n](auto x) { return integer_power(x, n); });
   }
   if (exponent == 0.5) return sqrt(a);
   return unary("pow", a, [exponent](auto x) { return xsimd::pow(x, decltype(x)(exponent)); });

@@ -1,5 +1,5 @@
-// The vector helpers: the only place where xsimd appears outside the GEMM
-// micro-kernel. Each helper works on contiguous arrays; tails shorter than a vector
+// The vector helpers that the kernels of tensor/ are written with (tensor/ alone
+// includes this header). Each helper works on contiguous arrays; tails shorter than a vector
 // are copied into a padded vector, so every element goes through the same vector
 // code wherever it sits (which keeps results independent of how work is split).
 #pragma once
@@ -12,7 +12,9 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-#include <immintrin.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>  // the AVX-512 and AVX paths below; other targets use xsimd alone
+#endif
 #include <xsimd/xsimd.hpp>
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop

@@ -1,9 +1,10 @@
 // x^n for an integer n by repeated squaring, for a number or a vector of numbers:
 // exact at x = 0 (x^0 = 1), any sign of x, 1 / x^{-n} for negative n. The powers of
-// monomials and pow() with a small integer exponent use it instead of std::pow.
+// monomials, pow() with a small integer exponent and the polynomial regressors'
+// finite-n oracle use it instead of std::pow.
 #pragma once
 
-namespace lambdahat::detail {
+namespace lambdahat {
 
 template <class V>
 V integer_power(V x, long n) {
@@ -14,4 +15,4 @@ V integer_power(V x, long n) {
   return result;
 }
 
-}  // namespace lambdahat::detail
+}  // namespace lambdahat
