@@ -103,7 +103,7 @@ void add_sampler_flags(CLI::App& cmd, SamplerFlags& f, bool sweep) {
         ->check(integer_in(1, kBig));
     cmd.add_option("--burnin", f.burnin, "burn-in steps per chain (default: where the trace becomes stationary)")
         ->check(integer_in(0, kBig));
-    cmd.add_option("--lr,--epsilon", f.epsilon, "step size epsilon (default: calibrated)")->check(number_in(1e-12, 10));
+    cmd.add_option("--epsilon,--lr", f.epsilon, "step size epsilon, alias --lr (default: calibrated)")->check(number_in(1e-12, 10));
     cmd.add_option("--gamma", f.gamma, "localization strength (default 1; grok 5)")->check(number_in(0, 1e12));
     cmd.add_option("--max-steps", f.max_steps, "the calibration's budget of steps per chain (default 200000)")
         ->check(integer_in(1000, kBig));

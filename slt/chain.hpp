@@ -279,9 +279,9 @@ class Chain {
   }
 
   // SGNHT (Ding et al. 2014) with U = nβ L_B + (γ/2)‖w − w*‖² (+ (λ/2)‖w‖²):
-  //   p ← p − ξ p h − ∇U(w) h + √(2Ah) N(0, I);   w ← w + p h;   ξ ← ξ + (pᵀp/d − 1) h
+  //   p ← p − ξ p ε − ∇U(w) ε + √(2Aε) N(0, I);   w ← w + p ε;   ξ ← ξ + (pᵀp/d − 1) ε
   void sgnht_update() {
-    const double h = *c_.epsilon;
+    const double h = *c_.epsilon;  // ε, the step
     double pp = 0;
     draw_noise();
     for (auto& s : slots_) {

@@ -42,7 +42,7 @@ SamplerKind parse_sampler_kind(const std::string& name);
 // (run_chains, ChainSet) needs all three set.
 struct SamplerConfig {
   SamplerKind kind = SamplerKind::sgld;
-  std::optional<double> epsilon;              // ε: step size (SGNHT: h); unset: calibrated
+  std::optional<double> epsilon;              // ε: the step size of every sampler; unset: calibrated
   double nbeta = 0;             // nβ; 0 means the default n / log n (see nbeta_from_batch_size)
   double localization = 1;      // γ (docs/theory.md, "Choosing nβ and γ")
   double weight_decay = 0;      // λ_wd, an extra Gaussian prior (λ_wd/2)‖w‖² centred at 0
