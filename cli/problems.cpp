@@ -241,8 +241,9 @@ Problem make_problem(const ProblemSpec& s, const std::function<void(const std::s
   } else if (s.model == "autoencoder") {
     const std::int64_t n = s.n.value_or(5000);
     pr.data = low_rank_data(n, s.dim, rank_of(s), s.seed);
-    pr.model = std::make_unique<Autoencoder>(s.dim, s.bottleneck, gen, s.tied,
-                                             s.relu ? Activation::relu : Activation::none);
+    pr.model = std::make_unique<Autoencoder>(
+        s.dim, s.bottleneck, gen,
+        AutoencoderOptions{.tied = s.tied, .activation = s.relu ? Activation::relu : Activation::none});
     pr.loss = mse_loss_fn();
     if (!load) {
       say("training the autoencoder (full-batch Adam)...");

@@ -131,11 +131,10 @@ Tensor DeepLinearNetwork::end_to_end() const {
   return product;
 }
 
-Autoencoder::Autoencoder(std::int64_t dim, std::int64_t bottleneck, Generator& gen, bool tied, Activation activation,
-                         bool bias, DType dtype)
-    : encoder(dim, bottleneck, gen, bias, dtype), activation_(activation) {
-  if (!tied) decoder.emplace_back(bottleneck, dim, gen, bias, dtype);
-  else if (bias) decoder_bias = parameter(zeros({dim}, dtype));
+Autoencoder::Autoencoder(std::int64_t dim, std::int64_t bottleneck, Generator& gen, const AutoencoderOptions& o)
+    : encoder(dim, bottleneck, gen, o.bias, o.dtype), activation_(o.activation) {
+  if (!o.tied) decoder.emplace_back(bottleneck, dim, gen, o.bias, o.dtype);
+  else if (o.bias) decoder_bias = parameter(zeros({dim}, o.dtype));
 }
 
 void Autoencoder::visit(ModuleVisitor& v) {

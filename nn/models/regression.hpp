@@ -81,11 +81,17 @@ class DeepLinearNetwork : public ModuleBase<DeepLinearNetwork> {
 
 enum class Activation { none, relu };
 
+struct AutoencoderOptions {
+  bool tied = false;                       // the decoder is the encoder's transpose
+  Activation activation = Activation::none;  // between encoder and decoder
+  bool bias = false;
+  DType dtype = kFloat32;
+};
+
 // x ↦ decoder(act(encoder(x))). Tied: the decoder is the encoder's transpose.
 class Autoencoder : public ModuleBase<Autoencoder> {
  public:
-  Autoencoder(std::int64_t dim, std::int64_t bottleneck, Generator& gen, bool tied = false,
-              Activation activation = Activation::none, bool bias = false, DType dtype = kFloat32);
+  Autoencoder(std::int64_t dim, std::int64_t bottleneck, Generator& gen, const AutoencoderOptions& options = {});
 
   Linear encoder;                 // dim → bottleneck
   std::vector<Linear> decoder;    // bottleneck → dim; empty when tied

@@ -113,9 +113,9 @@ TEST(Models, DeepLinearNetworkAndAutoencoder) {
   EXPECT_EQ(dln.widths(), (std::vector<std::int64_t>{4, 3, 5, 2}));
   const Tensor x = normal({6, 4}, gen, 0, 1, kFloat64);
   EXPECT_TRUE(allclose(dln(Variable(x)).value(), matmul(x, dln.end_to_end().t()), 1e-12, 1e-12));
-  Autoencoder untied(5, 2, gen, false, Activation::relu);
+  Autoencoder untied(5, 2, gen, {.activation = Activation::relu});
   EXPECT_EQ(untied(Variable(ones({3, 5}))).shape(), (Dims{3, 5}));
-  Autoencoder tied(5, 2, gen, true, Activation::none, false, kFloat64);
+  Autoencoder tied(5, 2, gen, {.tied = true, .dtype = kFloat64});
   const Tensor A = tied.encoder.weight.value();
   const Tensor y = normal({3, 5}, gen, 0, 1, kFloat64);
   EXPECT_TRUE(allclose(tied(Variable(y)).value(), matmul(matmul(y, A.t()), A), 1e-12, 1e-12));

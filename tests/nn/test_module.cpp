@@ -32,7 +32,7 @@ TEST(Module, HierarchicalNamesInAStableOrder) {
 
 TEST(Module, TiedParametersCountOnce) {
   Generator gen(2);
-  Autoencoder tied(6, 2, gen, /*tied=*/true);
+  Autoencoder tied(6, 2, gen, {.tied = true});
   EXPECT_EQ(names(tied), (std::vector<std::string>{"encoder.weight"}));
   EXPECT_EQ(tied.num_parameters(), 12);
   ToyModel tms(8, 2, gen);
