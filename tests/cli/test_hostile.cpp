@@ -4,6 +4,7 @@
 // naming what is wrong, and leave its working directory as it was: no result, no
 // temporary file. A second test reads every subcommand's --help and fails on any
 // numeric flag that shows no range, so a flag added without one is caught.
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -50,7 +51,10 @@ struct Case {
 // Every case runs in a directory with a FIFO, a subdirectory and an existing result
 // file (old.json), which must survive unchanged.
 void expect_refused(const std::string& program, const std::vector<Case>& cases) {
-  const fs::path dir = fs::temp_directory_path() / "lambdahat_hostile";
+  // a directory of its own: ctest runs the tests of this file side by side
+  std::string name = (fs::temp_directory_path() / "lambdahat_hostile_XXXXXX").string();
+  ASSERT_NE(mkdtemp(name.data()), nullptr);
+  const fs::path dir(name);
   for (const Case& c : cases) {
     fs::remove_all(dir);
     fs::create_directories(dir / "dir");
