@@ -6,7 +6,6 @@
 // numeric flag that shows no range, so a flag added without one is caught.
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -21,19 +20,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code;
-  std::string output;
-};
+using Result = lambdahat::testing::ShellResult;
 
 Result run_in(const fs::path& dir, const std::string& program, const std::string& args) {
-  const std::string command = "cd '" + dir.string() + "' && '" + program + "' " + args + " 2>&1 </dev/null";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe)) out += buf;
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return lambdahat::testing::run_shell("cd '" + dir.string() + "' && '" + program + "' " + args + " 2>&1 </dev/null");
 }
 
 std::vector<std::string> listing(const fs::path& dir) {
@@ -163,14 +153,10 @@ TEST(Hostile, TheCommandRefusesBadInputBeforeAnyWork) {
 
 // A result that cannot reach standard output is a failure, not exit 0.
 TEST(Hostile, AFailedWriteToStandardOutputIsAnError) {
-  const std::string command = std::string(LAMBDAHAT_COMMAND) + " theory --model dln 2>&1 >/dev/full";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe)) out += buf;
-  const int status = pclose(pipe);
-  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 2);
-  EXPECT_EQ(out, "error: writing to standard output failed\n");
+  const Result r =
+      lambdahat::testing::run_shell(std::string(LAMBDAHAT_COMMAND) + " theory --model dln 2>&1 >/dev/full");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output, "error: writing to standard output failed\n");
 }
 
 #ifdef LAMBDAHAT_TRAIN_GROKKING

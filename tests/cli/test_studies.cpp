@@ -60,12 +60,10 @@ void expect_python_reads(const fs::path& path, const std::vector<std::vector<std
       "frame = pandas.read_csv(p)\n"
       "print(len(rows), len(rows[0]), len(frame), len(frame.columns), '|'.join(frame.columns))\n"
       "print('|'.join(rows[-1]))\n";
-  const std::string command = "/usr/bin/python3 -c \"" + script + "\" '" + path.string() + "' 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe)) out += buf;
-  ASSERT_EQ(pclose(pipe), 0) << out;
+  const testing::ShellResult python =
+      testing::run_shell("/usr/bin/python3 -c \"" + script + "\" '" + path.string() + "' 2>&1");
+  ASSERT_EQ(python.exit_code, 0) << python.output;
+  const std::string& out = python.output;
   std::string header, last;
   for (std::size_t i = 0; i < ours[0].size(); ++i) header += (i ? "|" : "") + ours[0][i];
   for (std::size_t i = 0; i < ours.back().size(); ++i) last += (i ? "|" : "") + ours.back()[i];

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -13,6 +15,20 @@
 #include "lambdahat.hpp"
 
 namespace lambdahat::testing {
+
+// A shell command's exit code (-1 if it did not exit normally) and standard output.
+struct ShellResult {
+  int exit_code;
+  std::string output;
+};
+inline ShellResult run_shell(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, pipe)) out += buf;
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
 
 // Uniform values in [lo, hi).
 inline Tensor random_tensor(const Dims& shape, DType dtype, Generator& gen, double lo = -2, double hi = 2) {
