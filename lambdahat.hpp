@@ -2,6 +2,7 @@
 #pragma once
 
 #include "autograd/all.hpp"
+#include "lambdahat/version.hpp"
 #include "nn/all.hpp"
 #include "slt/all.hpp"
 #include "tensor/all.hpp"

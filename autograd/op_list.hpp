@@ -39,6 +39,14 @@ inline constexpr std::array kOpNames = {
 
 inline constexpr std::size_t kNumOps = kOpNames.size();
 
+// The ops that compute a composition of other ops in one node. Their plain
+// formulations are in autograd/ops.hpp (namespace reference); a reference build
+// records those compositions instead of these ops.
+constexpr bool is_fused(Op op) {
+  return op == Op::monomial || op == Op::linear_relu || op == Op::index_select_add ||
+         op == Op::index_select_add_gelu || op == Op::mse_loss;
+}
+
 constexpr std::string_view op_name(Op op) { return kOpNames[static_cast<std::size_t>(op)]; }
 
 }  // namespace lambdahat

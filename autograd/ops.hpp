@@ -96,6 +96,22 @@ Variable cross_entropy(const Variable& logits, const Tensor& targets, Reduction 
 // the first dimension, one value per sample.
 Variable mse_loss(const Variable& pred, const Variable& target, Reduction reduction = Reduction::mean);
 
+// ---- the plain formulations of the fused ops ----
+// monomial, linear_relu, index_select_add(_gelu) and mse_loss each compute one of
+// these compositions of basic ops in a single node (fewer nodes, passes and
+// temporaries per step). Read these first: the fused versions are optimisations a
+// reader can skip. A LAMBDAHAT_REFERENCE build (lambdahat/version.hpp) routes the
+// fused ops through them, and tests/autograd/test_reference.cpp checks that both
+// paths agree, values and gradients.
+namespace reference {
+Variable monomial(const Variable& w, const std::vector<int>& powers);  // Π_i pow(w[i], k_i)
+Variable linear_relu(const Variable& x, const Variable& weight, const Variable& bias = Variable());
+Variable index_select_add(const Variable& a, const Tensor& ia, const Variable& b, const Tensor& ib);
+Variable index_select_add_gelu(const Variable& a, const Tensor& ia, const Variable& b, const Tensor& ib,
+                               GeluApprox approx = GeluApprox::none);
+Variable mse_loss(const Variable& pred, const Variable& target, Reduction reduction = Reduction::mean);
+}  // namespace reference
+
 // ---- operators ----
 inline Variable operator+(const Variable& a, const Variable& b) { return add(a, b); }
 inline Variable operator-(const Variable& a, const Variable& b) { return sub(a, b); }

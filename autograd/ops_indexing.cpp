@@ -1,6 +1,7 @@
 // Indexing. Selecting rows copies them; the gradient scatters back and adds where an
 // index repeats (index_add_ / scatter_add_ on a zero tensor).
 #include "autograd/ops.hpp"
+#include "lambdahat/version.hpp"
 #include "tensor/elementwise.hpp"
 #include "tensor/indexing.hpp"
 
@@ -15,7 +16,12 @@ Variable index_select(const Variable& a, std::int64_t dim, const Tensor& index) 
                      });
 }
 
+Variable reference::index_select_add(const Variable& a, const Tensor& ia, const Variable& b, const Tensor& ib) {
+  return index_select(a, 0, ia) + index_select(b, 0, ib);
+}
+
 Variable index_select_add(const Variable& a, const Tensor& ia, const Variable& b, const Tensor& ib) {
+  if constexpr (build::reference) return reference::index_select_add(a, ia, b, ib);
   return make_result(Op::index_select_add, index_select_add(a.value(), ia, b.value(), ib), {a, b},
                      [a_shape = a.shape(), b_shape = b.shape(), ia, ib](const Tensor& g) -> Grads {
                        Tensor ga = zeros(a_shape, g.dtype()), gb = zeros(b_shape, g.dtype());
@@ -25,8 +31,14 @@ Variable index_select_add(const Variable& a, const Tensor& ia, const Variable& b
                      });
 }
 
+Variable reference::index_select_add_gelu(const Variable& a, const Tensor& ia, const Variable& b, const Tensor& ib,
+                                          GeluApprox approx) {
+  return gelu(reference::index_select_add(a, ia, b, ib), approx);
+}
+
 Variable index_select_add_gelu(const Variable& a, const Tensor& ia, const Variable& b, const Tensor& ib,
                                GeluApprox approx) {
+  if constexpr (build::reference) return reference::index_select_add_gelu(a, ia, b, ib, approx);
   const Tensor sum = index_select_add(a.value(), ia, b.value(), ib);
   if (!needs_grad({a, b})) return Variable(gelu(sum, approx));
   Tensor value, derivative;

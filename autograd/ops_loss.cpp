@@ -8,6 +8,7 @@
 //
 //   mse(p, y) = mean((p − y)²),  backward: 2(p − y)/N · g  for p, the negative for y
 #include "autograd/ops.hpp"
+#include "lambdahat/version.hpp"
 #include "tensor/fused.hpp"
 #include "tensor/indexing.hpp"
 #include "tensor/reduction.hpp"
@@ -77,16 +78,27 @@ Variable cross_entropy(const Variable& logits, const Tensor& targets, Reduction 
   });
 }
 
-Variable mse_loss(const Variable& pred, const Variable& target, Reduction reduction) {
+namespace {
+void check_mse(const Variable& pred, const Variable& target) {
   check(pred.shape() == target.shape(), "mse_loss", "prediction of shape ", pred.shape(),
         " does not match target of shape ", target.shape());
-  if (reduction == Reduction::none) {
-    check(pred.dim() >= 1, "mse_loss", "per-sample losses need a batch dimension, got shape ", pred.shape());
-    Dims rest;
-    for (int d = 1; d < pred.dim(); ++d) rest.push_back(d);
-    const Variable sq = square(sub(pred, target));
-    return rest.empty() ? sq : mean(sq, rest);
-  }
+}
+}  // namespace
+
+Variable reference::mse_loss(const Variable& pred, const Variable& target, Reduction reduction) {
+  check_mse(pred, target);
+  const Variable sq = square(pred - target);
+  if (reduction == Reduction::mean) return mean(sq);
+  if (reduction == Reduction::sum) return sum(sq);
+  check(pred.dim() >= 1, "mse_loss", "per-sample losses need a batch dimension, got shape ", pred.shape());
+  Dims rest;
+  for (int d = 1; d < pred.dim(); ++d) rest.push_back(d);
+  return rest.empty() ? sq : mean(sq, rest);
+}
+
+Variable mse_loss(const Variable& pred, const Variable& target, Reduction reduction) {
+  if (build::reference || reduction == Reduction::none) return reference::mse_loss(pred, target, reduction);
+  check_mse(pred, target);
   // A transposed matrix prediction (a feature-major model's output) is compared in
   // its own memory order: the target is copied into that order, and the slope kept
   // in the prediction's layout, so that its gradient flows back without a copy (one

@@ -3,6 +3,7 @@
 // dimensions are summed back by the engine. The gradient of a transposed matrix
 // operand comes in that operand's layout (see matmul's backward).
 #include "autograd/ops.hpp"
+#include "lambdahat/version.hpp"
 #include "tensor/elementwise.hpp"
 #include "tensor/matmul.hpp"
 #include "tensor/reduction.hpp"
@@ -71,9 +72,14 @@ Variable linear(const Variable& x, const Variable& weight, const Variable& bias)
   return make_result(Op::linear, std::move(out), {x, weight, bias}, std::move(backward));
 }
 
+Variable reference::linear_relu(const Variable& x, const Variable& weight, const Variable& bias) {
+  return relu(lambdahat::linear(x, weight, bias));
+}
+
 // r = relu(y), y = x Wᵀ + b:  dL/dy = g · [r > 0] (r > 0 exactly where y > 0), then
 // as for linear.
 Variable linear_relu(const Variable& x, const Variable& weight, const Variable& bias) {
+  if constexpr (build::reference) return reference::linear_relu(x, weight, bias);
   Tensor out = linear_relu(x.value(), weight.value(), bias.defined() ? bias.value() : Tensor());
   auto backward = [grads = linear_grads(x, weight, bias), out](const Tensor& g) {
     if (!grads.need_b) return grads(relu_backward(g, out));

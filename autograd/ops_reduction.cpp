@@ -2,6 +2,7 @@
 // gradient back over the reduced dimensions: keep those dimensions as size 1, then
 // broadcast (expand, which copies nothing).
 #include "autograd/ops.hpp"
+#include "lambdahat/version.hpp"
 #include "tensor/integer_power.hpp"
 #include "tensor/reduction.hpp"
 
@@ -73,12 +74,29 @@ Variable var(const Variable& a, const Dims& dims, std::int64_t correction, bool 
 // Π_i w_i^{k_i}, and its gradient k_i w_i^{k_i − 1} Π_{j≠i} w_j^{k_j} · g computed
 // as a product (no division), so it is right where some w_j = 0, the singular
 // points the polynomial regressors are about. In double for either float dtype.
-Variable monomial(const Variable& w, const std::vector<int>& powers) {
+namespace {
+void check_monomial(const Variable& w, const std::vector<int>& powers) {
   check(w.defined(), "monomial", "undefined variable");
   check(w.dim() == 1 && w.size(0) == static_cast<std::int64_t>(powers.size()), "monomial", "needs a 1-D tensor of ",
         powers.size(), " elements (one per power), got shape ", w.shape());
   check(is_floating(w.dtype()), "monomial", "needs a floating-point tensor, got ", w.dtype());
   for (int k : powers) check(k >= 0, "monomial", "powers must be >= 0, got ", k);
+}
+}  // namespace
+
+Variable reference::monomial(const Variable& w, const std::vector<int>& powers) {
+  check_monomial(w, powers);
+  Variable product = Variable(ones({}, w.dtype()));
+  for (std::size_t i = 0; i < powers.size(); ++i)
+    if (powers[i] != 0) product = product * pow(select(w, 0, static_cast<std::int64_t>(i)), powers[i]);
+  return product;
+}
+
+// The product in float64 whatever w's dtype, and its gradient
+// ∂/∂w_i = k_i w_i^{k_i − 1} Π_{j≠i} w_j^{k_j}, each in one pass over the powers.
+Variable monomial(const Variable& w, const std::vector<int>& powers) {
+  if constexpr (build::reference) return reference::monomial(w, powers);
+  check_monomial(w, powers);
   const std::vector<double> x = w.value().to(kFloat64).to_vector<double>();
   double product = 1;
   for (std::size_t i = 0; i < x.size(); ++i) product *= integer_power(x[i], powers[i]);

@@ -14,15 +14,10 @@ void BM_grok_train_step(benchmark::State& state) {
   set_num_threads(1);
   const ModularData data = modular_arithmetic(53, 0.4, 0);
   Generator gen(0);
-  ModularAdditionMLP model(53, 12, 48, gen);
-  Adam opt(model.parameters(), AdamOptions{.lr = 5e-3, .weight_decay = 2e-4});
-  DataLoader loader(data.train, LoaderOptions{.batch_size = 128, .seed = 0});
-  for (auto _ : state) {
-    const Batch b = loader.next();
-    opt.zero_grad();
-    cross_entropy(model(Variable(b.inputs)), b.targets).backward();
-    opt.step();
-  }
+  const GrokkingRecipe recipe;
+  ModularAdditionMLP model(53, recipe.embed, recipe.hidden, gen);
+  GrokkingTraining training(model, data.train, recipe, 0);
+  for (auto _ : state) training.step();
 }
 
 // tms_train: SGD (lr 0.01, momentum 0.9), toy model 8 features × 2, batch 100
@@ -32,14 +27,8 @@ void BM_tms_train_step(benchmark::State& state) {
   const Dataset data = sparse_features(o, 0);
   Generator gen(0);
   ToyModel model(8, 2, gen);
-  SGD opt(model.parameters(), SGDOptions{.lr = 0.01, .momentum = 0.9});
-  DataLoader loader(data, LoaderOptions{.batch_size = 100, .seed = 0});
-  for (auto _ : state) {
-    const Batch b = loader.next();
-    opt.zero_grad();
-    mse_loss(model(Variable(b.inputs)), Variable(b.targets)).backward();
-    opt.step();
-  }
+  TmsTraining training(model, data, TmsRecipe{}, 0);
+  for (auto _ : state) training.step();
 }
 
 BENCHMARK(BM_grok_train_step)->Unit(benchmark::kMicrosecond);

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "families.hpp"
 #include "flags.hpp"
 #include "report.hpp"
 
@@ -13,7 +14,7 @@ namespace lambdahat::cli {
 
 void add_model_flags(CLI::App& app, ProblemSpec& spec, bool with_training) {
   constexpr std::int64_t kMaxWidth = 1 << 20;
-  app.add_option("--model", spec.model, "polynomial, dln, rrr, autoencoder, tms or grok")->capture_default_str();
+  app.add_option("--model", spec.model, family_names())->capture_default_str();
   app.add_option("--powers", spec.powers, "polynomial: powers k_i of f = x Π w_i^k_i")
       ->delimiter(',')->check(integer_in(0, 32))->capture_default_str();
   app.add_option("--widths", spec.widths, "dln/rrr: layer widths H_1,...,H_L+1 (rrr: M,H,N)")

@@ -63,7 +63,7 @@ Runner add_grok_command(CLI::App& app) {
   auto quick = std::make_shared<bool>(false);
   o->sampler = grok_sampler();
   cmd->add_option("--seeds", o->seeds, "number of runs")->check(integer_in(1, 1000000))->capture_default_str();
-  cmd->add_option("--steps", o->steps, "training steps per run")->check(integer_in(100, 100000000))->capture_default_str();
+  cmd->add_option("--steps", o->recipe.steps, "training steps per run")->check(integer_in(100, 100000000))->capture_default_str();
   cmd->add_flag("--quick", *quick, "24 runs and a shorter LLC curve");
   add_run_flags(cmd, *o);
   return [o, quick] {

@@ -5,7 +5,8 @@ include(CMakePackageConfigHelpers)
 install(TARGETS lambdahat EXPORT lambdahatTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(FILES lambdahat.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/lambdahat)
+install(FILES lambdahat.hpp ${LAMBDAHAT_GENERATED_DIR}/lambdahat/version.hpp
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/lambdahat)
 foreach(dir tensor autograd nn slt)
   install(DIRECTORY ${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/lambdahat/${dir}
     FILES_MATCHING PATTERN "*.hpp" PATTERN "detail" EXCLUDE)

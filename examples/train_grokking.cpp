@@ -18,11 +18,17 @@ int main(int argc, char** argv) {
                         "                      [--lr 5e-3] [--weight-decay 2e-4] [--batch 128] [--steps 25000]\n"
                         "                      [--seed 3] [--log-every 100] [--checkpoint-dir DIR] [--checkpoint-every 100]\n");
   constexpr long kBig = 1000000000;
-  const long p = flags.integer("p", 53, 2, 2000), embed = flags.integer("embed", 12, 1, 100000);
-  const long hidden = flags.integer("hidden", 48, 1, 100000);
-  const double fraction = flags.number("train-fraction", 0.4, 0.01, 0.99), lr = flags.number("lr", 5e-3, 1e-12, 10);
-  const double weight_decay = flags.number("weight-decay", 2e-4, 0, 10);
-  const long batch = flags.integer("batch", 128, 1, kBig), steps = flags.integer("steps", 25000, 1, kBig);
+  // the seed study's recipe (nn/recipes.hpp), each setting a flag
+  GrokkingRecipe recipe;
+  const long p = flags.integer("p", 53, 2, 2000);
+  recipe.embed = flags.integer("embed", recipe.embed, 1, 100000);
+  recipe.hidden = flags.integer("hidden", recipe.hidden, 1, 100000);
+  recipe.train_fraction = flags.number("train-fraction", recipe.train_fraction, 0.01, 0.99);
+  recipe.lr = flags.number("lr", recipe.lr, 1e-12, 10);
+  recipe.weight_decay = flags.number("weight-decay", recipe.weight_decay, 0, 10);
+  recipe.batch = flags.integer("batch", recipe.batch, 1, kBig);
+  recipe.steps = flags.integer("steps", recipe.steps, 1, kBig);
+  const long steps = recipe.steps;
   const long seed = flags.integer("seed", 3, 0, std::numeric_limits<long>::max()),
              log_every = flags.integer("log-every", 100, 1, kBig);
   const std::string checkpoint_dir = flags.text("checkpoint-dir", "");
@@ -30,11 +36,10 @@ int main(int argc, char** argv) {
   flags.finish();
 
   try {
-    const ModularData data = modular_arithmetic(p, fraction, static_cast<std::uint64_t>(seed));
+    const ModularData data = modular_arithmetic(p, recipe.train_fraction, static_cast<std::uint64_t>(seed));
     Generator gen(static_cast<std::uint64_t>(seed), 1);
-    ModularAdditionMLP model(p, embed, hidden, gen);
-    Adam optimizer(model.parameters(), AdamOptions{.lr = lr, .weight_decay = weight_decay});
-    DataLoader loader(data.train, LoaderOptions{.batch_size = batch, .seed = static_cast<std::uint64_t>(seed)});
+    ModularAdditionMLP model(p, recipe.embed, recipe.hidden, gen);
+    GrokkingTraining training(model, data.train, recipe, static_cast<std::uint64_t>(seed));
     if (!checkpoint_dir.empty()) std::filesystem::create_directories(checkpoint_dir);
 
     std::printf("modular addition p=%ld: %lld train / %lld validation pairs, %lld parameters\n", p,
@@ -43,10 +48,7 @@ int main(int argc, char** argv) {
     std::printf("%8s %12s %10s %12s %10s\n", "step", "train loss", "train acc", "val loss", "val acc");
     long grokked_at = -1;
     for (long step = 1; step <= steps; ++step) {
-      const Batch b = loader.next();
-      optimizer.zero_grad();
-      cross_entropy(model(Variable(b.inputs)), b.targets).backward();
-      optimizer.step();
+      training.step();
       if (step % log_every == 0 || step == steps) {
         const ClassifierScore train = evaluate_classifier(model, data.train);
         const ClassifierScore val = evaluate_classifier(model, data.validation);

@@ -18,8 +18,11 @@ int main(int argc, char** argv) {
   constexpr long kBig = 1000000000;
   const long features = flags.integer("features", 8, 2, 100000), hidden = flags.integer("hidden", 2, 2, 100000);
   const long n = flags.integer("n", 1000, 1, 100000000), epochs = flags.integer("epochs", 4500, 1, kBig);
-  const long batch = flags.integer("batch", 100, 1, kBig);
-  const double lr = flags.number("lr", 0.01, 1e-12, 10), momentum = flags.number("momentum", 0.9, 0, 0.999);
+  // the seed study's recipe (nn/recipes.hpp), each setting a flag
+  TmsRecipe recipe{.epochs = epochs};
+  recipe.batch = flags.integer("batch", recipe.batch, 1, kBig);
+  recipe.lr = flags.number("lr", recipe.lr, 1e-12, 10);
+  recipe.momentum = flags.number("momentum", recipe.momentum, 0, 0.999);
   const long k = flags.integer("k", 2, 1, features);
   const double bias_std = flags.number("bias-std", 10.0, 0, 1e6);
   const long seed = flags.integer("seed", 0, 0, std::numeric_limits<long>::max()),
@@ -34,8 +37,7 @@ int main(int argc, char** argv) {
     Generator gen(static_cast<std::uint64_t>(seed), 1);
     ToyModel model(features, hidden, gen);
     init_noisy_kgon(model, KGonInit{.k = k, .bias_std = bias_std}, gen);
-    SGD optimizer(model.parameters(), SGDOptions{.lr = lr, .momentum = momentum});
-    DataLoader loader(data, LoaderOptions{.batch_size = batch, .seed = static_cast<std::uint64_t>(seed)});
+    TmsTraining training(model, data, recipe, static_cast<std::uint64_t>(seed));
     auto full_loss = [&] {
       NoGradGuard no_grad;
       return mse_loss(model(Variable(data.inputs())), Variable(data.targets())).item();
@@ -43,12 +45,7 @@ int main(int argc, char** argv) {
     std::printf("%8s %12s\n", "epoch", "loss");
     std::printf("%8d %12.6f\n", 0, full_loss());
     for (long epoch = 1; epoch <= epochs; ++epoch) {
-      for (long b = 0; b < loader.batches_per_epoch(); ++b) {
-        const Batch mb = loader.next();
-        optimizer.zero_grad();
-        mse_loss(model(Variable(mb.inputs)), Variable(mb.targets)).backward();
-        optimizer.step();
-      }
+      training.epoch();
       if (epoch % log_every == 0 || epoch == epochs) std::printf("%8ld %12.6f\n", epoch, full_loss());
     }
   } catch (const Error& e) {

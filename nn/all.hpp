@@ -12,4 +12,5 @@
 #include "nn/optim/adamw.hpp"
 #include "nn/optim/optimizer.hpp"
 #include "nn/optim/sgd.hpp"
+#include "nn/recipes.hpp"
 #include "nn/safetensors.hpp"

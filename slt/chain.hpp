@@ -1,7 +1,8 @@
 // One chain of the sampler (sampler.hpp): its own copy of the model at w*, its own
-// random streams derived from (seed, chain index), and the update rules of SGLD,
-// SGNHT and MALA. Only slt/sampler.cpp includes this header; users run chains
-// through run_chains or ChainSet.
+// random streams derived from (seed, chain index), and one step: the loss and ∇U at
+// the current point, the sampler's move (slt/sampler_updates.hpp), and MALA's
+// acceptance where it is asked for. Only slt/sampler.cpp includes this header; users
+// run chains through run_chains or ChainSet.
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 #include <sstream>
 
 #include "slt/sampler.hpp"
+#include "slt/sampler_updates.hpp"
 #include "tensor/parallel.hpp"
 #include "tensor/random.hpp"
 
@@ -42,15 +44,6 @@ inline bool uses_full_batch(const SamplerConfig& c, const Dataset& data) {
   return c.batch_size == 0 || c.batch_size >= data.size();
 }
 
-// One parameter tensor as the sampler sees it.
-struct Slot {
-  Variable param;
-  Tensor anchor;    // w*
-  Tensor noise;     // reused every step
-  Tensor momentum;  // SGNHT
-  Tensor saved_w, saved_g;  // MALA: the point and potential gradient before the step
-};
-
 // A chain: its own model copy, random streams and buffers.
 class Chain {
  public:
@@ -64,6 +57,7 @@ class Chain {
         nbeta_(nbeta),
         index_(index),
         noise_(Generator(config.seed, static_cast<std::uint64_t>(index)).derive(1)),
+        update_(make_update(config)),
         accept_(Generator(config.seed, static_cast<std::uint64_t>(index)).derive(3)) {
     const std::set<std::string> only(config.sample_only.begin(), config.sample_only.end());
     std::set<std::string> wanted = only;  // names not found yet
@@ -74,11 +68,12 @@ class Chain {
         p.set_requires_grad(false);
         continue;
       }
-      Slot s{p, p.value().clone(), Tensor::empty(p.shape(), p.dtype()), Tensor(), Tensor(), Tensor()};
-      if (c_.kind == SamplerKind::sgnht) {
-        s.momentum = Tensor::empty(p.shape(), p.dtype());
-        normal_(s.momentum, noise_);
-      }
+      Slot s;
+      s.param = p;
+      s.anchor = p.value().clone();
+      s.noise = Tensor::empty(p.shape(), p.dtype());
+      s.grad_u = Tensor::empty(p.shape(), p.dtype());
+      update_->init_slot(s, noise_);
       dims_ += p.numel();
       slots_.push_back(std::move(s));
     }
@@ -102,7 +97,6 @@ class Chain {
       Generator seeds = Generator(config.seed, static_cast<std::uint64_t>(index)).derive(2);
       loader_.emplace(data, LoaderOptions{.batch_size = config.batch_size, .seed = seeds.next_u64()});
     }
-    xi_ = config.diffusion;
   }
 
   // Runs the chain on until it has taken config.num_burnin_steps + config.num_draws ·
@@ -124,8 +118,8 @@ class Chain {
       const bool is_draw = since >= 0 && since % c_.num_steps_bw_draws == 0;
       const std::int64_t draw = is_draw ? since / c_.num_steps_bw_draws : -1;
       // MALA computes its acceptance at every step; SGLD's is a check now and then
-      const bool check_mala = c_.kind == SamplerKind::mala ||
-                              (is_draw && c_.mala_every > 0 && draw % c_.mala_every == 0 && c_.kind == SamplerKind::sgld);
+      const bool check_mala = update_->metropolis() || (update_->langevin_proposal() && is_draw &&
+                                                        c_.mala_every > 0 && draw % c_.mala_every == 0);
       double draw_loss = 0;
       if (is_draw && c_.full_data_draw_loss) draw_loss = full_data_loss(*model_, loss_, data_);
       double acceptance = 0;
@@ -204,20 +198,31 @@ class Chain {
     return nbeta_ * loss + prior;
   }
 
-  // ∇U into `out`: nβ ∇L + γ (w − w*) + λ w.
-  template <class T>
-  void potential_gradient(const Slot& s, T* out) const {
-    const T* w = s.param.value().data<T>();
-    const T* w0 = s.anchor.data<T>();
-    const Tensor g = s.param.grad().contiguous();
-    const T* gp = g.data<T>();
-    const T nb = static_cast<T>(nbeta_), gamma = static_cast<T>(c_.localization), wd = static_cast<T>(c_.weight_decay);
-    for (std::int64_t i = 0; i < s.param.numel(); ++i) out[i] = nb * gp[i] + gamma * (w[i] - w0[i]) + wd * w[i];
+  // ∇U = nβ ∇L + γ (w − w*) + λ w into every slot's grad_u, from the gradients
+  // loss_and_gradient left in the parameters (zero for a parameter the loss does not
+  // reach).
+  void potential_gradient() {
+    const double nbeta = nbeta_;
+    for (auto& s : slots_) {
+      if (!s.param.grad().defined()) s.param.grad() = zeros_like(s.param.value());
+      const Tensor g = s.param.grad().contiguous();
+      visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
+        using T = decltype(tag);
+        const T* w = s.param.value().data<T>();
+        const T* w0 = s.anchor.data<T>();
+        const T* gp = g.data<T>();
+        T* out = s.grad_u.data<T>();
+        const T nb = static_cast<T>(nbeta), gamma = static_cast<T>(c_.localization);
+        const T wd = static_cast<T>(c_.weight_decay);
+        for (std::int64_t i = 0; i < s.param.numel(); ++i) out[i] = nb * gp[i] + gamma * (w[i] - w0[i]) + wd * w[i];
+      });
+    }
   }
 
   double step(const Batch& batch, bool check_mala, double& acceptance) {
     const double loss = loss_and_gradient(batch);
     if (!std::isfinite(loss)) return loss;
+    potential_gradient();
     double u_before = 0;
     if (check_mala) {
       u_before = potential(loss);
@@ -227,17 +232,14 @@ class Chain {
           s.saved_g = Tensor::empty(s.param.shape(), s.param.dtype());
         }
         s.saved_w.copy_(s.param.value());
-        visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
-          using T = decltype(tag);
-          potential_gradient<T>(s, s.saved_g.data<T>());
-        });
+        s.saved_g.copy_(s.grad_u);
       }
     }
-    if (c_.kind == SamplerKind::sgnht) sgnht_update();
-    else sgld_update();  // SGLD, and MALA's proposal
+    draw_noise();
+    update_->move(slots_, c_);
     if (check_mala) acceptance = mala_acceptance(batch, u_before);
     // MALA keeps the proposal with probability α, else returns to the point before it
-    if (c_.kind == SamplerKind::mala && !(accept_.uniform() < acceptance))
+    if (update_->metropolis() && !(accept_.uniform() < acceptance))
       for (auto& s : slots_) s.param.value().copy_(s.saved_w);
     return loss;
   }
@@ -255,66 +257,6 @@ class Chain {
     for (auto& s : slots_) normal_(s.noise, noise_);
   }
 
-  // Δw = −(ε/2)(nβ ∇L_B + γ(w − w*) + λ w) + √ε σ N(0, I), then the optional box.
-  void sgld_update() {
-    draw_noise();
-    for (auto& s : slots_) {
-      if (!s.param.grad().defined()) s.param.grad() = zeros_like(s.param.value());
-      const Tensor g = s.param.grad().contiguous();
-      visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
-        using T = decltype(tag);
-        T* w = s.param.value().data<T>();
-        const T* w0 = s.anchor.data<T>();
-        const T* gp = g.data<T>();
-        const T* z = s.noise.data<T>();
-        const T half_eps = static_cast<T>(*c_.epsilon / 2), nb = static_cast<T>(nbeta_);
-        const T gamma = static_cast<T>(c_.localization), wd = static_cast<T>(c_.weight_decay);
-        const T scale = static_cast<T>(std::sqrt(*c_.epsilon) * c_.noise_level);
-        const std::int64_t n = s.param.numel();
-        for (std::int64_t i = 0; i < n; ++i)
-          w[i] += -half_eps * (nb * gp[i] + gamma * (w[i] - w0[i]) + wd * w[i]) + scale * z[i];
-        clamp_to_box<T>(w, w0, n);
-      });
-    }
-  }
-
-  // SGNHT (Ding et al. 2014) with U = nβ L_B + (γ/2)‖w − w*‖² (+ (λ/2)‖w‖²):
-  //   p ← p − ξ p ε − ∇U(w) ε + √(2Aε) N(0, I);   w ← w + p ε;   ξ ← ξ + (pᵀp/d − 1) ε
-  void sgnht_update() {
-    const double h = *c_.epsilon;  // ε, the step
-    double pp = 0;
-    draw_noise();
-    for (auto& s : slots_) {
-      if (!s.param.grad().defined()) s.param.grad() = zeros_like(s.param.value());
-      visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
-        using T = decltype(tag);
-        const std::int64_t n = s.param.numel();
-        std::vector<T> grad_u(static_cast<std::size_t>(n));
-        potential_gradient<T>(s, grad_u.data());
-        T* w = s.param.value().data<T>();
-        T* p = s.momentum.data<T>();
-        const T* z = s.noise.data<T>();
-        const T* w0 = s.anchor.data<T>();
-        const T xi = static_cast<T>(xi_), th = static_cast<T>(h);
-        const T kick = static_cast<T>(std::sqrt(2 * c_.diffusion * h) * c_.noise_level);
-        for (std::int64_t i = 0; i < n; ++i) {
-          p[i] += -xi * p[i] * th - grad_u[i] * th + kick * z[i];
-          w[i] += p[i] * th;
-          pp += static_cast<double>(p[i]) * p[i];
-        }
-        clamp_to_box<T>(w, w0, n);
-      });
-    }
-    xi_ += (pp / static_cast<double>(dims_) - 1) * h;
-  }
-
-  template <class T>
-  void clamp_to_box(T* w, const T* w0, std::int64_t n) const {
-    if (c_.bounding_box <= 0) return;
-    const T b = static_cast<T>(c_.bounding_box);
-    for (std::int64_t i = 0; i < n; ++i) w[i] = std::min(std::max(w[i], w0[i] - b), w0[i] + b);
-  }
-
   // MALA acceptance of the step just taken (docs/theory.md, "MALA"):
   //   log α = −U(w') + U(w) + log q(w | w') − log q(w' | w),
   //   log q(b | a) = −‖b − a + (ε/2) ∇U(a)‖² / (2ε)
@@ -323,15 +265,14 @@ class Chain {
     const double loss_after = loss_and_gradient(batch);
     if (!std::isfinite(loss_after)) return 0;
     const double u_after = potential(loss_after);
+    potential_gradient();  // ∇U(w') into grad_u
     const double half_eps = *c_.epsilon / 2;
     double forward = 0, backward = 0;  // the two squared norms
     for (auto& s : slots_) {
-      if (!s.param.grad().defined()) s.param.grad() = zeros_like(s.param.value());
       visit_floating(s.param.dtype(), "sampler", [&](auto tag) {
         using T = decltype(tag);
         const std::int64_t n = s.param.numel();
-        std::vector<T> g_after(static_cast<std::size_t>(n));
-        potential_gradient<T>(s, g_after.data());
+        const T* g_after = s.grad_u.data<T>();
         const T* w_new = s.param.value().data<T>();
         const T* w_old = s.saved_w.data<T>();
         const T* g_old = s.saved_g.data<T>();
@@ -356,10 +297,10 @@ class Chain {
   std::int64_t index_;
   Generator noise_;
   std::optional<DataLoader> loader_;
+  std::unique_ptr<SamplerUpdate> update_;
   std::vector<Slot> slots_;
   Tensor all_noise_;  // the noise of every slot, when they share a dtype
   std::int64_t dims_ = 0;
-  double xi_ = 0;
   Generator accept_;                        // MALA's accept/reject draws
   std::int64_t step_ = 0;                   // steps taken so far
   double mala_sum_ = 0;                     // acceptance probabilities summed over the checks

@@ -19,19 +19,29 @@ LossFn mse_loss_fn() {
   };
 }
 
+namespace {
+// The samplers by name; each one's move is in slt/sampler_updates.hpp.
+struct SamplerName {
+  SamplerKind kind;
+  const char* name;
+};
+constexpr SamplerName kSamplerNames[] = {
+    {SamplerKind::sgld, "sgld"}, {SamplerKind::sgnht, "sgnht"}, {SamplerKind::mala, "mala"}};
+}  // namespace
+
 const char* to_string(SamplerKind kind) {
-  switch (kind) {
-    case SamplerKind::sgld: return "sgld";
-    case SamplerKind::sgnht: return "sgnht";
-    case SamplerKind::mala: return "mala";
-  }
+  for (const auto& s : kSamplerNames)
+    if (s.kind == kind) return s.name;
   return "?";
 }
 
 SamplerKind parse_sampler_kind(const std::string& name) {
-  for (SamplerKind k : {SamplerKind::sgld, SamplerKind::sgnht, SamplerKind::mala})
-    if (name == to_string(k)) return k;
-  throw Error("sampler: unknown sampler " + name + " (sgld, sgnht or mala)");
+  std::string names;
+  for (const auto& s : kSamplerNames) {
+    if (name == s.name) return s.kind;
+    names += names.empty() ? s.name : std::string(", ") + s.name;
+  }
+  throw Error("sampler: unknown sampler " + name + " (one of " + names + ")");
 }
 
 void validate(const SamplerConfig& c, std::int64_t n) {

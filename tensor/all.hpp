@@ -14,5 +14,6 @@
 #include "tensor/reduction.hpp"
 #include "tensor/softmax.hpp"
 #include "tensor/shape.hpp"
+#include "tensor/simd_info.hpp"
 #include "tensor/storage.hpp"
 #include "tensor/tensor.hpp"

@@ -52,10 +52,10 @@ void make_quick(GrokStudyOptions& o) {
 void make_tiny(GrokStudyOptions& o) {
   o.seeds = 3;
   o.p = 17;
-  o.train_fraction = 0.8;
-  o.lr = 0.01;
-  o.weight_decay = 0.01;
-  o.steps = 1200;
+  o.recipe.train_fraction = 0.8;
+  o.recipe.lr = 0.01;
+  o.recipe.weight_decay = 0.01;
+  o.recipe.steps = 1200;
   o.checkpoint_every = 10;
   o.min_gap = 5;  // runs of 120 checkpoints: the seed study's 20 would skip most that grok
   o.curve_points = 3;
@@ -67,27 +67,29 @@ void make_tiny(GrokStudyOptions& o) {
 namespace {
 
 nlohmann::json settings_of(const GrokStudyOptions& o) {
-  return {{"study", "grok"},          {"steps", o.steps},     {"checkpoint_every", o.checkpoint_every},
-          {"p", o.p},                 {"train_fraction", o.train_fraction},
-          {"lr", o.lr},               {"weight_decay", o.weight_decay},
-          {"batch", o.batch},         {"min_gap", o.min_gap}, {"curve_points", o.curve_points},
+  return {{"study", "grok"},
+          {"steps", o.recipe.steps},
+          {"checkpoint_every", o.checkpoint_every},
+          {"p", o.p},
+          {"train_fraction", o.recipe.train_fraction},
+          {"lr", o.recipe.lr},
+          {"weight_decay", o.recipe.weight_decay},
+          {"batch", o.recipe.batch},
+          {"min_gap", o.min_gap},
+          {"curve_points", o.curve_points},
           {"sampler", to_json(o.sampler)}};
 }
 
 // One seed: train, detect, estimate. Every number of the row is in the result.
 nlohmann::json run_seed(const GrokStudyOptions& o, std::uint64_t seed, bool with_curve) {
-  const ModularData data = modular_arithmetic(o.p, o.train_fraction, seed);
+  const ModularData data = modular_arithmetic(o.p, o.recipe.train_fraction, seed);
   Generator gen(seed, 1);
-  ModularAdditionMLP model(o.p, 12, 48, gen);
-  Adam opt(model.parameters(), AdamOptions{.lr = o.lr, .weight_decay = o.weight_decay});
-  DataLoader loader(data.train, LoaderOptions{.batch_size = o.batch, .seed = seed});
+  ModularAdditionMLP model(o.p, o.recipe.embed, o.recipe.hidden, gen);
+  GrokkingTraining training(model, data.train, o.recipe, seed);
   std::vector<double> train_loss, train_acc, val_loss, val_acc;
   std::vector<StateDict> checkpoints;
-  for (std::int64_t step = 1; step <= o.steps; ++step) {
-    const Batch b = loader.next();
-    opt.zero_grad();
-    cross_entropy(model(Variable(b.inputs)), b.targets).backward();
-    opt.step();
+  for (std::int64_t step = 1; step <= o.recipe.steps; ++step) {
+    training.step();
     if (step % o.checkpoint_every == 0) {
       const ClassifierScore tr = evaluate_classifier(model, data.train);
       const ClassifierScore va = evaluate_classifier(model, data.validation);
@@ -112,7 +114,7 @@ nlohmann::json run_seed(const GrokStudyOptions& o, std::uint64_t seed, bool with
   SamplerConfig c = o.sampler;
   c.seed = seed;
   auto llc_at = [&](std::int64_t checkpoint) {
-    ModularAdditionMLP at(o.p, 12, 48, gen);
+    ModularAdditionMLP at(o.p, o.recipe.embed, o.recipe.hidden, gen);
     at.load_state_dict(checkpoints[static_cast<std::size_t>(checkpoint - 1)]);
     return estimate_llc(at, cross_entropy_loss(), data.train, c);
   };
@@ -155,7 +157,7 @@ double number_or_nan(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 nlohmann::json run_grok_study(const GrokStudyOptions& o) {
-  check(o.seeds >= 1 && o.steps >= o.checkpoint_every && o.checkpoint_every >= 1, "lambdahat grok",
+  check(o.seeds >= 1 && o.recipe.steps >= o.checkpoint_every && o.checkpoint_every >= 1, "lambdahat grok",
         "needs --seeds >= 1 and --steps >= the checkpoint interval");
   validate(o.sampler, 2);
   const nlohmann::json settings = settings_of(o);

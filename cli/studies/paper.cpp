@@ -200,16 +200,16 @@ std::string run_paper(const PaperOptions& o) {
   for (const auto& [family, s] : scaling) h << scaling_section(family, s, (out / ("scaling_" + family)).string());
 
   h << "<h2>2. Grokking: an Arrhenius-style rate law</h2>\n<p>The modular-addition MLP (p = " << g.p << ", "
-    << fmt(100 * g.train_fraction, 2) << " % of the pairs) is trained with Adam (lr " << fmt(g.lr) << ", L2 weight decay "
-    << fmt(g.weight_decay) << ", batch " << g.batch << ", "
-    << g.steps << " steps, a checkpoint every " << g.checkpoint_every
+    << fmt(100 * g.recipe.train_fraction, 2) << " % of the pairs) is trained with Adam (lr " << fmt(g.recipe.lr) << ", L2 weight decay "
+    << fmt(g.recipe.weight_decay) << ", batch " << g.recipe.batch << ", "
+    << g.recipe.steps << " steps, a checkpoint every " << g.checkpoint_every
     << " steps) from " << grok["counts"]["seeds"].get<std::int64_t>() << " seeds. A run groks when a checkpoint has train "
        "accuracy 1 (t_train) and a later one validation accuracy ≥ 0.95 (t_val); runs without both, or with "
        "t_val − t_train ≤ " << g.min_gap << " checkpoints, are skipped. λ̂ at both checkpoints: SGLD ε = 3e-3, nβ = 2, "
        "γ = 5, " << g.sampler.num_chains << " chains × " << *g.sampler.num_draws << " draws, batch 128. ΔF = n ΔL + log n Δλ̂ with "
        "n the number of training pairs (1123 for p = 53).</p>\n";
   h << "<p>" << grok["counts"]["grokked"].get<std::int64_t>() << " of " << grok["counts"]["seeds"].get<std::int64_t>()
-    << " runs grokked within " << g.steps << " steps; " << grok["counts"]["used_in_fit"].get<std::int64_t>()
+    << " runs grokked within " << g.recipe.steps << " steps; " << grok["counts"]["used_in_fit"].get<std::int64_t>()
     << " enter the fit of ΔF against log(t_val − t_train). " << fit_sentence(grok) << "</p>\n";
   h << figure("grok/grok_rate_law.svg", "ΔF against the time between fitting and generalising, with the fits.")
     << figure("grok/grok_delta_llc.svg", "The distribution of Δλ̂ across grokking: how much more (or less) complex "

@@ -29,11 +29,9 @@ struct GrokStudyOptions {
   std::string out;
   std::int64_t seeds = 200;
   std::uint64_t first_seed = 0;
-  std::int64_t steps = 25000;
+  GrokkingRecipe recipe;         // the training (nn/recipes.hpp): Adam, 25 000 steps
   std::int64_t checkpoint_every = 100;
   std::int64_t p = 53;
-  double train_fraction = 0.4, lr = 5e-3, weight_decay = 2e-4;
-  std::int64_t batch = 128;
   std::int64_t min_gap = 20;    // checkpoints
   std::int64_t curve_points = 25;  // λ̂ along training for the first seed
   SamplerConfig sampler;        // the study's LLC settings (grok_sampler())

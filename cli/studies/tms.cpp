@@ -105,7 +105,7 @@ std::vector<std::int64_t> checkpoint_epochs(std::int64_t epochs, std::int64_t li
 nlohmann::json settings_of(const TMSStudyOptions& o) {
   return {{"study", "tms"},       {"epochs", o.epochs},           {"n", o.n},
           {"features", o.features}, {"hidden", o.hidden},         {"linear_points", o.linear_points},
-          {"log_points", o.log_points}, {"bias_std", o.bias_std}, {"sgd", {{"lr", 0.01}, {"momentum", 0.9}, {"batch", 100}}},
+          {"log_points", o.log_points}, {"bias_std", o.bias_std}, {"sgd", {{"lr", TmsRecipe{}.lr}, {"momentum", TmsRecipe{}.momentum}, {"batch", TmsRecipe{}.batch}}},
           {"sampler", to_json(o.sampler)}};
 }
 
@@ -118,8 +118,7 @@ nlohmann::json run_seed(const TMSStudyOptions& o, std::uint64_t seed) {
   Generator gen(seed, 1);
   ToyModel model(o.features, o.hidden, gen);
   init_noisy_kgon(model, KGonInit{.k = 2, .bias_std = o.bias_std}, gen);
-  SGD opt(model.parameters(), SGDOptions{.lr = 0.01, .momentum = 0.9});
-  DataLoader loader(data, LoaderOptions{.batch_size = 100, .seed = seed});
+  TmsTraining training(model, data, TmsRecipe{.epochs = o.epochs}, seed);
   const std::vector<std::int64_t> at = checkpoint_epochs(o.epochs, o.linear_points, o.log_points);
   std::vector<double> loss{full_data_loss(model, mse_loss_fn(), data)};  // epoch 0
   nlohmann::json llc = nlohmann::json::array();
@@ -127,12 +126,7 @@ nlohmann::json run_seed(const TMSStudyOptions& o, std::uint64_t seed) {
   SamplerConfig c = o.sampler;
   c.seed = seed;
   for (std::int64_t epoch = 1; epoch <= o.epochs; ++epoch) {
-    for (std::int64_t b = 0; b < loader.batches_per_epoch(); ++b) {
-      const Batch mb = loader.next();
-      opt.zero_grad();
-      mse_loss(model(Variable(mb.inputs)), Variable(mb.targets)).backward();
-      opt.step();
-    }
+    training.epoch();
     loss.push_back(full_data_loss(model, mse_loss_fn(), data));
     if (next < at.size() && at[next] == epoch) {
       const LLCResult r = estimate_llc(model, mse_loss_fn(), data, c);

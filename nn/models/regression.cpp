@@ -1,5 +1,6 @@
 #include "nn/models/regression.hpp"
 
+#include "lambdahat/version.hpp"
 #include "tensor/matmul.hpp"
 
 namespace lambdahat {
@@ -50,6 +51,7 @@ void DeepLinearNetwork::visit(ModuleVisitor& v) {
 }
 
 bool DeepLinearNetwork::runs_feature_major(const Tensor& x) const {
+  if constexpr (build::reference) return false;
   constexpr std::int64_t kMinRows = 64, kMaxWidth = 32;
   if (x.dim() != 2 || x.size(0) < kMinRows || x.size(1) != layers.front().in_features()) return false;
   if (layers.front().in_features() > kMaxWidth) return false;
@@ -85,6 +87,8 @@ Variable DeepLinearNetwork::forward(const Variable& x) {
   // (collapses()). The two are the same function with the same gradients (matrix
   // products associate), and differ only by rounding. Widths 10-10-10-10-10: 400
   // multiply–adds per row layer by layer, 100 through P (plus 3000 once for P).
+  // The plain formulation, which a reference build always takes, is the loop over
+  // the layers below, row by row.
   const Tensor& v = x.value();
   const std::int64_t rows = v.dim() == 0 || v.size(-1) == 0 ? 0 : v.numel() / v.size(-1);
   const bool collapse = v.dim() > 0 && v.size(-1) == layers.front().in_features() && collapses(rows);
@@ -93,7 +97,7 @@ Variable DeepLinearNetwork::forward(const Variable& x) {
   // rows of d values (a row of 10 floats fills 10 of 16 lanes), and the result is a
   // transposed view of the last hᵀ. Other inputs go row by row.
   if (!runs_feature_major(v)) {
-    if (collapse) return linear(x, end_to_end_variable());
+    if (collapse && !build::reference) return linear(x, end_to_end_variable());
     Variable y = x;
     for (auto& layer : layers) y = layer(y);
     return y;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "lambdahat/version.hpp"
 #include "tensor/elementwise.hpp"
 
 namespace lambdahat {
@@ -22,7 +23,9 @@ void ToyModel::visit(ModuleVisitor& v) {
 Variable ToyModel::forward(const Variable& x) {
   check(x.dim() == 2 && x.size(1) == features(), "ToyModel", "expected input of shape (B,", features(), "), got ",
         x.shape());
-  // x Wᵀ W + b as x M + b with M = WᵀW (features × features): one product over the
+  // The plain formulation: hidden h = x Wᵀ, reconstruction relu(h W + b).
+  if constexpr (build::reference) return relu(linear(linear(x, W), transpose(W, 0, 1), b));
+  // The same as x M + b with M = WᵀW (features × features): one product over the
   // batch instead of two, and M is symmetric, so linear(x, M, b) = x Mᵀ + b = x M + b
   const Variable M = matmul(transpose(W, 0, 1), W);
   return linear_relu(x, M, b);

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "lambdahat/version.hpp"
 #include "support/reference.hpp"
 
 namespace lambdahat {
@@ -184,7 +185,13 @@ TEST(Gradcheck, EveryDifferentiableOpHasAnEntryThatRecordsIt) {
     std::vector<Variable> vars;
     for (const auto& t : entry.inputs) vars.emplace_back(t, true);
     const std::set<Op> ops = recorded_ops(entry.f(vars));
-    EXPECT_TRUE(ops.count(entry.op)) << entry.name << " does not record " << op_name(entry.op);
+    // a reference build computes a fused op as its plain composition, whose ops have
+    // entries of their own; the entry's gradient check above still runs
+    if (build::reference && is_fused(entry.op)) {
+      EXPECT_FALSE(ops.count(entry.op)) << entry.name << " records the fused " << op_name(entry.op);
+    } else {
+      EXPECT_TRUE(ops.count(entry.op)) << entry.name << " does not record " << op_name(entry.op);
+    }
     covered.insert(entry.op);
   }
   for (std::size_t i = 0; i < kNumOps; ++i)

@@ -194,12 +194,12 @@ TEST(GrokStudy, WritesConsistentFilesAndResumes) {
   EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), before);
 
   // other settings in the same directory are refused
-  const std::int64_t steps = o.steps;
-  o.steps = 1000;
+  const std::int64_t steps = o.recipe.steps;
+  o.recipe.steps = 1000;
   EXPECT_NE(testing::error_of([&] { run_grok_study(o); }).find("other settings"), std::string::npos);
 
   // a unit file that is valid JSON but no result: the error names the file
-  o.steps = steps;
+  o.recipe.steps = steps;
   {
     std::ofstream damaged(unit1);
     damaged << "{}";
