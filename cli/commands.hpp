@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -18,9 +19,21 @@ void add_model_flags(CLI::App& app, ProblemSpec& spec, bool with_training = true
 Runner add_theory_command(CLI::App& app);
 Runner add_llc_command(CLI::App& app);
 Runner add_calibrate_command(CLI::App& app);
+// the studies (cli/studies/, registered in cli/cmd_studies.cpp)
 Runner add_scaling_command(CLI::App& app);
 Runner add_grok_command(CLI::App& app);
 Runner add_tms_command(CLI::App& app);
 Runner add_paper_command(CLI::App& app);
+
+// Every subcommand, in the order `lambdahat --help` lists them: the one table a new
+// subcommand or study is added to.
+using AddCommand = Runner (*)(CLI::App&);
+inline constexpr AddCommand kCommands[] = {add_theory_command,  add_llc_command,  add_calibrate_command,
+                                           add_scaling_command, add_grok_command, add_tms_command,
+                                           add_paper_command};
+
+// `lambdahat --version`: the version and what the build has (instruction set,
+// OpenMP threads, the reference path).
+std::string version_text();
 
 }  // namespace lambdahat::cli

@@ -9,12 +9,11 @@
 int main(int argc, char** argv) {
   using namespace lambdahat::cli;
   CLI::App app{"lambdahat: local learning coefficients (LLC) and free energies of small neural networks"};
-  app.set_version_flag("--version", kVersion);
+  app.set_version_flag("--version", version_text());
   app.require_subcommand(1);
   const std::vector<std::pair<CLI::App*, Runner>> commands = [&] {
     std::vector<std::pair<CLI::App*, Runner>> list;
-    for (auto add : {add_theory_command, add_llc_command, add_calibrate_command, add_scaling_command, add_grok_command, add_tms_command,
-                     add_paper_command}) {
+    for (AddCommand add : kCommands) {
       Runner run = add(app);
       list.emplace_back(app.get_subcommands({}).back(), std::move(run));
     }

@@ -214,4 +214,13 @@ std::string summary(const LLCResult& r, const std::optional<LearningCoefficient>
   return os.str();
 }
 
+std::string version_text() {
+  std::string text = std::string("lambdahat ") + kVersion + "\n";
+  text += "built for: " + std::string(build::target) + " (vector instructions: " + std::string(simd_instruction_set()) +
+          ", " + std::to_string(simd_float_lanes()) + " float32 lanes)\n";
+  text += std::string("OpenMP: ") + (openmp_enabled() ? "yes" : "no") + "\n";
+  text += std::string("path: ") + (build::reference ? "reference (every fused op as its plain formulation)" : "fast");
+  return text;
+}
+
 }  // namespace lambdahat::cli

@@ -12,7 +12,7 @@
 
 namespace lambdahat::cli {
 
-inline constexpr const char* kVersion = "0.1.0";
+inline constexpr const char* kVersion = LAMBDAHAT_VERSION;  // lambdahat/version.hpp
 
 class Progress {
  public:

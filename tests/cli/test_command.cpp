@@ -21,6 +21,15 @@ Result run(const std::string& args) {
   return lambdahat::testing::run_shell(std::string(LAMBDAHAT_COMMAND) + " " + args + " 2>&1");
 }
 
+TEST(Command, VersionNamesTheBuild) {
+  const Result r = run("--version");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind(std::string("lambdahat ") + LAMBDAHAT_VERSION + "\n", 0), 0u) << r.output;
+  EXPECT_NE(r.output.find(std::string(lambdahat::simd_instruction_set())), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(lambdahat::build::reference ? "path: reference" : "path: fast"), std::string::npos)
+      << r.output;
+}
+
 TEST(Command, TheoryPrintsAndWritesJson) {
   const fs::path json = fs::temp_directory_path() / "lambdahat_theory.json";
   const Result r = run("theory --model dln --widths 5,3,5 --rank 0 --json " + json.string());
