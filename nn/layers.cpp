@@ -4,12 +4,13 @@
 
 namespace lambdahat {
 
-Linear::Linear(std::int64_t in_features, std::int64_t out_features, Generator& gen, bool with_bias, DType dtype) {
+Linear::Linear(std::int64_t in_features, std::int64_t out_features, Generator& gen, const LinearOptions& options) {
+  const DType dtype = options.dtype;
   check(in_features > 0 && out_features > 0, "Linear", "sizes must be positive, got in=", in_features,
         " out=", out_features);
   const double bound = 1.0 / std::sqrt(static_cast<double>(in_features));
   weight = parameter(uniform({out_features, in_features}, gen, -bound, bound, dtype));
-  if (with_bias) bias = parameter(uniform({out_features}, gen, -bound, bound, dtype));
+  if (options.bias) bias = parameter(uniform({out_features}, gen, -bound, bound, dtype));
 }
 
 void Linear::visit(ModuleVisitor& v) {

@@ -12,11 +12,16 @@
 
 namespace lambdahat {
 
-// y = x Wᵀ + b, weight (out, in), bias (out).
+struct LinearOptions {
+  bool bias = true;
+  DType dtype = kFloat32;
+};
+
+// y = x Wᵀ + b, weight (out, in), bias (out). Initialised as PyTorch does: every
+// entry uniform in ±1/√in.
 class Linear : public ModuleBase<Linear> {
  public:
-  Linear(std::int64_t in_features, std::int64_t out_features, Generator& gen, bool bias = true,
-         DType dtype = kFloat32);
+  Linear(std::int64_t in_features, std::int64_t out_features, Generator& gen, const LinearOptions& options = {});
   Variable weight, bias;  // bias undefined when the layer has none
 
   void visit(ModuleVisitor& v) override;

@@ -7,9 +7,9 @@ namespace lambdahat {
 ModularAdditionMLP::ModularAdditionMLP(std::int64_t p, std::int64_t embed_dim, std::int64_t hidden, Generator& gen,
                                        DType dtype)
     : embedding(p, embed_dim, gen, dtype),
-      left(embed_dim, hidden, gen, true, dtype),
-      right(embed_dim, hidden, gen, true, dtype),
-      out(hidden, p, gen, false, dtype) {}
+      left(embed_dim, hidden, gen, LinearOptions{.bias = true, .dtype = dtype}),
+      right(embed_dim, hidden, gen, LinearOptions{.bias = true, .dtype = dtype}),
+      out(hidden, p, gen, LinearOptions{.bias = false, .dtype = dtype}) {}
 
 void ModularAdditionMLP::visit(ModuleVisitor& v) {
   v.module("embedding", embedding);

@@ -43,7 +43,8 @@ Variable SumOfMonomials::forward(const Variable& x) {
 
 DeepLinearNetwork::DeepLinearNetwork(std::vector<std::int64_t> widths, Generator& gen, DType dtype) {
   check(widths.size() >= 2, "DeepLinearNetwork", "needs at least two widths (input and output), got ", widths.size());
-  for (std::size_t l = 0; l + 1 < widths.size(); ++l) layers.emplace_back(widths[l], widths[l + 1], gen, false, dtype);
+  for (std::size_t l = 0; l + 1 < widths.size(); ++l)
+    layers.emplace_back(widths[l], widths[l + 1], gen, LinearOptions{.bias = false, .dtype = dtype});
 }
 
 void DeepLinearNetwork::visit(ModuleVisitor& v) {
@@ -136,8 +137,8 @@ Tensor DeepLinearNetwork::end_to_end() const {
 }
 
 Autoencoder::Autoencoder(std::int64_t dim, std::int64_t bottleneck, Generator& gen, const AutoencoderOptions& o)
-    : encoder(dim, bottleneck, gen, o.bias, o.dtype), activation_(o.activation) {
-  if (!o.tied) decoder.emplace_back(bottleneck, dim, gen, o.bias, o.dtype);
+    : encoder(dim, bottleneck, gen, LinearOptions{.bias = o.bias, .dtype = o.dtype}), activation_(o.activation) {
+  if (!o.tied) decoder.emplace_back(bottleneck, dim, gen, LinearOptions{.bias = o.bias, .dtype = o.dtype});
   else if (o.bias) decoder_bias = parameter(zeros({dim}, o.dtype));
 }
 

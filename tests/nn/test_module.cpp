@@ -25,7 +25,7 @@ TEST(Module, HierarchicalNamesInAStableOrder) {
   Sequential seq;
   seq.add(Linear(3, 4, gen));
   seq.add(ReLU());
-  seq.add(Linear(4, 2, gen, false));
+  seq.add(Linear(4, 2, gen, LinearOptions{.bias = false}));
   EXPECT_EQ(names(seq), (std::vector<std::string>{"0.weight", "0.bias", "2.weight"}));
   EXPECT_EQ(seq.forward(Variable(ones({5, 3}))).shape(), (Dims{5, 2}));
 }
@@ -39,8 +39,8 @@ TEST(Module, TiedParametersCountOnce) {
   EXPECT_EQ(tms.num_parameters(), 16 + 8);
   // a parameter shared by two layers appears once
   Sequential seq;
-  Linear& a = seq.add(Linear(3, 3, gen, false));
-  Linear& b = seq.add(Linear(3, 3, gen, false));
+  Linear& a = seq.add(Linear(3, 3, gen, LinearOptions{.bias = false}));
+  Linear& b = seq.add(Linear(3, 3, gen, LinearOptions{.bias = false}));
   b.weight = a.weight;
   EXPECT_EQ(seq.num_parameters(), 9);
   EXPECT_EQ(names(seq), (std::vector<std::string>{"0.weight"}));

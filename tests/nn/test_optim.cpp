@@ -51,7 +51,7 @@ TEST(Optim, AdamWithL2AndAdamW) {
 
 TEST(Optim, SkipsParametersWithoutGradientsAndTrainsARegression) {
   Generator gen(1);
-  Linear layer(3, 1, gen, true, kFloat64);
+  Linear layer(3, 1, gen, LinearOptions{.bias = true, .dtype = kFloat64});
   Variable unused(ones({2}, kFloat64), true);
   std::vector<Variable> params = layer.parameters();
   params.push_back(unused);

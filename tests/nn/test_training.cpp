@@ -10,7 +10,7 @@ double accuracy(Module& model, const Dataset& data) { return evaluate_classifier
 // Logits equal to the inputs (a 3×3 identity layer): loss and accuracy by hand.
 TEST(Training, EvaluateClassifierScoresLogitsAgainstLabels) {
   Generator gen(0);
-  Linear identity(3, 3, gen, /*bias=*/false);
+  Linear identity(3, 3, gen, LinearOptions{.bias = false});
   identity.weight.value().copy_(from_vector(std::vector<float>{1, 0, 0, 0, 1, 0, 0, 0, 1}, {3, 3}));
   const Dataset data(from_vector(std::vector<float>{2, 0, 0, 0, 1, 0, 0, 0, 3}, {3, 3}),
                      from_vector(std::vector<std::int64_t>{0, 2, 2}));

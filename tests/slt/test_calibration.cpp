@@ -24,7 +24,7 @@ Gaussian gaussian_problem() {
   const std::vector<double> y = {0.3, -0.2, 0.5, 0.1, 0.2, 0.4, -0.6, 0.2};
   Gaussian g{Dataset(from_vector(x, {8, 2}), from_vector(y, {8, 1})), nullptr};
   Generator gen(1);
-  g.model = std::make_unique<Linear>(2, 1, gen, false, kFloat64);
+  g.model = std::make_unique<Linear>(2, 1, gen, LinearOptions{.bias = false, .dtype = kFloat64});
   // least squares, coordinate by coordinate (orthogonal columns)
   double w[2] = {0, 0}, xx[2] = {0, 0};
   for (int i = 0; i < 8; ++i)

@@ -108,7 +108,7 @@ double log_det_3(const Tensor& m) {
 TEST(FreeEnergy, ThermodynamicIntegrationMatchesTheExactQuadraticFreeEnergy) {
   const Quadratic q = quadratic_problem();
   Generator gen(5);
-  Linear model(3, 1, gen, false, kFloat64);
+  Linear model(3, 1, gen, LinearOptions{.bias = false, .dtype = kFloat64});
   model.weight.value().copy_(q.w_hat);
   const double n = 100, gamma = 10;
   // F(1) = n L0 + ½ Σ log(1 + n h_i / γ) = n L0 + ½ log det(I + (n/γ) H)
