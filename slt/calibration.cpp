@@ -283,7 +283,7 @@ double calibrate_epsilon(Module& model, const LossFn& loss, const Dataset& data,
 
 CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config,
                              double init_loss, const CalibrationTargets& targets, const ProgressFn& progress) {
-  validate(config, data.size());
+  // the config itself is checked by the engine (ChainSet) before any chain runs
   check(targets.pilot_steps >= 4 && targets.first_round_steps >= 8 &&
             targets.max_steps_per_chain >= targets.first_round_steps && targets.relative_mcse > 0 &&
             targets.ess_per_chain > 0 && targets.rhat > 1 && targets.acceptance > 0 && targets.acceptance < 1,
@@ -291,6 +291,8 @@ CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& d
   CalibratedRun out;
   Calibration& cal = out.calibration;
   SamplerConfig c = config;
+  out.nbeta = resolve_nbeta(c, data.size());
+  const double nbeta = out.nbeta;
   if (!c.epsilon) {
     c.epsilon = calibrate_epsilon(model, loss, data, c, targets, cal);
     if (cal.failed) {
@@ -306,7 +308,6 @@ CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& d
   const std::int64_t every = c.num_steps_bw_draws;
   const std::int64_t budget_draws = std::max<std::int64_t>(1, (targets.max_steps_per_chain - *c.num_burnin_steps) / every);
   if (grow) c.num_draws = std::min(budget_draws, std::max<std::int64_t>(8, targets.first_round_steps / every));
-  const double nbeta = resolve_nbeta(c, data.size());
 
   auto set = std::make_unique<ChainSet>(model, loss, data, c);
   std::int64_t cut = 0, restarts = 0;

@@ -68,6 +68,7 @@ struct Calibration {
 struct CalibratedRun {
   std::vector<ChainTrace> traces;
   SamplerConfig config;
+  double nbeta = 0;  // nβ as resolved for the data set (resolve_nbeta)
   Calibration calibration;
 };
 

@@ -158,8 +158,7 @@ LLCResult summarize_llc(const std::vector<ChainTrace>& traces, double init_loss,
 LLCResult estimate_llc(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config,
                        const LLCOptions& options, const ProgressFn& progress) {
   const auto start = std::chrono::steady_clock::now();
-  validate(config, data.size());
-  const double nbeta = resolve_nbeta(config, data.size());
+  validate(config, data.size());  // before any work; nβ is resolved once, by run_calibrated
   double init_loss;
   if (options.init_loss_from_minibatch && config.batch_size > 0 && config.batch_size < data.size()) {
     NoGradGuard no_grad;
@@ -172,7 +171,7 @@ LLCResult estimate_llc(Module& model, const LossFn& loss, const Dataset& data, c
   const double spread = minibatch_loss_spread(model, loss, data, config);
 
   CalibratedRun run = run_calibrated(model, loss, data, config, init_loss, options.targets, progress);
-  LLCResult r = summarize_llc(run.traces, init_loss, nbeta, data.size(), spread);
+  LLCResult r = summarize_llc(run.traces, init_loss, run.nbeta, data.size(), spread);
   r.config = run.config;
   r.calibration = std::move(run.calibration);
   if (r.calibration.failed) {

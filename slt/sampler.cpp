@@ -152,8 +152,7 @@ void ChainSet::run(const ProgressFn& progress) {
 
 std::vector<ChainTrace> run_chains(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config,
                                    const ProgressFn& progress) {
-  require_resolved(config, data.size());
-  ChainSet set(model, loss, data, config);
+  ChainSet set(model, loss, data, config);  // checks the config; run() checks that it is fully set
   set.run(progress);
   return set.traces();
 }
