@@ -6,25 +6,54 @@
 #include "commands.hpp"
 #include "flags.hpp"
 #include "report.hpp"
+#include "studies/shards.hpp"
 #include "studies/studies.hpp"
 
 namespace lambdahat::cli {
 
 namespace {
-// --out, --seed and --threads, common to every study
+// --shard k/N: a share of the study's units, for job arrays (studies/shards.hpp)
+template <class Options>
+void add_shard_flag(CLI::App* cmd, Options& o) {
+  cmd->add_option_function<std::string>(
+         "--shard", [&o](const std::string& text) { o.shard = parse_shard(text); },
+         "run only the units i with i mod N = k and skip the tables; finish with lambdahat merge")
+      ->type_name("k/N")
+      ->check([](const std::string& text) {
+        try {
+          parse_shard(text);
+          return std::string();
+        } catch (const Error&) {
+          return text + " is not k/N (two integers, 0 <= k < N <= 100000)";
+        }
+      });
+}
+
+// --out, --seed, --threads and --shard, common to every study
 template <class Options>
 void add_run_flags(CLI::App* cmd, Options& o) {
   cmd->add_option("--out", o.out, "output directory")->required();
   cmd->add_option("--seed", o.first_seed, "first seed")
       ->check(integer_in(0, std::numeric_limits<std::int64_t>::max() / 2))->capture_default_str();
   cmd->add_option("--threads", o.threads, "threads (default: all cores)")->check(integer_in(1, kMaxThreads));
+  add_shard_flag(cmd, o);
 }
 
-// Before any unit runs: the output directory can be written, and the threads are capped.
+// Before any unit runs: the output directory can be written, the threads are
+// capped, and a shard records its command line for `lambdahat merge`.
 template <class Options>
 void prepare_run(const Options& o, const char* flag = "--out") {
   check_writable_dir(o.out, flag);
   if (o.threads > 0) set_num_threads(effective_threads(o.threads, 1 << 20));
+  if (o.shard.active()) record_shard(o.out, o.shard, command_args());
+}
+
+// A shard's closing line, in place of the study's results.
+int shard_done(const nlohmann::json& result, const std::string& out) {
+  std::printf("shard %s: %lld units in %s; combine the shards with lambdahat merge\n",
+              result["shard"].get<std::string>().c_str(), static_cast<long long>(result["units"].get<std::int64_t>()),
+              out.c_str());
+  return 0;
 }
 
 void print_fit(const nlohmann::json& summary) {
@@ -51,7 +80,8 @@ Runner add_scaling_command(CLI::App& app) {
   add_run_flags(cmd, *o);
   return [o] {
     prepare_run(*o);
-    run_scaling_study(*o);
+    const nlohmann::json s = run_scaling_study(*o);
+    if (o->shard.active()) return shard_done(s, o->out);
     std::printf("results in %s (scaling.csv, summary.json, scaling_*.svg)\n", o->out.c_str());
     return 0;
   };
@@ -70,6 +100,7 @@ Runner add_grok_command(CLI::App& app) {
     prepare_run(*o);
     if (*quick) make_quick(*o);
     const nlohmann::json s = run_grok_study(*o);
+    if (o->shard.active()) return shard_done(s, o->out);
     std::printf("%lld runs, %lld grokked, %lld skipped\n", static_cast<long long>(s["counts"]["seeds"].get<std::int64_t>()),
                 static_cast<long long>(s["counts"]["grokked"].get<std::int64_t>()),
                 static_cast<long long>(s["counts"]["skipped"].get<std::int64_t>()));
@@ -94,6 +125,7 @@ Runner add_tms_command(CLI::App& app) {
     prepare_run(*o);
     if (*quick) make_quick(*o);
     const nlohmann::json s = run_tms_study(*o);
+    if (o->shard.active()) return shard_done(s, o->out);
     std::printf("%lld runs, %lld transitions\n", static_cast<long long>(s["counts"]["seeds"].get<std::int64_t>()),
                 static_cast<long long>(s["counts"]["transitions"].get<std::int64_t>()));
     print_fit(s);
@@ -110,11 +142,35 @@ Runner add_paper_command(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "first seed")
       ->check(integer_in(0, std::numeric_limits<std::int64_t>::max() / 2))->capture_default_str();
   cmd->add_option("--threads", o->threads, "threads (default: all cores)")->check(integer_in(1, kMaxThreads));
+  add_shard_flag(cmd, *o);
   return [o] {
     prepare_run(*o);
     const std::string index = run_paper(*o);
+    if (o->shard.active()) {
+      std::printf("shard %s of every study in %s; combine the shards with lambdahat merge\n", o->shard.text().c_str(),
+                  o->out.c_str());
+      return 0;
+    }
     std::printf("report: %s\n", index.c_str());
     return 0;
+  };
+}
+
+Runner add_merge_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("merge", "combine the output directories of a study run with --shard k/N, and finish it");
+  auto out = std::make_shared<std::string>();
+  auto shards = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--out", *out, "the output directory of the whole study")->required();
+  cmd->add_option("shards", *shards, "the shards' output directories (all N of them)")->required();
+  return [out, shards] {
+    check_writable_dir(*out, "--out");
+    const std::vector<std::string> finish = merge_shards(*out, *shards);
+    std::string line;
+    for (const std::string& w : finish) line += " " + w;
+    std::printf("merged %zu shards into %s; finishing the study: lambdahat%s\n", shards->size(), out->c_str(),
+                line.c_str());
+    std::fflush(stdout);
+    return run_lambdahat(finish);
   };
 }
 

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -24,13 +25,22 @@ Runner add_scaling_command(CLI::App& app);
 Runner add_grok_command(CLI::App& app);
 Runner add_tms_command(CLI::App& app);
 Runner add_paper_command(CLI::App& app);
+Runner add_merge_command(CLI::App& app);
 
 // Every subcommand, in the order `lambdahat --help` lists them: the one table a new
 // subcommand or study is added to.
 using AddCommand = Runner (*)(CLI::App&);
 inline constexpr AddCommand kCommands[] = {add_theory_command,  add_llc_command,  add_calibrate_command,
                                            add_scaling_command, add_grok_command, add_tms_command,
-                                           add_paper_command};
+                                           add_paper_command,   add_merge_command};
+
+// Parses `args` (the words after the program name) and runs the subcommand; returns
+// the exit code (0 an estimate or result, 1 no estimate, 2 a usage error, 3 an
+// estimate with warnings under --strict). `lambdahat merge` uses it to finish a
+// study.
+int run_lambdahat(const std::vector<std::string>& args);
+// The words of the command line being run (after the program name).
+const std::vector<std::string>& command_args();
 
 // `lambdahat --version`: the version and what the build has (instruction set,
 // OpenMP threads, the reference path).

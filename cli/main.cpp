@@ -1,49 +1,9 @@
 // lambdahat: local learning coefficients, free energies and the seed study from the
 // command line. A thin layer over the library: it parses flags, calls slt/ and nn/,
-// and prints or writes the results.
-#include <cstdio>
-
+// and prints or writes the results. The subcommands are the table kCommands
+// (commands.hpp); run_lambdahat (app.cpp) parses and runs them.
 #include "commands.hpp"
-#include "report.hpp"
 
 int main(int argc, char** argv) {
-  using namespace lambdahat::cli;
-  CLI::App app{"lambdahat: local learning coefficients (LLC) and free energies of small neural networks"};
-  app.set_version_flag("--version", version_text());
-  app.require_subcommand(1);
-  const std::vector<std::pair<CLI::App*, Runner>> commands = [&] {
-    std::vector<std::pair<CLI::App*, Runner>> list;
-    for (AddCommand add : kCommands) {
-      Runner run = add(app);
-      list.emplace_back(app.get_subcommands({}).back(), std::move(run));
-    }
-    return list;
-  }();
-  // A result that did not reach standard output (a full disk, a closed pipe) is a
-  // failure, not a success.
-  const auto finish = [](int code) {
-    if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
-      std::fprintf(stderr, "error: writing to standard output failed\n");
-      return code == 0 || code == 3 ? 2 : code;
-    }
-    return code;
-  };
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return finish(app.exit(e));
-    std::fprintf(stderr, "error: %s (see lambdahat --help)\n", e.what());
-    return 2;
-  }
-  try {
-    for (const auto& [sub, run] : commands)
-      if (sub->parsed()) return finish(run());
-  } catch (const lambdahat::Error& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 2;
-  }
-  return 0;
+  return lambdahat::cli::run_lambdahat(std::vector<std::string>(argv + 1, argv + argc));
 }

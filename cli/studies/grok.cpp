@@ -170,7 +170,10 @@ nlohmann::json run_grok_study(const GrokStudyOptions& o) {
   run_units("grok seeds", o.seeds, o.threads, [&](std::int64_t i) { return store.done(unit(i)); },
             [&](std::int64_t i) {
               store.save(unit(i), run_seed(o, o.first_seed + static_cast<std::uint64_t>(i), false));
-            });
+            },
+            o.shard);
+  // a shard stops here: the LLC curve's seed depends on every run (merge does the rest)
+  if (o.shard.active()) return shard_result(o.shard, (o.seeds - o.shard.index + o.shard.count - 1) / o.shard.count);
   // λ̂ along training for one run: the first that grokked (else the first run),
   // trained again with the same seed, which reproduces it exactly
   std::uint64_t curve_seed = o.first_seed;

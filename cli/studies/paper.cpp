@@ -131,6 +131,7 @@ std::string run_paper(const PaperOptions& o) {
     s.quick = o.quick || o.tiny;
     s.first_seed = o.seed;
     s.threads = o.threads;
+    s.shard = o.shard;
     scaling.emplace_back(family, run_scaling_study(s));
   }
   GrokStudyOptions g;
@@ -139,6 +140,7 @@ std::string run_paper(const PaperOptions& o) {
   g.seeds = 300;
   g.first_seed = o.seed;
   g.threads = o.threads;
+  g.shard = o.shard;
   if (o.quick) make_quick(g);
   if (o.tiny) make_tiny(g);
   const nlohmann::json grok = run_grok_study(g);
@@ -148,12 +150,14 @@ std::string run_paper(const PaperOptions& o) {
   t.sampler = tms_sampler();
   t.first_seed = o.seed;
   t.threads = o.threads;
+  t.shard = o.shard;
   if (o.quick) {
     make_quick(t);
     t.seeds = 2;
   }
   if (o.tiny) make_tiny(t);
   const nlohmann::json tms = run_tms_study(t);
+  if (o.shard.active()) return "";  // the report waits for `lambdahat merge`
   // A resumed run reuses finished units: the report states the time summed over
   // every invocation that worked on this directory, kept in paper_time.json.
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

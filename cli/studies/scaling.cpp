@@ -162,7 +162,9 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
                                    {"warnings", r.warnings},
                                    {"seconds", r.seconds},
                                    {"sampler", to_json(r.config)}});
-            });
+            },
+            o.shard);
+  if (o.shard.active()) return shard_result(o.shard, (total - o.shard.index + o.shard.count - 1) / o.shard.count);
 
   // the table, one row per configuration and seed
   std::vector<std::vector<std::string>> rows;

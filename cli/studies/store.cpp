@@ -108,6 +108,24 @@ std::string cell(double v) {
 
 std::string cell(std::int64_t v) { return std::to_string(v); }
 
+Shard parse_shard(const std::string& text) {
+  const std::size_t slash = text.find('/');
+  const auto number = [&](const std::string& part) -> std::int64_t {
+    check(!part.empty() && part.size() <= 9 && part.find_first_not_of("0123456789") == std::string::npos, "lambdahat",
+          "--shard ", text, " is not k/N (two integers, 0 <= k < N <= 100000)");
+    return std::stoll(part);
+  };
+  check(slash != std::string::npos, "lambdahat", "--shard ", text, " is not k/N (two integers, 0 <= k < N <= 100000)");
+  const Shard s{.index = number(text.substr(0, slash)), .count = number(text.substr(slash + 1))};
+  check(s.count >= 1 && s.count <= 100000 && s.index < s.count, "lambdahat", "--shard ", text,
+        " is not k/N (two integers, 0 <= k < N <= 100000)");
+  return s;
+}
+
+nlohmann::json shard_result(const Shard& shard, std::int64_t units) {
+  return {{"shard", shard.text()}, {"units", units}};
+}
+
 nlohmann::json provenance(const nlohmann::json& settings) {
   return {{"version", kVersion}, {"program", "lambdahat"}, {"settings", settings}};
 }
@@ -117,13 +135,17 @@ nlohmann::json provenance(const nlohmann::json& settings) {
 namespace lambdahat::cli {
 
 void run_units(const std::string& label, std::int64_t count, int threads, const std::function<bool(std::int64_t)>& done,
-               const std::function<void(std::int64_t)>& run) {
+               const std::function<void(std::int64_t)>& run, const Shard& shard) {
   std::vector<std::int64_t> pending;
-  for (std::int64_t i = 0; i < count; ++i)
+  std::int64_t mine = 0;
+  for (std::int64_t i = 0; i < count; ++i) {
+    if (!shard.owns(i)) continue;
+    ++mine;
     if (!done(i)) pending.push_back(i);
-  if (count - static_cast<std::int64_t>(pending.size()) > 0)
+  }
+  if (mine - static_cast<std::int64_t>(pending.size()) > 0)
     std::fprintf(stderr, "%s: %lld of %lld units already done, resuming\n", label.c_str(),
-                 static_cast<long long>(count - static_cast<std::int64_t>(pending.size())), static_cast<long long>(count));
+                 static_cast<long long>(mine - static_cast<std::int64_t>(pending.size())), static_cast<long long>(mine));
   if (pending.empty()) return;
   Progress progress(label, static_cast<std::int64_t>(pending.size()));
   std::mutex mutex;

@@ -47,9 +47,25 @@ nlohmann::json provenance(const nlohmann::json& settings);
 
 namespace lambdahat::cli {
 
-// Runs run(i) for every i in [0, count) that is not done(i), one unit per thread,
-// with a progress line; errors are rethrown after the running units finish.
+// --shard k/N, for job arrays: this process runs the units i with i mod N = k of a
+// study and stops before its tables; `lambdahat merge` gathers the shards' units and
+// finishes the study, with the same result as one process (cli/studies/shards.hpp).
+struct Shard {
+  std::int64_t index = 0, count = 1;
+  bool active() const { return count > 1; }
+  bool owns(std::int64_t unit) const { return unit % count == index; }
+  std::string text() const { return std::to_string(index) + "/" + std::to_string(count); }
+};
+// "k/N" with N >= 1 and 0 <= k < N; throws lambdahat::Error naming --shard.
+Shard parse_shard(const std::string& text);
+// What a shard's study returns in place of its summary: {"shard": "k/N", "units": the
+// number of units this shard owns}.
+nlohmann::json shard_result(const Shard& shard, std::int64_t units);
+
+// Runs run(i) for every i in [0, count) that `shard` owns and is not done(i), one
+// unit per thread, with a progress line; errors are rethrown after the running units
+// finish.
 void run_units(const std::string& label, std::int64_t count, int threads, const std::function<bool(std::int64_t)>& done,
-               const std::function<void(std::int64_t)>& run);
+               const std::function<void(std::int64_t)>& run, const Shard& shard = {});
 
 }  // namespace lambdahat::cli

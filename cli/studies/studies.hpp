@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lambdahat.hpp"
+#include "store.hpp"
 
 namespace lambdahat::cli {
 
@@ -36,6 +37,7 @@ struct GrokStudyOptions {
   std::int64_t curve_points = 25;  // λ̂ along training for the first seed
   SamplerConfig sampler;        // the study's LLC settings (grok_sampler())
   int threads = 0;
+  Shard shard;                  // --shard k/N: these seeds only, no tables
 };
 SamplerConfig grok_sampler();  // ε 3e-3, nβ 2, γ 5, 3 chains × 500 draws, batch 128
 // The quick scale: at most 24 runs and a shorter λ̂ curve (the study's steps and
@@ -68,6 +70,7 @@ struct TMSStudyOptions {
   double bias_std = 10.0;
   SamplerConfig sampler;  // tms_sampler()
   int threads = 0;
+  Shard shard;
 };
 SamplerConfig tms_sampler();  // ε 5e-4, γ 1, nβ n/log n, 10 chains × 500 draws, batch 512
 // Quick: 1500 epochs, 20 + 20 λ̂ checkpoints, 4 chains × 200 draws. Tiny: 300 epochs,
@@ -85,6 +88,7 @@ struct ScalingStudyOptions {
   std::uint64_t first_seed = 0;
   bool quick = false;
   int threads = 0;
+  Shard shard;
 };
 nlohmann::json run_scaling_study(const ScalingStudyOptions& options);
 
@@ -100,8 +104,10 @@ struct PaperOptions {
   bool tiny = false;  // seconds: one scaling family and tiny studies (for tests)
   std::uint64_t seed = 0;
   int threads = 0;
+  Shard shard;  // each study's units i with i mod N = k; no report
 };
-// Runs every study into subdirectories of out and writes out/index.html.
-std::string run_paper(const PaperOptions& options);  // returns the path of index.html
+// Runs every study into subdirectories of out and writes out/index.html. Returns the
+// path of index.html ("" for a shard, which writes no report).
+std::string run_paper(const PaperOptions& options);
 
 }  // namespace lambdahat::cli

@@ -200,7 +200,9 @@ nlohmann::json run_tms_study(const TMSStudyOptions& o) {
     return std::string(name);
   };
   run_units("tms seeds", o.seeds, o.threads, [&](std::int64_t i) { return store.done(unit(i)); },
-            [&](std::int64_t i) { store.save(unit(i), run_seed(o, o.first_seed + static_cast<std::uint64_t>(i))); });
+            [&](std::int64_t i) { store.save(unit(i), run_seed(o, o.first_seed + static_cast<std::uint64_t>(i))); },
+            o.shard);
+  if (o.shard.active()) return shard_result(o.shard, (o.seeds - o.shard.index + o.shard.count - 1) / o.shard.count);
 
   std::vector<std::vector<std::string>> run_rows, trajectory_rows;
   std::vector<double> dwell, delta_f;

@@ -1,8 +1,10 @@
 // The lambdahat program: bad flags and impossible values give a one-line error and
 // a non-zero exit; results go where asked.
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +30,47 @@ TEST(Command, VersionNamesTheBuild) {
   EXPECT_NE(r.output.find(std::string(lambdahat::simd_instruction_set())), std::string::npos) << r.output;
   EXPECT_NE(r.output.find(lambdahat::build::reference ? "path: reference" : "path: fast"), std::string::npos)
       << r.output;
+}
+
+// `--shard k/N` and `lambdahat merge` through the command: the merged study equals the
+// one-process study file for file, apart from the time each unit took.
+TEST(Command, ShardedStudyMergesToTheOneProcessResult) {
+  std::string root = (fs::temp_directory_path() / "lambdahat_merge_XXXXXX").string();
+  ASSERT_NE(mkdtemp(root.data()), nullptr);
+  const std::string study = "scaling --family polynomial --quick --seeds 1";
+  ASSERT_EQ(run(study + " --out " + root + "/single").exit_code, 0);
+  for (int k = 0; k < 3; ++k) {
+    const Result shard = run(study + " --out " + root + "/s" + std::to_string(k) + " --shard " + std::to_string(k) + "/3");
+    ASSERT_EQ(shard.exit_code, 0) << shard.output;
+    EXPECT_NE(shard.output.find("shard " + std::to_string(k) + "/3: 2 units"), std::string::npos) << shard.output;
+  }
+  // all three are needed
+  const Result missing = run("merge --out " + root + "/merged " + root + "/s0 " + root + "/s2");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.output.find("shard 1/3 is missing"), std::string::npos) << missing.output;
+  EXPECT_FALSE(fs::exists(root + "/merged/summary.json"));
+  const Result merged = run("merge --out " + root + "/merged " + root + "/s0 " + root + "/s1 " + root + "/s2");
+  ASSERT_EQ(merged.exit_code, 0) << merged.output;
+  // the files of both, each line but the units' "seconds"
+  const auto lines_of = [](const fs::path& dir) {
+    std::map<std::string, std::vector<std::string>> files;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+      if (!e.is_regular_file()) continue;
+      std::ifstream in(e.path());
+      std::vector<std::string>& lines = files[fs::relative(e.path(), dir).string()];
+      for (std::string line; std::getline(in, line);)
+        if (line.find("\"seconds\"") == std::string::npos) lines.push_back(line);
+    }
+    return files;
+  };
+  const auto one = lines_of(root + "/single"), parts = lines_of(root + "/merged");
+  EXPECT_EQ(one.size(), parts.size());
+  for (const auto& [path, lines] : one) {
+    ASSERT_TRUE(parts.count(path)) << path;
+    EXPECT_TRUE(parts.at(path) == lines) << path << " differs";
+  }
+  EXPECT_TRUE(one.count("summary.json") && one.count("scaling.csv"));
+  fs::remove_all(root);
 }
 
 TEST(Command, TheoryPrintsAndWritesJson) {

@@ -3,9 +3,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "support/reference.hpp"
+#include "studies/shards.hpp"
 #include "studies/studies.hpp"
 
 namespace lambdahat::cli {
@@ -312,6 +314,87 @@ TEST(Paper, ReportShowsEveryFigureAndTable) {
   std::ifstream again(index);
   const std::string resumed((std::istreambuf_iterator<char>(again)), {});
   EXPECT_NE(resumed.find("summed over 2 invocations"), std::string::npos);
+}
+
+// Every file below `dir`, by path relative to it, with its bytes.
+std::map<std::string, std::string> files_below(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    files[fs::relative(e.path(), dir).string()] = std::string((std::istreambuf_iterator<char>(in)), {});
+  }
+  return files;
+}
+
+// A study run as N shards and merged writes what one process writes, byte for byte:
+// the grokking study (whose λ̂ curve is computed at the merge, from all the runs) in
+// three shards, the superposition study in two.
+TEST(Shards, MergedShardsEqualOneProcess) {
+  const fs::path root = fresh_dir("shards");
+  const auto check_study = [&](const std::string& name, std::int64_t count, const auto& run) {
+    const fs::path single = root / (name + "_single"), merged = root / (name + "_merged");
+    run(single.string(), Shard{});
+    std::vector<std::string> shard_dirs;
+    for (std::int64_t k = 0; k < count; ++k) {
+      const Shard shard{.index = k, .count = count};
+      const fs::path dir = root / (name + "_shard" + std::to_string(k));
+      fs::create_directories(dir);
+      record_shard(dir.string(), shard, {name, "--seeds", "3", "--out", dir.string(), "--shard", shard.text()});
+      const nlohmann::json r = run(dir.string(), shard);
+      EXPECT_EQ(r["shard"], shard.text());
+      EXPECT_FALSE(fs::exists(dir / "summary.json")) << "a shard writes no tables";
+      shard_dirs.push_back(dir.string());
+    }
+    const std::vector<std::string> finish = merge_shards(merged.string(), shard_dirs);
+    EXPECT_EQ(finish, (std::vector<std::string>{name, "--seeds", "3", "--out", merged.string()}));
+    run(merged.string(), Shard{});
+    const auto one = files_below(single), parts = files_below(merged);
+    ASSERT_FALSE(one.empty());
+    EXPECT_EQ(one.size(), parts.size()) << name;
+    for (const auto& [path, bytes] : one) {
+      ASSERT_TRUE(parts.count(path)) << name << ": " << path << " is missing after the merge";
+      EXPECT_TRUE(parts.at(path) == bytes) << name << ": " << path << " differs";
+    }
+  };
+  check_study("grok", 3, [](const std::string& out, const Shard& shard) {
+    GrokStudyOptions o = tiny_grok(out);
+    o.shard = shard;
+    return run_grok_study(o);
+  });
+  check_study("tms", 2, [](const std::string& out, const Shard& shard) {
+    TMSStudyOptions o;
+    o.out = out;
+    o.sampler = tms_sampler();
+    make_tiny(o);
+    o.shard = shard;
+    return run_tms_study(o);
+  });
+}
+
+TEST(Shards, MergeRefusesIncompleteOrMixedShards) {
+  const fs::path root = fresh_dir("shard_errors");
+  const auto shard_dir = [&](const std::string& name, const std::string& shard, const std::vector<std::string>& args) {
+    const fs::path dir = root / name;
+    fs::create_directories(dir);
+    record_shard(dir.string(), parse_shard(shard), args);
+    return dir.string();
+  };
+  const std::string a = shard_dir("a", "0/2", {"tms", "--seeds", "4", "--out", "a", "--shard", "0/2"});
+  const std::string b = shard_dir("b", "1/2", {"tms", "--seeds", "5", "--out", "b", "--shard", "1/2"});
+  const std::string c = shard_dir("c", "1/2", {"tms", "--shard=1/2", "--seeds", "4", "--out=c"});
+  const std::string out = (root / "merged").string();
+  EXPECT_NE(testing::error_of([&] { merge_shards(out, {a}); }).find("shard 1/2 is missing"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { merge_shards(out, {a, b}); }).find("another command"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { merge_shards(out, {a, c, c}); }).find("given twice"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { merge_shards(out, {(root / "none").string()}); }).find("not a directory"),
+            std::string::npos);
+  EXPECT_NE(testing::error_of([&] { merge_shards(a, {a, c}); }).find("is one of the shards"), std::string::npos);
+  // the flags' spellings do not matter: a and c are the two halves of one command
+  EXPECT_EQ(merge_shards(out, {a, c}), (std::vector<std::string>{"tms", "--seeds", "4", "--out", out}));
+  for (const char* bad : {"", "1", "2/2", "-1/2", "1/0", "a/b", "0/100001"})
+    EXPECT_THROW(parse_shard(bad), Error) << bad;
+  EXPECT_EQ(parse_shard("2/3").text(), "2/3");
 }
 
 }  // namespace

@@ -1,0 +1,31 @@
+// Studies split over independent processes (SLURM job arrays, GNU parallel):
+//
+//   lambdahat grok --seeds 300 --out run/0 --shard 0/3     (and 1/3, 2/3 elsewhere)
+//   lambdahat merge --out run run/0 run/1 run/2
+//
+// A shard runs the units it owns (unit i mod N = k) and records its command line in
+// OUT/shard.json. merge checks that the shards are the N parts of one command, copies
+// their finished units (and the settings that made them) into --out, then runs the
+// recorded command there without --shard: every unit is found done except those a
+// study computes from all the others (the grokking study's λ̂ curve), which run
+// now, and the tables, summaries and figures are written as by one process.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "store.hpp"
+
+namespace lambdahat::cli {
+
+// Writes OUT/shard.json: the program, version, shard and the command line (the
+// arguments after the program name).
+void record_shard(const std::string& out, const Shard& shard, const std::vector<std::string>& args);
+
+// Checks the shard directories (each has shard.json; one command, N shards, each
+// index once), copies every finished unit and settings.json below them into out
+// (a file already there must be identical), and returns the command line that
+// finishes the study: the recorded one without --shard and with --out out.
+std::vector<std::string> merge_shards(const std::string& out, const std::vector<std::string>& shard_dirs);
+
+}  // namespace lambdahat::cli
