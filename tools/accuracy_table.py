@@ -27,6 +27,7 @@ MODELS = [
     ("dln 3-3-3-3-3-3, rank 1", dln("3,3,3,3,3,3", 1)),
     ("dln 10-10-10-10-10, rank 2", dln("10,10,10,10,10", 2)),
     ("dln 50-50-50-50, rank 10 (7 500 parameters, n = 2000)", dln("50,50,50,50", 10, n=2000)),
+    ("dln 80-40-80, rank 10 (6 400 parameters, n = 2000)", dln("80,40,80", 10, n=2000)),
     ("autoencoder d=6, h=3, s=2", autoencoder(6, 3, 2)),
     ("autoencoder d=6, h=2, s=4", autoencoder(6, 2, 4)),
     ("autoencoder d=8, h=3, s=5", autoencoder(8, 3, 5)),
