@@ -10,9 +10,14 @@ For each model and seed it runs `lambdahat llc` three times:
 3. with `--sampler mala` (calibrated too): the Metropolis-adjusted chains, exact at any
    step size, against which SGLD's λ̂ is compared.
 
-    python3 tools/calibration_check.py --command build/bin/lambdahat --seeds 0,1,2
+    python3 tools/calibration_check.py --command build/bin/lambdahat --seeds 0,1,2 --repeats 3
+
+With --repeats R the calibrated and the fixed runs are each timed R times (the runs
+are deterministic, so only the time varies) and the medians are compared: estimates
+under a second are otherwise within the noise of one timing.
 """
 import argparse
+import statistics
 
 from llc_runs import autoencoder, dln, polynomial, run_llc
 
@@ -29,6 +34,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--command", default="build/bin/lambdahat")
     ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--repeats", type=int, default=1)
     a = ap.parse_args()
     seeds = [int(s) for s in a.seeds.split(",")]
     print("| model | seed | SGLD λ̂ ± MCSE | MALA λ̂ ± MCSE | SGLD/MALA | calibrated s | fixed s | overhead |")
@@ -39,8 +45,13 @@ def main():
             base = [*args, "--seed", str(seed)]
             cal = run_llc(a.command, base, accept=(0, 3))
             s = cal["settings"]
-            fixed = run_llc(a.command, [*base, "--epsilon", repr(s["epsilon"]), "--burnin", str(s["burnin"]),
-                                        "--draws", str(s["draws"])], accept=(0, 3))
+            fixed_args = [*base, "--epsilon", repr(s["epsilon"]), "--burnin", str(s["burnin"]), "--draws", str(s["draws"])]
+            fixed = run_llc(a.command, fixed_args, accept=(0, 3))
+            cal_times, fixed_times = [cal["seconds"]], [fixed["seconds"]]
+            for _ in range(a.repeats - 1):  # interleaved, so that a slow moment hits both
+                cal_times.append(run_llc(a.command, base, accept=(0, 3))["seconds"])
+                fixed_times.append(run_llc(a.command, fixed_args, accept=(0, 3))["seconds"])
+            cal["seconds"], fixed["seconds"] = statistics.median(cal_times), statistics.median(fixed_times)
             mala = run_llc(a.command, [*base, "--sampler", "mala"], accept=(0, 3))
             sg, ml = cal["llc"], mala["llc"]
             ratio = sg["mean"] / ml["mean"]
