@@ -1,5 +1,8 @@
 #include <cstdio>
 
+#include <set>
+
+#include "cluster.hpp"
 #include "commands.hpp"
 #include "report.hpp"
 
@@ -46,19 +49,33 @@ int run_lambdahat(const std::vector<std::string>& args) {
   try {
     app.parse(argc, argv.data());
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return finish(app.exit(e));
-    std::fprintf(stderr, "error: %s (see lambdahat --help)\n", e.what());
-    return 2;
+    if (e.get_exit_code() == 0) return finish(cluster::is_writer() ? app.exit(e) : 0);
+    if (cluster::is_writer()) std::fprintf(stderr, "error: %s (see lambdahat --help)\n", e.what());
+    return 2;  // every rank parses the same line and stops here alike
   }
+  // An error on any rank of an MPI job ends every rank (the others would wait for it).
+  const auto error = [](const char* what) {
+    if (cluster::distributed()) {
+      std::fprintf(stderr, "error (rank %d of %d): %s\n", cluster::rank(), cluster::size(), what);
+      cluster::abort(2);
+    }
+    std::fprintf(stderr, "error: %s\n", what);
+    return 2;
+  };
   try {
-    for (const auto& [sub, run] : commands)
-      if (sub->parsed()) return finish(run());
+    for (const auto& [sub, run] : commands) {
+      if (!sub->parsed()) continue;
+      // the studies share their units among the ranks; an estimate does not (yet)
+      static const std::set<std::string> studies = {"scaling", "grok", "tms", "paper"};
+      check(!cluster::distributed() || studies.count(sub->get_name()) > 0, "lambdahat",
+            "under MPI only the studies (scaling, grok, tms, paper) share their work among the ranks; run lambdahat ",
+            sub->get_name(), " as one process");
+      return finish(run());
+    }
   } catch (const lambdahat::Error& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 2;
+    return error(e.what());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 2;
+    return error(e.what());
   }
   return 0;
 }

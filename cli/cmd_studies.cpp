@@ -3,6 +3,7 @@
 #include <limits>
 #include <memory>
 
+#include "cluster.hpp"
 #include "commands.hpp"
 #include "flags.hpp"
 #include "report.hpp"
@@ -43,6 +44,7 @@ void add_run_flags(CLI::App* cmd, Options& o) {
 // capped, and a shard records its command line for `lambdahat merge`.
 template <class Options>
 void prepare_run(const Options& o, const char* flag = "--out") {
+  if (!cluster::is_writer()) return;  // under MPI, rank 0 alone touches the files
   check_writable_dir(o.out, flag);
   if (o.threads > 0) set_num_threads(effective_threads(o.threads, 1 << 20));
   if (o.shard.active()) record_shard(o.out, o.shard, command_args());
@@ -81,6 +83,7 @@ Runner add_scaling_command(CLI::App& app) {
   return [o] {
     prepare_run(*o);
     const nlohmann::json s = run_scaling_study(*o);
+    if (!cluster::is_writer()) return 0;  // under MPI, rank 0 reports
     if (o->shard.active()) return shard_done(s, o->out);
     std::printf("results in %s (scaling.csv, summary.json, scaling_*.svg)\n", o->out.c_str());
     return 0;
@@ -100,6 +103,7 @@ Runner add_grok_command(CLI::App& app) {
     prepare_run(*o);
     if (*quick) make_quick(*o);
     const nlohmann::json s = run_grok_study(*o);
+    if (!cluster::is_writer()) return 0;  // under MPI, rank 0 reports
     if (o->shard.active()) return shard_done(s, o->out);
     std::printf("%lld runs, %lld grokked, %lld skipped\n", static_cast<long long>(s["counts"]["seeds"].get<std::int64_t>()),
                 static_cast<long long>(s["counts"]["grokked"].get<std::int64_t>()),
@@ -125,6 +129,7 @@ Runner add_tms_command(CLI::App& app) {
     prepare_run(*o);
     if (*quick) make_quick(*o);
     const nlohmann::json s = run_tms_study(*o);
+    if (!cluster::is_writer()) return 0;  // under MPI, rank 0 reports
     if (o->shard.active()) return shard_done(s, o->out);
     std::printf("%lld runs, %lld transitions\n", static_cast<long long>(s["counts"]["seeds"].get<std::int64_t>()),
                 static_cast<long long>(s["counts"]["transitions"].get<std::int64_t>()));
@@ -146,6 +151,7 @@ Runner add_paper_command(CLI::App& app) {
   return [o] {
     prepare_run(*o);
     const std::string index = run_paper(*o);
+    if (!cluster::is_writer()) return 0;
     if (o->shard.active()) {
       std::printf("shard %s of every study in %s; combine the shards with lambdahat merge\n", o->shard.text().c_str(),
                   o->out.c_str());

@@ -1,5 +1,7 @@
 #include "report.hpp"
 
+#include "cluster.hpp"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -219,6 +221,7 @@ std::string version_text() {
   text += "built for: " + std::string(build::target) + " (vector instructions: " + std::string(simd_instruction_set()) +
           ", " + std::to_string(simd_float_lanes()) + " float32 lanes)\n";
   text += std::string("OpenMP: ") + (openmp_enabled() ? "yes" : "no") + "\n";
+  text += "MPI: " + cluster::mpi_description() + "\n";
   text += std::string("path: ") + (build::reference ? "reference (every fused op as its plain formulation)" : "fast");
   return text;
 }

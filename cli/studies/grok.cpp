@@ -9,6 +9,7 @@
 
 #include "problems.hpp"
 #include "report.hpp"
+#include "cluster.hpp"
 #include "store.hpp"
 #include "studies.hpp"
 #include "svg.hpp"
@@ -167,13 +168,13 @@ nlohmann::json run_grok_study(const GrokStudyOptions& o) {
     std::snprintf(name, sizeof name, "seed_%06llu", static_cast<unsigned long long>(o.first_seed + i));
     return std::string(name);
   };
-  run_units("grok seeds", o.seeds, o.threads, [&](std::int64_t i) { return store.done(unit(i)); },
-            [&](std::int64_t i) {
-              store.save(unit(i), run_seed(o, o.first_seed + static_cast<std::uint64_t>(i), false));
-            },
-            o.shard);
+  run_units(
+      "grok seeds", o.seeds, o.threads, [&](std::int64_t i) { return store.done(unit(i)); },
+      [&](std::int64_t i) { return run_seed(o, o.first_seed + static_cast<std::uint64_t>(i), false); },
+      [&](std::int64_t i, const nlohmann::json& r) { store.save(unit(i), r); }, o.shard);
   // a shard stops here: the LLC curve's seed depends on every run (merge does the rest)
   if (o.shard.active()) return shard_result(o.shard, (o.seeds - o.shard.index + o.shard.count - 1) / o.shard.count);
+  if (!cluster::is_writer()) return {};  // the curve and the tables are rank 0's
   // λ̂ along training for one run: the first that grokked (else the first run),
   // trained again with the same seed, which reproduces it exactly
   std::uint64_t curve_seed = o.first_seed;
@@ -183,8 +184,10 @@ nlohmann::json run_grok_study(const GrokStudyOptions& o) {
       break;
     }
   const std::string curve_unit = "curve_" + unit(static_cast<std::int64_t>(curve_seed - o.first_seed));
-  run_units("grok LLC curve", 1, o.threads, [&](std::int64_t) { return store.done(curve_unit); },
-            [&](std::int64_t) { store.save(curve_unit, run_seed(o, curve_seed, true)); });
+  run_units_here(
+      "grok LLC curve", 1, o.threads, [&](std::int64_t) { return store.done(curve_unit); },
+      [&](std::int64_t) { return run_seed(o, curve_seed, true); },
+      [&](std::int64_t, const nlohmann::json& r) { store.save(curve_unit, r); });
 
   // ---- the table ----
   std::vector<std::vector<std::string>> rows;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "report.hpp"
+#include "cluster.hpp"
 #include "store.hpp"
 #include "studies.hpp"
 
@@ -115,7 +116,7 @@ std::string scaling_section(const std::string& family, const nlohmann::json& s, 
 
 std::string run_paper(const PaperOptions& o) {
   check(!o.out.empty(), "lambdahat paper", "--out DIR is required");
-  fs::create_directories(o.out);
+  if (cluster::is_writer()) fs::create_directories(o.out);
   const fs::path out(o.out);
   const auto started = std::chrono::steady_clock::now();
 
@@ -158,6 +159,7 @@ std::string run_paper(const PaperOptions& o) {
   if (o.tiny) make_tiny(t);
   const nlohmann::json tms = run_tms_study(t);
   if (o.shard.active()) return "";  // the report waits for `lambdahat merge`
+  if (!cluster::is_writer()) return "";  // under MPI, rank 0 writes the report
   // A resumed run reuses finished units: the report states the time summed over
   // every invocation that worked on this directory, kept in paper_time.json.
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

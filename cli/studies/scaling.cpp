@@ -13,6 +13,7 @@
 
 #include "problems.hpp"
 #include "report.hpp"
+#include "cluster.hpp"
 #include "store.hpp"
 #include "studies.hpp"
 #include "svg.hpp"
@@ -139,7 +140,7 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
               const nlohmann::json at_n =
                   pr.theory && llc_target_defined(*pr.theory, r.nbeta) ? nlohmann::json(llc_target_at_n(*pr.theory, r.nbeta))
                                                                        : nlohmann::json(nullptr);
-              store.save(unit(i), {{"sweep", c.sweep},
+              return nlohmann::json{{"sweep", c.sweep},
                                    {"variant", c.variant},
                                    {"value", c.value},
                                    {"seed", spec.seed},
@@ -161,10 +162,11 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
                                    {"train_loss", pr.train_loss},
                                    {"warnings", r.warnings},
                                    {"seconds", r.seconds},
-                                   {"sampler", to_json(r.config)}});
+                                   {"sampler", to_json(r.config)}};
             },
-            o.shard);
+            [&](std::int64_t i, const nlohmann::json& r) { store.save(unit(i), r); }, o.shard);
   if (o.shard.active()) return shard_result(o.shard, (total - o.shard.index + o.shard.count - 1) / o.shard.count);
+  if (!cluster::is_writer()) return {};  // the tables are rank 0's
 
   // the table, one row per configuration and seed
   std::vector<std::vector<std::string>> rows;

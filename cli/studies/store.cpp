@@ -8,6 +8,7 @@
 #include "flags.hpp"
 #include "lambdahat.hpp"
 #include "report.hpp"
+#include "cluster.hpp"
 
 namespace lambdahat::cli {
 
@@ -17,6 +18,7 @@ UnitStore::UnitStore(std::string out_dir, std::string study, nlohmann::json sett
     : out_(std::move(out_dir)), settings_(std::move(settings)) {
   check(!out_.empty(), "lambdahat", "--out DIR is required");
   units_ = (fs::path(out_) / "units" / study).string();
+  if (!cluster::is_writer()) return;  // under MPI only rank 0 touches the files
   std::error_code ec;
   fs::create_directories(units_, ec);
   check(!ec, "lambdahat", "cannot create ", units_, ": ", ec.message());
@@ -134,8 +136,10 @@ nlohmann::json provenance(const nlohmann::json& settings) {
 
 namespace lambdahat::cli {
 
-void run_units(const std::string& label, std::int64_t count, int threads, const std::function<bool(std::int64_t)>& done,
-               const std::function<void(std::int64_t)>& run, const Shard& shard) {
+namespace {
+
+std::vector<std::int64_t> pending_units(const std::string& label, std::int64_t count,
+                                        const std::function<bool(std::int64_t)>& done, const Shard& shard) {
   std::vector<std::int64_t> pending;
   std::int64_t mine = 0;
   for (std::int64_t i = 0; i < count; ++i) {
@@ -146,6 +150,12 @@ void run_units(const std::string& label, std::int64_t count, int threads, const 
   if (mine - static_cast<std::int64_t>(pending.size()) > 0)
     std::fprintf(stderr, "%s: %lld of %lld units already done, resuming\n", label.c_str(),
                  static_cast<long long>(mine - static_cast<std::int64_t>(pending.size())), static_cast<long long>(mine));
+  return pending;
+}
+
+void run_pending(const std::string& label, const std::vector<std::int64_t>& pending, int threads,
+                 const std::function<nlohmann::json(std::int64_t)>& compute,
+                 const std::function<void(std::int64_t, const nlohmann::json&)>& save) {
   if (pending.empty()) return;
   Progress progress(label, static_cast<std::int64_t>(pending.size()));
   std::mutex mutex;
@@ -162,7 +172,7 @@ void run_units(const std::string& label, std::int64_t count, int threads, const 
       if (error) continue;
     }
     try {
-      run(pending[k]);
+      save(pending[k], compute(pending[k]));
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex);
       if (!error) error = std::current_exception();
@@ -172,6 +182,45 @@ void run_units(const std::string& label, std::int64_t count, int threads, const 
   }
   progress.finish();
   if (error) std::rethrow_exception(error);
+}
+
+}  // namespace
+
+void run_units_here(const std::string& label, std::int64_t count, int threads,
+                    const std::function<bool(std::int64_t)>& done,
+                    const std::function<nlohmann::json(std::int64_t)>& compute,
+                    const std::function<void(std::int64_t, const nlohmann::json&)>& save) {
+  run_pending(label, pending_units(label, count, done, Shard{}), threads, compute, save);
+}
+
+void run_units(const std::string& label, std::int64_t count, int threads, const std::function<bool(std::int64_t)>& done,
+               const std::function<nlohmann::json(std::int64_t)>& compute,
+               const std::function<void(std::int64_t, const nlohmann::json&)>& save, const Shard& shard) {
+  if (!cluster::distributed()) {
+    run_pending(label, pending_units(label, count, done, shard), threads, compute, save);
+    return;
+  }
+  // A worker computes one unit at a time with all its threads (the chains inside).
+  if (!cluster::is_writer()) {
+    cluster::work([&](std::int64_t i) { return compute(i).dump(); });
+    return;
+  }
+  const std::vector<std::int64_t> pending = pending_units(label, count, done, shard);
+  Progress progress(label, static_cast<std::int64_t>(pending.size()));
+  std::int64_t finished = 0;
+  cluster::serve(
+      pending,
+      [&](std::int64_t i, const std::string& text) {
+        nlohmann::json result;
+        try {
+          result = nlohmann::json::parse(text);
+        } catch (const nlohmann::json::exception&) {
+          fail("lambdahat", "the result of unit ", i, " came back damaged");
+        }
+        save(i, result);
+      },
+      [&] { progress.update(++finished); });
+  progress.finish();
 }
 
 }  // namespace lambdahat::cli

@@ -62,10 +62,19 @@ Shard parse_shard(const std::string& text);
 // number of units this shard owns}.
 nlohmann::json shard_result(const Shard& shard, std::int64_t units);
 
-// Runs run(i) for every i in [0, count) that `shard` owns and is not done(i), one
-// unit per thread, with a progress line; errors are rethrown after the running units
-// finish.
+// Runs save(i, compute(i)) for every i in [0, count) that `shard` owns and is not
+// done(i), with a progress line; errors are rethrown after the running units finish.
+// In one process the units run one per thread. Under MPI (cli/cluster.hpp) rank 0
+// hands them out to the other ranks and saves what they send back: call it on every
+// rank, and on ranks other than 0 leave the study after it (they save nothing).
 void run_units(const std::string& label, std::int64_t count, int threads, const std::function<bool(std::int64_t)>& done,
-               const std::function<void(std::int64_t)>& run, const Shard& shard = {});
+               const std::function<nlohmann::json(std::int64_t)>& compute,
+               const std::function<void(std::int64_t, const nlohmann::json&)>& save, const Shard& shard = {});
+// The same, always in this process alone (a unit that depends on all the others,
+// computed by rank 0 after them).
+void run_units_here(const std::string& label, std::int64_t count, int threads,
+                    const std::function<bool(std::int64_t)>& done,
+                    const std::function<nlohmann::json(std::int64_t)>& compute,
+                    const std::function<void(std::int64_t, const nlohmann::json&)>& save);
 
 }  // namespace lambdahat::cli

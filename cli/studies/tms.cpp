@@ -11,6 +11,7 @@
 
 #include "problems.hpp"
 #include "report.hpp"
+#include "cluster.hpp"
 #include "store.hpp"
 #include "studies.hpp"
 #include "svg.hpp"
@@ -199,10 +200,12 @@ nlohmann::json run_tms_study(const TMSStudyOptions& o) {
     std::snprintf(name, sizeof name, "seed_%06llu", static_cast<unsigned long long>(o.first_seed + i));
     return std::string(name);
   };
-  run_units("tms seeds", o.seeds, o.threads, [&](std::int64_t i) { return store.done(unit(i)); },
-            [&](std::int64_t i) { store.save(unit(i), run_seed(o, o.first_seed + static_cast<std::uint64_t>(i))); },
-            o.shard);
+  run_units(
+      "tms seeds", o.seeds, o.threads, [&](std::int64_t i) { return store.done(unit(i)); },
+      [&](std::int64_t i) { return run_seed(o, o.first_seed + static_cast<std::uint64_t>(i)); },
+      [&](std::int64_t i, const nlohmann::json& r) { store.save(unit(i), r); }, o.shard);
   if (o.shard.active()) return shard_result(o.shard, (o.seeds - o.shard.index + o.shard.count - 1) / o.shard.count);
+  if (!cluster::is_writer()) return {};  // the tables are rank 0's
 
   std::vector<std::vector<std::string>> run_rows, trajectory_rows;
   std::vector<double> dwell, delta_f;

@@ -73,6 +73,87 @@ TEST(Command, ShardedStudyMergesToTheOneProcessResult) {
   fs::remove_all(root);
 }
 
+#ifdef LAMBDAHAT_MPI
+// The files of a study directory, each line but the units' "seconds" (the only field
+// that differs between runs of the same study).
+std::map<std::string, std::vector<std::string>> study_files(const fs::path& dir) {
+  std::map<std::string, std::vector<std::string>> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path());
+    std::vector<std::string>& lines = files[fs::relative(e.path(), dir).string()];
+    for (std::string line; std::getline(in, line);)
+      if (line.find("\"seconds\"") == std::string::npos) lines.push_back(line);
+  }
+  return files;
+}
+
+std::string mpirun(int ranks) {
+  return "mpirun --oversubscribe --allow-run-as-root -n " + std::to_string(ranks) + " " + LAMBDAHAT_COMMAND + " ";
+}
+
+// A study under mpirun with three ranks (rank 0 hands out the units, two workers
+// compute them) writes what one process writes.
+TEST(Mpi, StudyUnderMpirunEqualsOneProcess) {
+  std::string root = (fs::temp_directory_path() / "lambdahat_mpi_XXXXXX").string();
+  ASSERT_NE(mkdtemp(root.data()), nullptr);
+  const std::string study = "scaling --family polynomial --quick --seeds 1";
+  ASSERT_EQ(run(study + " --out " + root + "/single").exit_code, 0);
+  const Result mpi = lambdahat::testing::run_shell(mpirun(3) + study + " --out " + root + "/mpi 2>&1");
+  ASSERT_EQ(mpi.exit_code, 0) << mpi.output;
+  // rank 0 alone reports
+  std::size_t reports = 0;
+  for (std::size_t at = mpi.output.find("results in"); at != std::string::npos; at = mpi.output.find("results in", at + 1))
+    ++reports;
+  EXPECT_EQ(reports, 1u) << mpi.output;
+  const auto one = study_files(root + "/single"), ranks = study_files(root + "/mpi");
+  EXPECT_EQ(one.size(), ranks.size());
+  for (const auto& [path, lines] : one) {
+    ASSERT_TRUE(ranks.count(path)) << path;
+    EXPECT_TRUE(ranks.at(path) == lines) << path << " differs";
+  }
+  // an estimate does not spread over ranks: it says so instead of running three times
+  const Result llc = lambdahat::testing::run_shell(mpirun(2) + "llc --model polynomial 2>&1");
+  EXPECT_NE(llc.exit_code, 0);
+  EXPECT_NE(llc.output.find("run lambdahat llc as one process"), std::string::npos) << llc.output;
+  fs::remove_all(root);
+}
+
+// A worker killed mid-study (kill -9) stops the whole run without a damaged file;
+// the same command run again resumes and ends with the one-process result.
+TEST(Mpi, AKilledWorkerStopsTheRunAndTheRerunResumes) {
+  std::string root = (fs::temp_directory_path() / "lambdahat_mpi_fault_XXXXXX").string();
+  ASSERT_NE(mkdtemp(root.data()), nullptr);
+  const std::string study = "scaling --family polynomial --quick --seeds 2 --out " + root + "/run";
+  // rank 1 is killed once it has worked for a while (it finds the process by the
+  // rank Open MPI gives it in its environment)
+  const std::string kill_rank_1 =
+      "(sleep 2; for p in $(pgrep -f '" + root + "/run'); do "
+      "tr '\\0' '\\n' < /proc/$p/environ 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=1 && kill -9 $p; done) & ";
+  const Result killed =
+      lambdahat::testing::run_shell(kill_rank_1 + mpirun(3) + study + " 2>&1; status=$?; wait; exit $status");
+  EXPECT_NE(killed.exit_code, 0) << killed.output;
+  EXPECT_FALSE(fs::exists(root + "/run/summary.json")) << killed.output;
+  // every file written is whole: finished units are valid JSON, no temporary is left
+  std::int64_t finished = 0;
+  for (const auto& e : fs::recursive_directory_iterator(root + "/run")) {
+    if (!e.is_regular_file()) continue;
+    EXPECT_EQ(e.path().extension(), ".json") << e.path();
+    std::ifstream in(e.path());
+    EXPECT_NO_THROW(nlohmann::json::parse(in)) << e.path();
+    finished += e.path().parent_path().filename() == "scaling_polynomial";
+  }
+  const Result resumed = lambdahat::testing::run_shell(mpirun(3) + study + " 2>&1");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  if (finished > 0) {
+    EXPECT_NE(resumed.output.find("already done, resuming"), std::string::npos) << resumed.output;
+  }
+  ASSERT_EQ(run("scaling --family polynomial --quick --seeds 2 --out " + root + "/single").exit_code, 0);
+  EXPECT_TRUE(study_files(root + "/run") == study_files(root + "/single"));
+  fs::remove_all(root);
+}
+#endif
+
 TEST(Command, TheoryPrintsAndWritesJson) {
   const fs::path json = fs::temp_directory_path() / "lambdahat_theory.json";
   const Result r = run("theory --model dln --widths 5,3,5 --rank 0 --json " + json.string());

@@ -1,0 +1,144 @@
+#include "cluster.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "lambdahat.hpp"
+
+#ifdef LAMBDAHAT_MPI
+#include <mpi.h>
+#endif
+
+namespace lambdahat::cli::cluster {
+
+namespace {
+int g_rank = 0, g_size = 1;
+[[maybe_unused]] bool g_joined = false;
+
+// Set by mpirun/mpiexec (Open MPI, MPICH) or srun with PMI/PMIx.
+bool launched_by_mpi() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
+    if (std::getenv(name)) return true;
+  return false;
+}
+
+#ifdef LAMBDAHAT_MPI
+// Messages: a worker sends kResult (8 bytes of unit index, then the result's text;
+// index −1 with no text for its first request); rank 0 answers kAssign with one
+// int64, a unit or −1 for stop.
+constexpr int kResult = 1, kAssign = 2;
+
+void send_assignment(int to, std::int64_t unit) {
+  MPI_Send(&unit, 1, MPI_INT64_T, to, kAssign, MPI_COMM_WORLD);
+}
+#endif
+}  // namespace
+
+void init(int& argc, char**& argv) {
+#ifdef LAMBDAHAT_MPI
+  if (launched_by_mpi()) {
+    int provided = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+    g_joined = true;
+  }
+#else
+  (void)argc;
+  (void)argv;
+#endif
+  // The known trap: srun -n N of a program MPI does not connect runs N copies of the
+  // same work, each writing the same files.
+  const char* tasks = std::getenv("SLURM_NTASKS");
+  if (tasks && std::atoi(tasks) > 1 && g_size == 1) {
+    std::fprintf(stderr,
+                 "error: SLURM started %s tasks, but this process is alone in its MPI world%s: every task would "
+                 "run the same work. Launch with srun --mpi=pmix (or mpirun) a lambdahat built with Open MPI, or "
+                 "run one task per job-array element with --shard k/N\n",
+                 tasks, launched_by_mpi() ? "" : " (no MPI launcher wired it)");
+    std::exit(2);
+  }
+}
+
+void finalize() {
+#ifdef LAMBDAHAT_MPI
+  if (g_joined) MPI_Finalize();
+#endif
+}
+
+void abort(int code) {
+#ifdef LAMBDAHAT_MPI
+  if (g_joined && g_size > 1) MPI_Abort(MPI_COMM_WORLD, code);
+#endif
+  std::exit(code);
+}
+
+int rank() { return g_rank; }
+int size() { return g_size; }
+
+std::string mpi_description() {
+#ifdef LAMBDAHAT_MPI
+  char version[MPI_MAX_LIBRARY_VERSION_STRING];
+  int length = 0;
+  MPI_Get_library_version(version, &length);
+  std::string text(version, static_cast<std::size_t>(length));
+  text = text.substr(0, text.find_first_of(",\n"));
+  return "yes (" + text + ")";
+#else
+  return "no (built without Open MPI)";
+#endif
+}
+
+void serve(const std::vector<std::int64_t>& pending, const std::function<void(std::int64_t, const std::string&)>& save,
+           const std::function<void()>& on_saved) {
+#ifdef LAMBDAHAT_MPI
+  std::size_t next = 0;
+  int working = g_size - 1;  // workers not yet told to stop
+  while (working > 0) {
+    MPI_Status status;
+    MPI_Probe(MPI_ANY_SOURCE, kResult, MPI_COMM_WORLD, &status);
+    int bytes = 0;
+    MPI_Get_count(&status, MPI_CHAR, &bytes);
+    std::string message(static_cast<std::size_t>(bytes), '\0');
+    MPI_Recv(message.data(), bytes, MPI_CHAR, status.MPI_SOURCE, kResult, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    std::int64_t unit = -1;
+    check(message.size() >= sizeof unit, "lambdahat", "a malformed message from rank ", status.MPI_SOURCE);
+    std::memcpy(&unit, message.data(), sizeof unit);
+    if (unit >= 0) {
+      save(unit, message.substr(sizeof unit));
+      if (on_saved) on_saved();
+    }
+    if (next < pending.size()) {
+      send_assignment(status.MPI_SOURCE, pending[next++]);
+    } else {
+      send_assignment(status.MPI_SOURCE, -1);
+      --working;
+    }
+  }
+#else
+  (void)pending;
+  (void)save;
+  (void)on_saved;
+#endif
+}
+
+void work(const std::function<std::string(std::int64_t)>& compute) {
+#ifdef LAMBDAHAT_MPI
+  std::int64_t unit = -1;
+  std::string result;
+  for (;;) {
+    std::string message(sizeof unit, '\0');
+    std::memcpy(message.data(), &unit, sizeof unit);
+    message += result;
+    MPI_Send(message.data(), static_cast<int>(message.size()), MPI_CHAR, 0, kResult, MPI_COMM_WORLD);
+    MPI_Recv(&unit, 1, MPI_INT64_T, 0, kAssign, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    if (unit < 0) return;
+    result = compute(unit);
+  }
+#else
+  (void)compute;
+#endif
+}
+
+}  // namespace lambdahat::cli::cluster
