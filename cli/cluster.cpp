@@ -50,8 +50,9 @@ void init(int& argc, char**& argv) {
 #endif
   // The known trap: srun -n N of a program MPI does not connect runs N copies of the
   // same work, each writing the same files.
+  // (SLURM_PROCID: this process is one of srun's tasks, not a shell in an allocation)
   const char* tasks = std::getenv("SLURM_NTASKS");
-  if (tasks && std::atoi(tasks) > 1 && g_size == 1) {
+  if (tasks && std::atoi(tasks) > 1 && std::getenv("SLURM_PROCID") && g_size == 1) {
     std::fprintf(stderr,
                  "error: SLURM started %s tasks, but this process is alone in its MPI world%s: every task would "
                  "run the same work. Launch with srun --mpi=pmix (or mpirun) a lambdahat built with Open MPI, or "

@@ -20,7 +20,7 @@ namespace lambdahat::cli::cluster {
 
 // Joins the MPI job when the process was started by an MPI launcher, and refuses to
 // run N copies of the same work when SLURM started several tasks that MPI does not
-// connect (SLURM_NTASKS > 1 with a world of one). Call once, first thing.
+// connect (SLURM_NTASKS > 1 in an srun task, with a world of one). Call once, first.
 void init(int& argc, char**& argv);
 // Leaves the job: after a normal end. abort(code) ends every rank at once.
 void finalize();

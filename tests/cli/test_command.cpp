@@ -154,6 +154,21 @@ TEST(Mpi, AKilledWorkerStopsTheRunAndTheRerunResumes) {
 }
 #endif
 
+// srun -n 4 of a process MPI does not connect would run the same work four times:
+// the command says so and stops before any work. A shell inside an allocation
+// (no SLURM_PROCID) is not a task and runs as usual.
+TEST(Command, SlurmTasksWithoutMpiAreRefused) {
+  const Result r = lambdahat::testing::run_shell("SLURM_NTASKS=4 SLURM_PROCID=2 " + std::string(LAMBDAHAT_COMMAND) +
+                                                 " theory --model dln 2>&1");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("SLURM started 4 tasks, but this process is alone in its MPI world"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("--shard k/N"), std::string::npos) << r.output;
+  const Result shell = lambdahat::testing::run_shell("SLURM_NTASKS=4 " + std::string(LAMBDAHAT_COMMAND) +
+                                                     " theory --model dln 2>&1");
+  EXPECT_EQ(shell.exit_code, 0) << shell.output;
+}
+
 TEST(Command, TheoryPrintsAndWritesJson) {
   const fs::path json = fs::temp_directory_path() / "lambdahat_theory.json";
   const Result r = run("theory --model dln --widths 5,3,5 --rank 0 --json " + json.string());
