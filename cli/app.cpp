@@ -65,10 +65,12 @@ int run_lambdahat(const std::vector<std::string>& args) {
   try {
     for (const auto& [sub, run] : commands) {
       if (!sub->parsed()) continue;
-      // the studies share their units among the ranks; an estimate does not (yet)
-      static const std::set<std::string> studies = {"scaling", "grok", "tms", "paper"};
-      check(!cluster::distributed() || studies.count(sub->get_name()) > 0, "lambdahat",
-            "under MPI only the studies (scaling, grok, tms, paper) share their work among the ranks; run lambdahat ",
+      // the studies share their units among the ranks and llc its chains; the other
+      // subcommands would only run N times over
+      static const std::set<std::string> shared = {"llc", "scaling", "grok", "tms", "paper"};
+      check(!cluster::distributed() || shared.count(sub->get_name()) > 0, "lambdahat",
+            "under MPI only llc and the studies (scaling, grok, tms, paper) share their work among the ranks; run "
+            "lambdahat ",
             sub->get_name(), " as one process");
       return finish(run());
     }

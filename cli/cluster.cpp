@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <nlohmann/json.hpp>
+
 #include "lambdahat.hpp"
 
 #ifdef LAMBDAHAT_MPI
@@ -140,6 +142,58 @@ void work(const std::function<std::string(std::int64_t)>& compute) {
 #else
   (void)compute;
 #endif
+}
+
+ChainSharing chain_sharing() {
+  if (!distributed()) return {};
+  ChainSharing s;
+  s.owns = [](std::int64_t chain) { return chain % size() == rank(); };
+  s.share = [](std::vector<ChainTrace>& traces) {
+#ifdef LAMBDAHAT_MPI
+    // this rank's chains as JSON (doubles print with 17 digits: they come back exact)
+    nlohmann::json mine = nlohmann::json::array();
+    for (std::size_t c = 0; c < traces.size(); ++c) {
+      if (static_cast<std::int64_t>(c) % size() != rank()) continue;
+      const ChainTrace& t = traces[c];
+      mine.push_back({{"chain", c},
+                      {"losses", t.losses},
+                      {"mala_acceptance", t.mala_acceptance},
+                      {"mala_checks", t.mala_checks},
+                      {"diverged", t.diverged},
+                      {"diverged_at_draw", t.diverged_at_draw},
+                      {"divergence", t.divergence}});
+    }
+    const std::string text = mine.dump();
+    int length = static_cast<int>(text.size());
+    std::vector<int> lengths(static_cast<std::size_t>(size())), offsets(static_cast<std::size_t>(size()));
+    MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD);
+    int total = 0;
+    for (std::size_t r = 0; r < lengths.size(); ++r) {
+      offsets[r] = total;
+      total += lengths[r];
+    }
+    std::string all(static_cast<std::size_t>(total), '\0');
+    MPI_Allgatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
+                   MPI_COMM_WORLD);
+    for (int r = 0; r < size(); ++r) {
+      if (r == rank()) continue;
+      const auto from = nlohmann::json::parse(all.substr(static_cast<std::size_t>(offsets[static_cast<std::size_t>(r)]),
+                                                          static_cast<std::size_t>(lengths[static_cast<std::size_t>(r)])));
+      for (const auto& j : from) {
+        ChainTrace& t = traces.at(j["chain"].get<std::size_t>());
+        t.losses = j["losses"].get<std::vector<double>>();
+        t.mala_acceptance = j["mala_acceptance"].get<double>();
+        t.mala_checks = j["mala_checks"].get<std::int64_t>();
+        t.diverged = j["diverged"].get<bool>();
+        t.diverged_at_draw = j["diverged_at_draw"].get<std::int64_t>();
+        t.divergence = j["divergence"].get<std::string>();
+      }
+    }
+#else
+    (void)traces;
+#endif
+  };
+  return s;
 }
 
 }  // namespace lambdahat::cli::cluster

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "lambdahat.hpp"
+
 namespace lambdahat::cli::cluster {
 
 // Joins the MPI job when the process was started by an MPI launcher, and refuses to
@@ -42,5 +44,10 @@ std::string mpi_description();
 void serve(const std::vector<std::int64_t>& pending, const std::function<void(std::int64_t, const std::string&)>& save,
            const std::function<void()>& on_saved);
 void work(const std::function<std::string(std::int64_t)>& compute);
+
+// `lambdahat llc` under MPI: chain c runs on rank c mod size, and after every run each
+// rank's chains reach every other rank (an all-gather), so each rank sees all traces
+// and takes the calibration's decisions alike. One process: unset (all chains here).
+ChainSharing chain_sharing();
 
 }  // namespace lambdahat::cli::cluster

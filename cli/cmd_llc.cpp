@@ -5,6 +5,7 @@
 #include <limits>
 #include <memory>
 
+#include "cluster.hpp"
 #include "commands.hpp"
 #include "families.hpp"
 #include "flags.hpp"
@@ -195,15 +196,23 @@ Runner add_llc_command(CLI::App& app) {
             options.targets.first_round_steps, ", got ", *o->sampler.max_steps);
       options.targets.max_steps_per_chain = *o->sampler.max_steps;
     }
-    Problem problem = make_problem(o->spec, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+    // Under MPI every rank makes the same problem (the same seed gives the same w*),
+    // runs its share of the chains and sees all traces; rank 0 alone reports.
+    options.sharing = cluster::chain_sharing();
+    const bool quiet = !cluster::is_writer();
+    Problem problem = make_problem(o->spec, [quiet](const std::string& line) {
+      if (!quiet) std::fprintf(stderr, "%s\n", line.c_str());
+    });
     validate(c, problem.data.size());
     std::unique_ptr<Progress> bar;
     const LLCResult r = estimate_llc(*problem.model, problem.loss, problem.data, c, options,
                                      [&](std::int64_t done, std::int64_t total) {
+                                       if (quiet) return;
                                        if (!bar) bar = std::make_unique<Progress>("sampling", total);
                                        bar->update(done);
                                      });
     if (bar) bar->finish();
+    if (quiet) return r.has_estimate() ? 0 : 1;
     // a restricted estimate is not the whole model's λ
     const std::optional<LearningCoefficient> theory = c.sample_only.empty() ? problem.theory : std::nullopt;
     const std::optional<double> at_n =

@@ -282,7 +282,8 @@ double calibrate_epsilon(Module& model, const LossFn& loss, const Dataset& data,
 }
 
 CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config,
-                             double init_loss, const CalibrationTargets& targets, const ProgressFn& progress) {
+                             double init_loss, const CalibrationTargets& targets, const ProgressFn& progress,
+                             const ChainSharing& sharing) {
   // the config itself is checked by the engine (ChainSet) before any chain runs
   check(targets.pilot_steps >= 4 && targets.first_round_steps >= 8 &&
             targets.max_steps_per_chain >= targets.first_round_steps && targets.relative_mcse > 0 &&
@@ -309,7 +310,7 @@ CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& d
   const std::int64_t budget_draws = std::max<std::int64_t>(1, (targets.max_steps_per_chain - *c.num_burnin_steps) / every);
   if (grow) c.num_draws = std::min(budget_draws, std::max<std::int64_t>(8, targets.first_round_steps / every));
 
-  auto set = std::make_unique<ChainSet>(model, loss, data, c);
+  auto set = std::make_unique<ChainSet>(model, loss, data, c, sharing);
   std::int64_t cut = 0, restarts = 0;
   TraceDiagnostics d;
   double llc = 0;
@@ -338,7 +339,7 @@ CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& d
       c.epsilon = *c.epsilon / 2;
       cal.epsilon = *c.epsilon;
       cal.epsilon_reason += "; halved in the main run (" + std::string(diverged ? "a chain diverged" : "acceptance " + fmt(acceptance, 2)) + ")";
-      set = std::make_unique<ChainSet>(model, loss, data, c);
+      set = std::make_unique<ChainSet>(model, loss, data, c, sharing);
       continue;
     }
     const auto healthy = healthy_losses(traces);

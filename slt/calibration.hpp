@@ -74,8 +74,11 @@ struct CalibratedRun {
 
 // Calibrates what `config` leaves unset, then runs the chains (what estimate_llc
 // does before it summarises). With everything set it is run_chains.
+// With `sharing`, the main chains are spread over processes (sampler.hpp); the
+// pilots run whole in every process, so that each chooses the same ε.
 CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config,
-                             double init_loss, const CalibrationTargets& targets, const ProgressFn& progress = {});
+                             double init_loss, const CalibrationTargets& targets, const ProgressFn& progress = {},
+                             const ChainSharing& sharing = {});
 
 // The step size alone (the first stage of run_calibrated): fills `calibration` with
 // the trials and the reason; calibration.failed when no stable ε was found.

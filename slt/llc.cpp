@@ -170,7 +170,7 @@ LLCResult estimate_llc(Module& model, const LossFn& loss, const Dataset& data, c
   check(std::isfinite(init_loss), "estimate_llc", "the loss at w* is ", init_loss, "; nothing can be estimated");
   const double spread = minibatch_loss_spread(model, loss, data, config);
 
-  CalibratedRun run = run_calibrated(model, loss, data, config, init_loss, options.targets, progress);
+  CalibratedRun run = run_calibrated(model, loss, data, config, init_loss, options.targets, progress, options.sharing);
   LLCResult r = summarize_llc(run.traces, init_loss, run.nbeta, data.size(), spread);
   r.config = run.config;
   r.calibration = std::move(run.calibration);

@@ -74,6 +74,8 @@ struct LLCOptions {
   bool init_loss_from_minibatch = false;
   // What the calibration of unset settings aims for and may spend.
   CalibrationTargets targets;
+  // The chains spread over processes (sampler.hpp); unset: all run here.
+  ChainSharing sharing;
 };
 
 // λ̂ with everything unset in `config` calibrated (calibration.hpp).

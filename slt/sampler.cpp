@@ -106,8 +106,14 @@ void require_resolved(const SamplerConfig& c, std::int64_t n) {
 }
 }  // namespace
 
-ChainSet::ChainSet(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config)
-    : model_(model), loss_(loss), data_(data), config_(config), nbeta_(resolve_nbeta(config, data.size())) {
+ChainSet::ChainSet(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config,
+                   ChainSharing sharing)
+    : model_(model),
+      loss_(loss),
+      data_(data),
+      config_(config),
+      sharing_(std::move(sharing)),
+      nbeta_(resolve_nbeta(config, data.size())) {
   validate(config, data.size());
   chains_.resize(static_cast<std::size_t>(config.num_chains));
   traces_.resize(static_cast<std::size_t>(config.num_chains));
@@ -120,8 +126,11 @@ void ChainSet::run(const ProgressFn& progress) {
   check(config_.num_chains == static_cast<std::int64_t>(chains_.size()), "sampler",
         "the number of chains of a ChainSet cannot change");
   const std::int64_t chains = config_.num_chains;
+  const auto mine = [&](std::int64_t c) { return !sharing_.active() || sharing_.owns(c); };
+  std::int64_t own = 0;
+  for (std::int64_t c = 0; c < chains; ++c) own += mine(c);
   const std::int64_t steps_per_chain = *config_.num_burnin_steps + *config_.num_draws * config_.num_steps_bw_draws;
-  const std::int64_t total = chains * steps_per_chain;
+  const std::int64_t total = own * steps_per_chain;
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(chains));
   std::atomic<std::int64_t> done{0};
   const int threads = static_cast<int>(std::min<std::int64_t>(config_.threads > 0 ? config_.threads : num_threads(), chains));
@@ -137,6 +146,7 @@ void ChainSet::run(const ProgressFn& progress) {
 #endif
     for (std::int64_t c = 0; c < chains; ++c) {
       const auto i = static_cast<std::size_t>(c);
+      if (!mine(c)) continue;
       try {
         if (!chains_[i]) chains_[i] = std::make_unique<detail::Chain>(model_, loss_, data_, config_, nbeta_, c);
         chains_[i]->run(traces_[i], done, progress, total);
@@ -147,6 +157,7 @@ void ChainSet::run(const ProgressFn& progress) {
   }
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
+  if (sharing_.active()) sharing_.share(traces_);
   if (progress) progress(total, total);
 }
 

@@ -90,6 +90,18 @@ struct ChainTrace {
 // Progress: steps finished over all chains, and the total.
 using ProgressFn = std::function<void(std::int64_t done, std::int64_t total)>;
 
+// Chains spread over processes (the command's MPI ranks; the library knows nothing
+// of how): this process runs the chains `owns` accepts, and after every run `share`
+// fills in the other chains' traces from the processes that ran them. Each chain's
+// draws depend only on (seed, chain index), so every process then holds the traces
+// one process would have made, and decisions taken from them (the calibration's)
+// agree everywhere. Unset: this process runs every chain.
+struct ChainSharing {
+  std::function<bool(std::int64_t chain)> owns;
+  std::function<void(std::vector<ChainTrace>& traces)> share;
+  bool active() const { return static_cast<bool>(owns); }
+};
+
 namespace detail {
 class Chain;
 }
@@ -100,7 +112,8 @@ class Chain;
 // the draws are the same whether a length is reached in one run() or several.
 class ChainSet {
  public:
-  ChainSet(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config);
+  ChainSet(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config,
+           ChainSharing sharing = {});
   ~ChainSet();
   ChainSet(const ChainSet&) = delete;
   ChainSet& operator=(const ChainSet&) = delete;
@@ -115,6 +128,7 @@ class ChainSet {
   LossFn loss_;
   const Dataset& data_;
   SamplerConfig config_;
+  ChainSharing sharing_;
   double nbeta_;
   std::vector<std::unique_ptr<detail::Chain>> chains_;
   std::vector<ChainTrace> traces_;

@@ -112,10 +112,35 @@ TEST(Mpi, StudyUnderMpirunEqualsOneProcess) {
     ASSERT_TRUE(ranks.count(path)) << path;
     EXPECT_TRUE(ranks.at(path) == lines) << path << " differs";
   }
-  // an estimate does not spread over ranks: it says so instead of running three times
-  const Result llc = lambdahat::testing::run_shell(mpirun(2) + "llc --model polynomial 2>&1");
-  EXPECT_NE(llc.exit_code, 0);
-  EXPECT_NE(llc.output.find("run lambdahat llc as one process"), std::string::npos) << llc.output;
+  // a sweep does not spread over ranks: it says so instead of running three times
+  const Result sweep = lambdahat::testing::run_shell(mpirun(2) + "calibrate --model polynomial 2>&1");
+  EXPECT_NE(sweep.exit_code, 0);
+  EXPECT_NE(sweep.output.find("run lambdahat calibrate as one process"), std::string::npos) << sweep.output;
+  fs::remove_all(root);
+}
+
+// llc under mpirun: chain c on rank c mod 3, every rank sees all traces and takes the
+// calibration's decisions alike; the result is one process's, bit for bit.
+TEST(Mpi, LlcChainsOverRanksEqualOneProcess) {
+  std::string root = (fs::temp_directory_path() / "lambdahat_mpi_llc_XXXXXX").string();
+  ASSERT_NE(mkdtemp(root.data()), nullptr);
+  const std::string estimate = "llc --model dln --widths 5,3,5 --rank 1 --chains 4 --json ";
+  const Result one = run(estimate + root + "/one.json");
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  const Result ranks = lambdahat::testing::run_shell(mpirun(3) + estimate + root + "/ranks.json 2>&1");
+  ASSERT_EQ(ranks.exit_code, 0) << ranks.output;
+  EXPECT_EQ(ranks.output.find("LLC  λ̂"), ranks.output.rfind("LLC  λ̂")) << "one summary, from rank 0";
+  const auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    nlohmann::json j = nlohmann::json::parse(in);
+    j.erase("seconds");
+    return j;
+  };
+  const nlohmann::json a = read(root + "/one.json"), b = read(root + "/ranks.json");
+  EXPECT_EQ(a["llc"], b["llc"]);
+  EXPECT_EQ(a["diagnostics"], b["diagnostics"]);
+  EXPECT_EQ(a["chains"], b["chains"]);
+  EXPECT_TRUE(a == b) << "the documents differ beyond the time taken";
   fs::remove_all(root);
 }
 
