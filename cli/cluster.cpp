@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lambdahat.hpp"
+#include "report.hpp"
 
 #ifdef LAMBDAHAT_MPI
 #include <mpi.h>
@@ -152,17 +153,8 @@ ChainSharing chain_sharing() {
 #ifdef LAMBDAHAT_MPI
     // this rank's chains as JSON (doubles print with 17 digits: they come back exact)
     nlohmann::json mine = nlohmann::json::array();
-    for (std::size_t c = 0; c < traces.size(); ++c) {
-      if (static_cast<std::int64_t>(c) % size() != rank()) continue;
-      const ChainTrace& t = traces[c];
-      mine.push_back({{"chain", c},
-                      {"losses", t.losses},
-                      {"mala_acceptance", t.mala_acceptance},
-                      {"mala_checks", t.mala_checks},
-                      {"diverged", t.diverged},
-                      {"diverged_at_draw", t.diverged_at_draw},
-                      {"divergence", t.divergence}});
-    }
+    for (std::size_t c = 0; c < traces.size(); ++c)
+      if (static_cast<std::int64_t>(c) % size() == rank()) mine.push_back(trace_to_json(traces[c], static_cast<std::int64_t>(c)));
     const std::string text = mine.dump();
     int length = static_cast<int>(text.size());
     std::vector<int> lengths(static_cast<std::size_t>(size())), offsets(static_cast<std::size_t>(size()));
@@ -179,15 +171,7 @@ ChainSharing chain_sharing() {
       if (r == rank()) continue;
       const auto from = nlohmann::json::parse(all.substr(static_cast<std::size_t>(offsets[static_cast<std::size_t>(r)]),
                                                           static_cast<std::size_t>(lengths[static_cast<std::size_t>(r)])));
-      for (const auto& j : from) {
-        ChainTrace& t = traces.at(j["chain"].get<std::size_t>());
-        t.losses = j["losses"].get<std::vector<double>>();
-        t.mala_acceptance = j["mala_acceptance"].get<double>();
-        t.mala_checks = j["mala_checks"].get<std::int64_t>();
-        t.diverged = j["diverged"].get<bool>();
-        t.diverged_at_draw = j["diverged_at_draw"].get<std::int64_t>();
-        t.divergence = j["divergence"].get<std::string>();
-      }
+      for (const auto& j : from) trace_from_json(j, traces, "the traces of rank " + std::to_string(r));
     }
 #else
     (void)traces;

@@ -10,6 +10,7 @@
 #include "families.hpp"
 #include "flags.hpp"
 #include "report.hpp"
+#include "studies/shards.hpp"
 
 namespace lambdahat::cli {
 
@@ -177,8 +178,8 @@ Runner add_llc_command(CLI::App& app) {
     SamplerFlags sampler;
     std::string json;
     bool strict = false;
+    Shard shard;
   };
-  (void)0;
   auto o = std::make_shared<Options>();
   add_model_flags(*cmd, o->spec);
   cmd->add_option("--seed", o->spec.seed, "seed for data, initialisation and sampling")
@@ -186,10 +187,27 @@ Runner add_llc_command(CLI::App& app) {
   add_sampler_flags(*cmd, o->sampler, false);
   cmd->add_option("--json", o->json, "write the result as JSON to this file");
   cmd->add_flag("--strict", o->strict, "exit 3 when the estimate comes with warnings");
+  cmd->add_option_function<std::string>(
+         "--shard", [o](const std::string& text) { o->shard = parse_shard(text); },
+         "run only the chains c with c mod N = k and write their traces to --json; needs --epsilon, --burnin and "
+         "--draws; finish with lambdahat merge")
+      ->type_name("k/N")
+      ->check([](const std::string& text) {
+        try {
+          parse_shard(text);
+          return std::string();
+        } catch (const Error&) {
+          return text + " is not k/N (two integers, 0 <= k < N <= 100000)";
+        }
+      });
   return [o, cmd] {
     SamplerConfig c = sampler_config(o->sampler, o->spec);
     check_before_work(*cmd, o->spec, o->sampler, c);
     if (!o->json.empty()) check_writable_file(o->json, "--json");
+    // a shard cannot calibrate: the burn-in and the draws follow from every chain
+    check(!o->shard.active() || (c.epsilon && c.num_burnin_steps && c.num_draws && !o->json.empty()), "lambdahat",
+          "--shard needs --epsilon, --burnin, --draws and --json FILE (the calibration needs every chain)");
+    check(!o->shard.active() || !cluster::distributed(), "lambdahat", "--shard and mpirun do not mix: use one or the other");
     LLCOptions options;
     if (o->sampler.max_steps) {
       check(*o->sampler.max_steps >= options.targets.first_round_steps, "lambdahat", "--max-steps must be >= ",
@@ -199,15 +217,39 @@ Runner add_llc_command(CLI::App& app) {
     // Under MPI every rank makes the same problem (the same seed gives the same w*),
     // runs its share of the chains and sees all traces; rank 0 alone reports.
     options.sharing = cluster::chain_sharing();
+    if (!merged_traces().empty()) {
+      // lambdahat merge: the shards' traces stand in for sampling
+      check(static_cast<std::int64_t>(merged_traces().size()) == c.num_chains, "lambdahat merge", "the shards hold ",
+            merged_traces().size(), " chains, the command ", c.num_chains);
+      options.sharing.owns = [](std::int64_t) { return false; };
+      options.sharing.share = [](std::vector<ChainTrace>& traces) { traces = merged_traces(); };
+    }
     const bool quiet = !cluster::is_writer();
     Problem problem = make_problem(o->spec, [quiet](const std::string& line) {
       if (!quiet) std::fprintf(stderr, "%s\n", line.c_str());
     });
     validate(c, problem.data.size());
+    if (o->shard.active()) {
+      const Shard shard = o->shard;
+      ChainSet set(*problem.model, problem.loss, problem.data, c,
+                   ChainSharing{.owns = [shard](std::int64_t chain) { return shard.owns(chain); },
+                                .share = [](std::vector<ChainTrace>&) {}});
+      std::unique_ptr<Progress> bar;
+      set.run([&](std::int64_t done, std::int64_t total) {
+        if (total == 0) return;
+        if (!bar) bar = std::make_unique<Progress>("sampling", total);
+        bar->update(done);
+      });
+      if (bar) bar->finish();
+      record_llc_shard(o->json, shard, command_args(), set.traces());
+      std::printf("shard %s: the traces of its chains are in %s; combine the shards with lambdahat merge\n",
+                  shard.text().c_str(), o->json.c_str());
+      return 0;
+    }
     std::unique_ptr<Progress> bar;
     const LLCResult r = estimate_llc(*problem.model, problem.loss, problem.data, c, options,
                                      [&](std::int64_t done, std::int64_t total) {
-                                       if (quiet) return;
+                                       if (quiet || total == 0) return;
                                        if (!bar) bar = std::make_unique<Progress>("sampling", total);
                                        bar->update(done);
                                      });

@@ -1,4 +1,6 @@
 // The study subcommands: scaling, grok, tms and paper (cli/studies/).
+#include <algorithm>
+#include <filesystem>
 #include <cstdio>
 #include <limits>
 #include <memory>
@@ -163,18 +165,30 @@ Runner add_paper_command(CLI::App& app) {
 }
 
 Runner add_merge_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("merge", "combine the output directories of a study run with --shard k/N, and finish it");
+  auto* cmd = app.add_subcommand(
+      "merge", "combine the shards of a study or of llc run with --shard k/N, and finish the study or the estimate");
   auto out = std::make_shared<std::string>();
   auto shards = std::make_shared<std::vector<std::string>>();
-  cmd->add_option("--out", *out, "the output directory of the whole study")->required();
-  cmd->add_option("shards", *shards, "the shards' output directories (all N of them)")->required();
+  cmd->add_option("--out", *out, "the study's output directory, or llc's JSON file")->required();
+  cmd->add_option("shards", *shards, "the shards' output directories (a study) or --json files (llc): all N")->required();
   return [out, shards] {
-    check_writable_dir(*out, "--out");
-    const std::vector<std::string> finish = merge_shards(*out, *shards);
+    // llc shards are files, study shards directories
+    const bool files = std::all_of(shards->begin(), shards->end(), [](const std::string& s) {
+      return std::filesystem::is_regular_file(s);
+    });
+    std::vector<std::string> finish;
+    if (files) {
+      check_writable_file(*out, "--out");
+      LlcMerge merged = merge_llc_shards(*out, *shards);
+      merged_traces() = std::move(merged.traces);
+      finish = std::move(merged.finish);
+    } else {
+      check_writable_dir(*out, "--out");
+      finish = merge_shards(*out, *shards);
+    }
     std::string line;
     for (const std::string& w : finish) line += " " + w;
-    std::printf("merged %zu shards into %s; finishing the study: lambdahat%s\n", shards->size(), out->c_str(),
-                line.c_str());
+    std::printf("merged %zu shards into %s; finishing: lambdahat%s\n", shards->size(), out->c_str(), line.c_str());
     std::fflush(stdout);
     return run_lambdahat(finish);
   };

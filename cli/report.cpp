@@ -226,4 +226,31 @@ std::string version_text() {
   return text;
 }
 
+nlohmann::json trace_to_json(const ChainTrace& t, std::int64_t chain) {
+  return {{"chain", chain},
+          {"losses", t.losses},
+          {"mala_acceptance", t.mala_acceptance},
+          {"mala_checks", t.mala_checks},
+          {"diverged", t.diverged},
+          {"diverged_at_draw", t.diverged_at_draw},
+          {"divergence", t.divergence}};
+}
+
+void trace_from_json(const nlohmann::json& j, std::vector<ChainTrace>& traces, const std::string& where) {
+  try {
+    const auto chain = j.at("chain").get<std::int64_t>();
+    check(chain >= 0 && chain < static_cast<std::int64_t>(traces.size()), "lambdahat", where, ": chain ", chain,
+          " is out of range for ", traces.size(), " chains");
+    ChainTrace& t = traces[static_cast<std::size_t>(chain)];
+    t.losses = j.at("losses").get<std::vector<double>>();
+    t.mala_acceptance = j.at("mala_acceptance").get<double>();
+    t.mala_checks = j.at("mala_checks").get<std::int64_t>();
+    t.diverged = j.at("diverged").get<bool>();
+    t.diverged_at_draw = j.at("diverged_at_draw").get<std::int64_t>();
+    t.divergence = j.at("divergence").get<std::string>();
+  } catch (const nlohmann::json::exception& e) {
+    fail("lambdahat", where, " holds no chain trace (", e.what(), ")");
+  }
+}
+
 }  // namespace lambdahat::cli

@@ -14,6 +14,13 @@ namespace lambdahat::cli {
 
 inline constexpr const char* kVersion = LAMBDAHAT_VERSION;  // lambdahat/version.hpp
 
+// One chain's trace as JSON and back, exactly (doubles print with 17 digits): what
+// MPI ranks and llc shards pass on.
+nlohmann::json trace_to_json(const ChainTrace& trace, std::int64_t chain);
+// Reads {"chain", "losses", ...} into traces[chain]; throws naming `where` when the
+// JSON is not a trace or the chain is out of range.
+void trace_from_json(const nlohmann::json& j, std::vector<ChainTrace>& traces, const std::string& where);
+
 class Progress {
  public:
   Progress(std::string label, std::int64_t total);

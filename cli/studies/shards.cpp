@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <algorithm>
 #include <sstream>
 
 #include "lambdahat.hpp"
@@ -119,6 +120,103 @@ std::vector<std::string> merge_shards(const std::string& out, const std::vector<
   finish.push_back("--out");
   finish.push_back(out);
   return finish;
+}
+
+namespace {
+
+// The command line without --shard and --json (and their values).
+std::vector<std::string> without_shard_and_json(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--shard" || a == "--json") {
+      ++i;
+      continue;
+    }
+    if (a.rfind("--shard=", 0) == 0 || a.rfind("--json=", 0) == 0) continue;
+    out.push_back(a);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<ChainTrace>& merged_traces() {
+  static std::vector<ChainTrace> traces;
+  return traces;
+}
+
+void record_llc_shard(const std::string& path, const Shard& shard, const std::vector<std::string>& args,
+                      const std::vector<ChainTrace>& traces) {
+  nlohmann::json chains = nlohmann::json::array();
+  for (std::size_t c = 0; c < traces.size(); ++c)
+    if (shard.owns(static_cast<std::int64_t>(c))) chains.push_back(trace_to_json(traces[c], static_cast<std::int64_t>(c)));
+  const nlohmann::json record = {{"program", "lambdahat"},
+                                 {"version", kVersion},
+                                 {"shard", shard.text()},
+                                 {"args", args},
+                                 {"chains", traces.size()},
+                                 {"traces", chains}};
+  write_file_atomically(path, record.dump() + "\n");
+}
+
+LlcMerge merge_llc_shards(const std::string& out, const std::vector<std::string>& shard_files) {
+  check(!shard_files.empty(), "lambdahat merge", "name the shards' files");
+  LlcMerge merged;
+  std::vector<std::string> command;
+  std::int64_t count = 0, chains = 0;
+  std::map<std::int64_t, std::string> seen;
+  for (const std::string& file : shard_files) {
+    check(fs::is_regular_file(file), "lambdahat merge", file, " is not a file");
+    check(!fs::exists(out) || !fs::equivalent(out, file), "lambdahat merge", "--out ", out,
+          " is one of the shards; merge into a file of its own");
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(read_text(file));
+    } catch (const nlohmann::json::exception&) {
+      fail("lambdahat merge", file, " is not valid JSON");
+    }
+    check(j.is_object() && j.contains("shard") && j.contains("args") && j.contains("chains") && j.contains("traces") &&
+              j["shard"].is_string() && j["args"].is_array() && j["chains"].is_number_integer() &&
+              j["traces"].is_array(),
+          "lambdahat merge", file, " is not the --json of lambdahat llc --shard");
+    const Shard shard = parse_shard(j["shard"].get<std::string>());
+    std::vector<std::string> args;
+    for (const auto& a : j["args"]) {
+      check(a.is_string(), "lambdahat merge", file, ": \"args\" must be strings");
+      args.push_back(a.get<std::string>());
+    }
+    args = without_shard_and_json(args);
+    if (command.empty()) {
+      command = args;
+      count = shard.count;
+      chains = j["chains"].get<std::int64_t>();
+      check(chains >= 1 && chains <= 1024, "lambdahat merge", file, ": ", chains, " chains is out of range");
+      merged.traces.assign(static_cast<std::size_t>(chains), ChainTrace{});
+    }
+    check(args == command && shard.count == count && j["chains"].get<std::int64_t>() == chains, "lambdahat merge", file,
+          " was made by another command than ", shard_files.front());
+    const auto [at, fresh] = seen.emplace(shard.index, file);
+    check(fresh, "lambdahat merge", "shard ", shard.text(), " is given twice (", at->second, " and ", file, ")");
+    std::int64_t held = 0;
+    for (const auto& t : j["traces"]) {
+      trace_from_json(t, merged.traces, file);
+      check(shard.owns(t["chain"].get<std::int64_t>()), "lambdahat merge", file, " holds chain ", t["chain"],
+            ", which is not shard ", shard.text(), "'s");
+      ++held;
+    }
+    std::int64_t owned = 0;
+    for (std::int64_t c = 0; c < chains; ++c) owned += shard.owns(c);
+    check(held == owned, "lambdahat merge", file, " holds ", held, " chains, not the ", owned, " of shard ", shard.text());
+  }
+  for (std::int64_t k = 0; k < count; ++k)
+    check(seen.count(k) > 0, "lambdahat merge", "shard ", k, "/", count, " is missing");
+  check(!command.empty() && command.front() == "llc", "lambdahat merge", shard_files.front(),
+        " does not record a lambdahat llc command");
+  merged.finish = command;
+  merged.finish.push_back("--json");
+  merged.finish.push_back(out);
+  return merged;
 }
 
 }  // namespace lambdahat::cli

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "lambdahat.hpp"
 #include "store.hpp"
 
 namespace lambdahat::cli {
@@ -27,5 +28,20 @@ void record_shard(const std::string& out, const Shard& shard, const std::vector<
 // (a file already there must be identical), and returns the command line that
 // finishes the study: the recorded one without --shard and with --out out.
 std::vector<std::string> merge_shards(const std::string& out, const std::vector<std::string>& shard_dirs);
+
+// lambdahat llc --shard k/N (explicit --epsilon, --burnin and --draws) runs the chains
+// c with c mod N = k and writes their traces, with its command line, to its --json
+// file. merge reads the N files, checks them as above, and finishes with the recorded
+// llc (without --shard, with --json out) summarising those traces instead of
+// sampling (merged_traces): the JSON and summary one process gives.
+void record_llc_shard(const std::string& path, const Shard& shard, const std::vector<std::string>& args,
+                      const std::vector<ChainTrace>& traces);
+struct LlcMerge {
+  std::vector<std::string> finish;  // the llc command line to run
+  std::vector<ChainTrace> traces;   // every chain's trace
+};
+LlcMerge merge_llc_shards(const std::string& out, const std::vector<std::string>& shard_files);
+// The traces merge hands to the llc it runs; empty otherwise.
+std::vector<ChainTrace>& merged_traces();
 
 }  // namespace lambdahat::cli

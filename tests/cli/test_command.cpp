@@ -194,6 +194,41 @@ TEST(Command, SlurmTasksWithoutMpiAreRefused) {
   EXPECT_EQ(shell.exit_code, 0) << shell.output;
 }
 
+// llc --shard k/N runs a share of the chains; merge summarises all of them into the
+// JSON one process writes (apart from the time taken).
+TEST(Command, LlcShardsMergeToTheOneProcessEstimate) {
+  std::string root = (fs::temp_directory_path() / "lambdahat_llc_shards_XXXXXX").string();
+  ASSERT_NE(mkdtemp(root.data()), nullptr);
+  const std::string estimate = "llc --model dln --widths 5,3,5 --rank 1 --epsilon 1e-4 --burnin 100 --draws 2000 ";
+  ASSERT_EQ(run(estimate + "--json " + root + "/one.json").exit_code, 0);
+  std::string files;
+  for (int k = 0; k < 3; ++k) {
+    const std::string file = root + "/s" + std::to_string(k) + ".json";
+    const Result shard = run(estimate + "--shard " + std::to_string(k) + "/3 --json " + file);
+    ASSERT_EQ(shard.exit_code, 0) << shard.output;
+    files += " " + file;
+  }
+  const Result merged = run("merge --out " + root + "/merged.json" + files);
+  ASSERT_EQ(merged.exit_code, 0) << merged.output;
+  EXPECT_NE(merged.output.find("LLC  λ̂"), std::string::npos) << merged.output;
+  const auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    nlohmann::json j = nlohmann::json::parse(in);
+    j.erase("seconds");
+    return j;
+  };
+  EXPECT_TRUE(read(root + "/one.json") == read(root + "/merged.json"));
+  // a shard cannot calibrate, and every shard is needed
+  const Result calibrated = run("llc --model dln --shard 0/2 --json " + root + "/x.json");
+  EXPECT_EQ(calibrated.exit_code, 2);
+  EXPECT_NE(calibrated.output.find("--shard needs --epsilon, --burnin, --draws"), std::string::npos)
+      << calibrated.output;
+  const Result missing = run("merge --out " + root + "/m.json " + root + "/s0.json " + root + "/s2.json");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.output.find("shard 1/3 is missing"), std::string::npos) << missing.output;
+  fs::remove_all(root);
+}
+
 TEST(Command, TheoryPrintsAndWritesJson) {
   const fs::path json = fs::temp_directory_path() / "lambdahat_theory.json";
   const Result r = run("theory --model dln --widths 5,3,5 --rank 0 --json " + json.string());
