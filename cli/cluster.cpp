@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <chrono>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +36,17 @@ constexpr int kResult = 1, kAssign = 2;
 
 void send_assignment(int to, std::int64_t unit) {
   MPI_Send(&unit, 1, MPI_INT64_T, to, kAssign, MPI_COMM_WORLD);
+}
+
+// Waits for a non-blocking operation without spinning: Open MPI's blocking calls
+// poll at full speed, which would take a core from the computing ranks and their
+// threads on the same node. A millisecond of latency is nothing next to a unit.
+void wait_gently(MPI_Request& request) {
+  for (int done = 0;;) {
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 #endif
 }  // namespace
@@ -101,7 +114,10 @@ void serve(const std::vector<std::int64_t>& pending, const std::function<void(st
   int working = g_size - 1;  // workers not yet told to stop
   while (working > 0) {
     MPI_Status status;
-    MPI_Probe(MPI_ANY_SOURCE, kResult, MPI_COMM_WORLD, &status);
+    for (int arrived = 0; !arrived;) {  // as wait_gently: rank 0 mostly waits
+      MPI_Iprobe(MPI_ANY_SOURCE, kResult, MPI_COMM_WORLD, &arrived, &status);
+      if (!arrived) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     int bytes = 0;
     MPI_Get_count(&status, MPI_CHAR, &bytes);
     std::string message(static_cast<std::size_t>(bytes), '\0');
@@ -136,7 +152,9 @@ void work(const std::function<std::string(std::int64_t)>& compute) {
     std::memcpy(message.data(), &unit, sizeof unit);
     message += result;
     MPI_Send(message.data(), static_cast<int>(message.size()), MPI_CHAR, 0, kResult, MPI_COMM_WORLD);
-    MPI_Recv(&unit, 1, MPI_INT64_T, 0, kAssign, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    MPI_Request request;
+    MPI_Irecv(&unit, 1, MPI_INT64_T, 0, kAssign, MPI_COMM_WORLD, &request);
+    wait_gently(request);
     if (unit < 0) return;
     result = compute(unit);
   }
@@ -158,15 +176,18 @@ ChainSharing chain_sharing() {
     const std::string text = mine.dump();
     int length = static_cast<int>(text.size());
     std::vector<int> lengths(static_cast<std::size_t>(size())), offsets(static_cast<std::size_t>(size()));
-    MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD);
+    MPI_Request request;
+    MPI_Iallgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD, &request);
+    wait_gently(request);
     int total = 0;
     for (std::size_t r = 0; r < lengths.size(); ++r) {
       offsets[r] = total;
       total += lengths[r];
     }
     std::string all(static_cast<std::size_t>(total), '\0');
-    MPI_Allgatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
-                   MPI_COMM_WORLD);
+    MPI_Iallgatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
+                    MPI_COMM_WORLD, &request);
+    wait_gently(request);
     for (int r = 0; r < size(); ++r) {
       if (r == rank()) continue;
       const auto from = nlohmann::json::parse(all.substr(static_cast<std::size_t>(offsets[static_cast<std::size_t>(r)]),

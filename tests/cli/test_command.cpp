@@ -144,37 +144,41 @@ TEST(Mpi, LlcChainsOverRanksEqualOneProcess) {
   fs::remove_all(root);
 }
 
-// A worker killed mid-study (kill -9) stops the whole run without a damaged file;
-// the same command run again resumes and ends with the one-process result.
-TEST(Mpi, AKilledWorkerStopsTheRunAndTheRerunResumes) {
+// A rank killed mid-study (kill -9), a worker or rank 0 itself, stops the whole run
+// without a damaged file; the same command run again resumes and ends with the
+// one-process result.
+TEST(Mpi, AKilledRankStopsTheRunAndTheRerunResumes) {
   std::string root = (fs::temp_directory_path() / "lambdahat_mpi_fault_XXXXXX").string();
   ASSERT_NE(mkdtemp(root.data()), nullptr);
-  const std::string study = "scaling --family polynomial --quick --seeds 2 --out " + root + "/run";
-  // rank 1 is killed once it has worked for a while (it finds the process by the
-  // rank Open MPI gives it in its environment)
-  const std::string kill_rank_1 =
-      "(sleep 2; for p in $(pgrep -f '" + root + "/run'); do "
-      "tr '\\0' '\\n' < /proc/$p/environ 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=1 && kill -9 $p; done) & ";
-  const Result killed =
-      lambdahat::testing::run_shell(kill_rank_1 + mpirun(3) + study + " 2>&1; status=$?; wait; exit $status");
-  EXPECT_NE(killed.exit_code, 0) << killed.output;
-  EXPECT_FALSE(fs::exists(root + "/run/summary.json")) << killed.output;
-  // every file written is whole: finished units are valid JSON, no temporary is left
-  std::int64_t finished = 0;
-  for (const auto& e : fs::recursive_directory_iterator(root + "/run")) {
-    if (!e.is_regular_file()) continue;
-    EXPECT_EQ(e.path().extension(), ".json") << e.path();
-    std::ifstream in(e.path());
-    EXPECT_NO_THROW(nlohmann::json::parse(in)) << e.path();
-    finished += e.path().parent_path().filename() == "scaling_polynomial";
+  const std::string study = "scaling --family polynomial --quick --seeds 2 --out ";
+  ASSERT_EQ(run(study + root + "/single").exit_code, 0);
+  for (const int victim : {1, 0}) {
+    const std::string out = root + "/run" + std::to_string(victim);
+    // the victim is found by the rank Open MPI gives it in its environment
+    const std::string kill_victim =
+        "(sleep 2; for p in $(pgrep -f '" + out + "'); do "
+        "tr '\\0' '\\n' < /proc/$p/environ 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=" + std::to_string(victim) +
+        " && kill -9 $p; done) & ";
+    const Result killed = lambdahat::testing::run_shell(kill_victim + mpirun(3) + study + out +
+                                                        " 2>&1; status=$?; wait; exit $status");
+    EXPECT_NE(killed.exit_code, 0) << "rank " << victim << ": " << killed.output;
+    EXPECT_FALSE(fs::exists(out + "/summary.json")) << killed.output;
+    // every file written is whole: finished units are valid JSON, no temporary is left
+    std::int64_t finished = 0;
+    for (const auto& e : fs::recursive_directory_iterator(out)) {
+      if (!e.is_regular_file()) continue;
+      EXPECT_EQ(e.path().extension(), ".json") << e.path();
+      std::ifstream in(e.path());
+      EXPECT_NO_THROW(nlohmann::json::parse(in)) << e.path();
+      finished += e.path().parent_path().filename() == "scaling_polynomial";
+    }
+    const Result resumed = lambdahat::testing::run_shell(mpirun(3) + study + out + " 2>&1");
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+    if (finished > 0) {
+      EXPECT_NE(resumed.output.find("already done, resuming"), std::string::npos) << resumed.output;
+    }
+    EXPECT_TRUE(study_files(out) == study_files(root + "/single")) << "rank " << victim;
   }
-  const Result resumed = lambdahat::testing::run_shell(mpirun(3) + study + " 2>&1");
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
-  if (finished > 0) {
-    EXPECT_NE(resumed.output.find("already done, resuming"), std::string::npos) << resumed.output;
-  }
-  ASSERT_EQ(run("scaling --family polynomial --quick --seeds 2 --out " + root + "/single").exit_code, 0);
-  EXPECT_TRUE(study_files(root + "/run") == study_files(root + "/single"));
   fs::remove_all(root);
 }
 #endif
