@@ -187,19 +187,9 @@ Runner add_llc_command(CLI::App& app) {
   add_sampler_flags(*cmd, o->sampler, false);
   cmd->add_option("--json", o->json, "write the result as JSON to this file");
   cmd->add_flag("--strict", o->strict, "exit 3 when the estimate comes with warnings");
-  cmd->add_option_function<std::string>(
-         "--shard", [o](const std::string& text) { o->shard = parse_shard(text); },
-         "run only the chains c with c mod N = k and write their traces to --json; needs --epsilon, --burnin and "
-         "--draws; finish with lambdahat merge")
-      ->type_name("k/N")
-      ->check([](const std::string& text) {
-        try {
-          parse_shard(text);
-          return std::string();
-        } catch (const Error&) {
-          return text + " is not k/N (two integers, 0 <= k < N <= 100000)";
-        }
-      });
+  add_shard_option(*cmd, o->shard,
+                   "run only the chains c with c mod N = k and write their traces to --json; needs --epsilon, "
+                   "--burnin and --draws; finish with lambdahat merge");
   return [o, cmd] {
     SamplerConfig c = sampler_config(o->sampler, o->spec);
     check_before_work(*cmd, o->spec, o->sampler, c);

@@ -18,18 +18,7 @@ namespace {
 // --shard k/N: a share of the study's units, for job arrays (studies/shards.hpp)
 template <class Options>
 void add_shard_flag(CLI::App* cmd, Options& o) {
-  cmd->add_option_function<std::string>(
-         "--shard", [&o](const std::string& text) { o.shard = parse_shard(text); },
-         "run only the units i with i mod N = k and skip the tables; finish with lambdahat merge")
-      ->type_name("k/N")
-      ->check([](const std::string& text) {
-        try {
-          parse_shard(text);
-          return std::string();
-        } catch (const Error&) {
-          return text + " is not k/N (two integers, 0 <= k < N <= 100000)";
-        }
-      });
+  add_shard_option(*cmd, o.shard, "run only the units i with i mod N = k and skip the tables; finish with lambdahat merge");
 }
 
 // --out, --seed, --threads and --shard, common to every study

@@ -16,16 +16,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The command line without --shard and --out (and their values).
-std::vector<std::string> without_shard_and_out(const std::vector<std::string>& args) {
+// The command line without the given flags and their values (as "--flag value" or
+// "--flag=value").
+std::vector<std::string> without(const std::vector<std::string>& args, const std::vector<std::string>& flags) {
   std::vector<std::string> out;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--shard" || a == "--out") {
+    const auto is = [&](const std::string& f) { return a == f; };
+    const auto is_joined = [&](const std::string& f) { return a.rfind(f + "=", 0) == 0; };
+    if (std::any_of(flags.begin(), flags.end(), is)) {
       ++i;  // and its value
       continue;
     }
-    if (a.rfind("--shard=", 0) == 0 || a.rfind("--out=", 0) == 0) continue;
+    if (std::any_of(flags.begin(), flags.end(), is_joined)) continue;
     out.push_back(a);
   }
   return out;
@@ -62,7 +65,7 @@ ShardRecord read_record(const std::string& dir) {
     check(a.is_string(), "lambdahat merge", file.string(), ": \"args\" must be strings");
     args.push_back(a.get<std::string>());
   }
-  return {dir, parse_shard(j["shard"].get<std::string>()), without_shard_and_out(args)};
+  return {dir, parse_shard(j["shard"].get<std::string>()), without(args, {"--shard", "--out"})};
 }
 
 bool is_result_file(const fs::path& rel) {
@@ -71,6 +74,19 @@ bool is_result_file(const fs::path& rel) {
 }
 
 }  // namespace
+
+void add_shard_option(CLI::App& cmd, Shard& shard, const std::string& help) {
+  cmd.add_option_function<std::string>("--shard", [&shard](const std::string& text) { shard = parse_shard(text); }, help)
+      ->type_name("k/N")
+      ->check([](const std::string& text) {
+        try {
+          parse_shard(text);
+          return std::string();
+        } catch (const Error&) {
+          return text + " is not k/N (two integers, 0 <= k < N <= 100000)";
+        }
+      });
+}
 
 void record_shard(const std::string& out, const Shard& shard, const std::vector<std::string>& args) {
   const nlohmann::json record = {
@@ -122,25 +138,6 @@ std::vector<std::string> merge_shards(const std::string& out, const std::vector<
   return finish;
 }
 
-namespace {
-
-// The command line without --shard and --json (and their values).
-std::vector<std::string> without_shard_and_json(const std::vector<std::string>& args) {
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--shard" || a == "--json") {
-      ++i;
-      continue;
-    }
-    if (a.rfind("--shard=", 0) == 0 || a.rfind("--json=", 0) == 0) continue;
-    out.push_back(a);
-  }
-  return out;
-}
-
-}  // namespace
-
 std::vector<ChainTrace>& merged_traces() {
   static std::vector<ChainTrace> traces;
   return traces;
@@ -186,7 +183,7 @@ LlcMerge merge_llc_shards(const std::string& out, const std::vector<std::string>
       check(a.is_string(), "lambdahat merge", file, ": \"args\" must be strings");
       args.push_back(a.get<std::string>());
     }
-    args = without_shard_and_json(args);
+    args = without(args, {"--shard", "--json"});
     if (command.empty()) {
       command = args;
       count = shard.count;

@@ -14,10 +14,16 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "lambdahat.hpp"
 #include "store.hpp"
 
 namespace lambdahat::cli {
+
+// --shard k/N on a subcommand: sets `shard`; a value that is not k/N is a usage error
+// naming the flag and the value.
+void add_shard_option(CLI::App& cmd, Shard& shard, const std::string& help);
 
 // Writes OUT/shard.json: the program, version, shard and the command line (the
 // arguments after the program name).

@@ -23,6 +23,28 @@ Result run(const std::string& args) {
   return lambdahat::testing::run_shell(std::string(LAMBDAHAT_COMMAND) + " " + args + " 2>&1");
 }
 
+// The files of a study directory, each line but the units' "seconds" (the only field
+// that differs between runs of the same study).
+std::map<std::string, std::vector<std::string>> study_files(const fs::path& dir) {
+  std::map<std::string, std::vector<std::string>> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path());
+    std::vector<std::string>& lines = files[fs::relative(e.path(), dir).string()];
+    for (std::string line; std::getline(in, line);)
+      if (line.find("\"seconds\"") == std::string::npos) lines.push_back(line);
+  }
+  return files;
+}
+
+// An estimate's JSON without the time it took (the one field two runs differ in).
+nlohmann::json json_without_seconds(const std::string& path) {
+  std::ifstream in(path);
+  nlohmann::json j = nlohmann::json::parse(in);
+  j.erase("seconds");
+  return j;
+}
+
 TEST(Command, VersionNamesTheBuild) {
   const Result r = run("--version");
   EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -51,19 +73,7 @@ TEST(Command, ShardedStudyMergesToTheOneProcessResult) {
   EXPECT_FALSE(fs::exists(root + "/merged/summary.json"));
   const Result merged = run("merge --out " + root + "/merged " + root + "/s0 " + root + "/s1 " + root + "/s2");
   ASSERT_EQ(merged.exit_code, 0) << merged.output;
-  // the files of both, each line but the units' "seconds"
-  const auto lines_of = [](const fs::path& dir) {
-    std::map<std::string, std::vector<std::string>> files;
-    for (const auto& e : fs::recursive_directory_iterator(dir)) {
-      if (!e.is_regular_file()) continue;
-      std::ifstream in(e.path());
-      std::vector<std::string>& lines = files[fs::relative(e.path(), dir).string()];
-      for (std::string line; std::getline(in, line);)
-        if (line.find("\"seconds\"") == std::string::npos) lines.push_back(line);
-    }
-    return files;
-  };
-  const auto one = lines_of(root + "/single"), parts = lines_of(root + "/merged");
+  const auto one = study_files(root + "/single"), parts = study_files(root + "/merged");
   EXPECT_EQ(one.size(), parts.size());
   for (const auto& [path, lines] : one) {
     ASSERT_TRUE(parts.count(path)) << path;
@@ -74,20 +84,6 @@ TEST(Command, ShardedStudyMergesToTheOneProcessResult) {
 }
 
 #ifdef LAMBDAHAT_MPI
-// The files of a study directory, each line but the units' "seconds" (the only field
-// that differs between runs of the same study).
-std::map<std::string, std::vector<std::string>> study_files(const fs::path& dir) {
-  std::map<std::string, std::vector<std::string>> files;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
-    std::ifstream in(e.path());
-    std::vector<std::string>& lines = files[fs::relative(e.path(), dir).string()];
-    for (std::string line; std::getline(in, line);)
-      if (line.find("\"seconds\"") == std::string::npos) lines.push_back(line);
-  }
-  return files;
-}
-
 std::string mpirun(int ranks) {
   return "mpirun --oversubscribe --allow-run-as-root -n " + std::to_string(ranks) + " " + LAMBDAHAT_COMMAND + " ";
 }
@@ -130,13 +126,7 @@ TEST(Mpi, LlcChainsOverRanksEqualOneProcess) {
   const Result ranks = lambdahat::testing::run_shell(mpirun(3) + estimate + root + "/ranks.json 2>&1");
   ASSERT_EQ(ranks.exit_code, 0) << ranks.output;
   EXPECT_EQ(ranks.output.find("LLC  λ̂"), ranks.output.rfind("LLC  λ̂")) << "one summary, from rank 0";
-  const auto read = [](const std::string& path) {
-    std::ifstream in(path);
-    nlohmann::json j = nlohmann::json::parse(in);
-    j.erase("seconds");
-    return j;
-  };
-  const nlohmann::json a = read(root + "/one.json"), b = read(root + "/ranks.json");
+  const nlohmann::json a = json_without_seconds(root + "/one.json"), b = json_without_seconds(root + "/ranks.json");
   EXPECT_EQ(a["llc"], b["llc"]);
   EXPECT_EQ(a["diagnostics"], b["diagnostics"]);
   EXPECT_EQ(a["chains"], b["chains"]);
@@ -215,13 +205,7 @@ TEST(Command, LlcShardsMergeToTheOneProcessEstimate) {
   const Result merged = run("merge --out " + root + "/merged.json" + files);
   ASSERT_EQ(merged.exit_code, 0) << merged.output;
   EXPECT_NE(merged.output.find("LLC  λ̂"), std::string::npos) << merged.output;
-  const auto read = [](const std::string& path) {
-    std::ifstream in(path);
-    nlohmann::json j = nlohmann::json::parse(in);
-    j.erase("seconds");
-    return j;
-  };
-  EXPECT_TRUE(read(root + "/one.json") == read(root + "/merged.json"));
+  EXPECT_TRUE(json_without_seconds(root + "/one.json") == json_without_seconds(root + "/merged.json"));
   // a shard cannot calibrate, and every shard is needed
   const Result calibrated = run("llc --model dln --shard 0/2 --json " + root + "/x.json");
   EXPECT_EQ(calibrated.exit_code, 2);
