@@ -108,6 +108,13 @@ TEST(Mpi, StudyUnderMpirunEqualsOneProcess) {
     ASSERT_TRUE(ranks.count(path)) << path;
     EXPECT_TRUE(ranks.at(path) == lines) << path << " differs";
   }
+  // the grokking study: its λ̂ curve follows from every run, and rank 0 computes it
+  const std::string grok = "grok --seeds 3 --steps 200 --quick";
+  ASSERT_EQ(run(grok + " --out " + root + "/grok_single").exit_code, 0);
+  const Result grok_mpi = lambdahat::testing::run_shell(mpirun(3) + grok + " --out " + root + "/grok_mpi 2>&1");
+  ASSERT_EQ(grok_mpi.exit_code, 0) << grok_mpi.output;
+  EXPECT_TRUE(study_files(root + "/grok_single") == study_files(root + "/grok_mpi"));
+  EXPECT_TRUE(fs::exists(root + "/grok_mpi/units/grok/curve_seed_000000.json"));
   // a sweep does not spread over ranks: it says so instead of running three times
   const Result sweep = lambdahat::testing::run_shell(mpirun(2) + "calibrate --model polynomial 2>&1");
   EXPECT_NE(sweep.exit_code, 0);
