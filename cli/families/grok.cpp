@@ -27,13 +27,12 @@ Family grok_family() {
     c.localization = 5;
     c.batch_size = GrokkingRecipe{}.batch;
   };
-  f.seed_study = [](SamplerConfig& c) {
+  // the seed study's fixed run: the hints' nβ, γ and batch, with its own step and length
+  f.seed_study = [hints = f.sampler_hints](SamplerConfig& c) {
+    hints(c);
     c.epsilon = 3e-3;
-    c.nbeta = 2.0;
-    c.localization = 5;
     c.num_chains = 3;
     c.num_draws = 500;
-    c.batch_size = 128;
   };
   f.make = [](const ProblemSpec& s, Generator& init, bool train, const Log& log) {
     GrokkingRecipe recipe;

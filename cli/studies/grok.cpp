@@ -173,7 +173,7 @@ nlohmann::json run_grok_study(const GrokStudyOptions& o) {
       [&](std::int64_t i) { return run_seed(o, o.first_seed + static_cast<std::uint64_t>(i), false); },
       [&](std::int64_t i, const nlohmann::json& r) { store.save(unit(i), r); }, o.shard);
   // a shard stops here: the LLC curve's seed depends on every run (merge does the rest)
-  if (o.shard.active()) return shard_result(o.shard, (o.seeds - o.shard.index + o.shard.count - 1) / o.shard.count);
+  if (o.shard.active()) return shard_result(o.shard, o.seeds);
   if (!cluster::is_writer()) return {};  // the curve and the tables are rank 0's
   // λ̂ along training for one run: the first that grokked (else the first run),
   // trained again with the same seed, which reproduces it exactly

@@ -165,7 +165,7 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
                                    {"sampler", to_json(r.config)}};
             },
             [&](std::int64_t i, const nlohmann::json& r) { store.save(unit(i), r); }, o.shard);
-  if (o.shard.active()) return shard_result(o.shard, (total - o.shard.index + o.shard.count - 1) / o.shard.count);
+  if (o.shard.active()) return shard_result(o.shard, total);
   if (!cluster::is_writer()) return {};  // the tables are rank 0's
 
   // the table, one row per configuration and seed

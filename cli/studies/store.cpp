@@ -124,8 +124,10 @@ Shard parse_shard(const std::string& text) {
   return s;
 }
 
-nlohmann::json shard_result(const Shard& shard, std::int64_t units) {
-  return {{"shard", shard.text()}, {"units", units}};
+nlohmann::json shard_result(const Shard& shard, std::int64_t total) {
+  // the i in [0, total) with i mod N = k
+  const std::int64_t owned = (total - shard.index + shard.count - 1) / shard.count;
+  return {{"shard", shard.text()}, {"units", owned}};
 }
 
 nlohmann::json provenance(const nlohmann::json& settings) {

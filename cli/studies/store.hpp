@@ -58,9 +58,9 @@ struct Shard {
 };
 // "k/N" with N >= 1 and 0 <= k < N; throws lambdahat::Error naming --shard.
 Shard parse_shard(const std::string& text);
-// What a shard's study returns in place of its summary: {"shard": "k/N", "units": the
-// number of units this shard owns}.
-nlohmann::json shard_result(const Shard& shard, std::int64_t units);
+// What a shard's study of `total` units returns in place of its summary:
+// {"shard": "k/N", "units": the number of those units this shard owns}.
+nlohmann::json shard_result(const Shard& shard, std::int64_t total);
 
 // Runs save(i, compute(i)) for every i in [0, count) that `shard` owns and is not
 // done(i), with a progress line; errors are rethrown after the running units finish.

@@ -204,7 +204,7 @@ nlohmann::json run_tms_study(const TMSStudyOptions& o) {
       "tms seeds", o.seeds, o.threads, [&](std::int64_t i) { return store.done(unit(i)); },
       [&](std::int64_t i) { return run_seed(o, o.first_seed + static_cast<std::uint64_t>(i)); },
       [&](std::int64_t i, const nlohmann::json& r) { store.save(unit(i), r); }, o.shard);
-  if (o.shard.active()) return shard_result(o.shard, (o.seeds - o.shard.index + o.shard.count - 1) / o.shard.count);
+  if (o.shard.active()) return shard_result(o.shard, o.seeds);
   if (!cluster::is_writer()) return {};  // the tables are rank 0's
 
   std::vector<std::vector<std::string>> run_rows, trajectory_rows;
