@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 # Debian packages needed to build, test and run lambdahat (python3-pandas: the tests
 # read the CSV files as pandas does).
 PACKAGES := cmake make g++ libxsimd-dev libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev \
-  python3-pandas openmpi-bin libopenmpi-dev
+  python3-pandas openmpi-bin libopenmpi-dev pkgconf
 # Optional: the OpenBLAS peer of the matmul benchmark.
 BENCH_PACKAGES := libopenblas-dev
 # The fuzzing run (make fuzz): clang with libFuzzer and OpenMP.

@@ -26,7 +26,8 @@ int run_lambdahat(const std::vector<std::string>& args) {
   const int argc = static_cast<int>(argv.size());
   recorded_args() = args;
 
-  CLI::App app{"lambdahat: local learning coefficients (LLC) and free energies of small neural networks"};
+  CLI::App app{"lambdahat: local learning coefficients (LLC) and free energies of small neural networks", "lambdahat"};
+  app.footer("lambdahat SUBCOMMAND --help shows a subcommand's flags.");
   app.set_version_flag("--version", version_text());
   app.require_subcommand(1);
   const std::vector<std::pair<CLI::App*, Runner>> commands = [&] {
@@ -46,6 +47,11 @@ int run_lambdahat(const std::vector<std::string>& args) {
     }
     return code;
   };
+  // a bare `lambdahat` shows what it can do, as --help does
+  if (args.empty()) {
+    if (cluster::is_writer()) std::fputs(app.help().c_str(), stdout);
+    return finish(0);
+  }
   try {
     app.parse(argc, argv.data());
   } catch (const CLI::ParseError& e) {

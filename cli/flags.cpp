@@ -71,6 +71,10 @@ void check_writable_file(const std::string& path, const std::string& flag) {
         " is not writable");
 }
 
+void check_output_file(const std::string& path, const std::string& flag) {
+  if (path != "-") check_writable_file(path, flag);
+}
+
 void check_writable_dir(const std::string& dir, const std::string& flag) {
   check(!dir.empty(), "lambdahat", flag, " needs a directory");
   std::error_code ec;

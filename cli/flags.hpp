@@ -25,6 +25,8 @@ int effective_threads(std::int64_t requested, std::int64_t pending);
 // Output paths, checked before the work that leads to them: `path` must be creatable
 // as a file (its directory exists and takes a new file; it is not a directory).
 void check_writable_file(const std::string& path, const std::string& flag);
+// The same for a result file that may also be "-", standard output (write_output).
+void check_output_file(const std::string& path, const std::string& flag);
 // `dir` is a writable directory; it is created if missing.
 void check_writable_dir(const std::string& dir, const std::string& flag);
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,5 +74,19 @@ std::optional<LearningCoefficient> theory_for(const ProblemSpec& spec);
 // regressors with one or two parameters, w* = 0 (no checkpoint), γ > 0
 // (polynomial_regressor_finite_n). Otherwise nullopt.
 std::optional<double> finite_n_target(const ProblemSpec& spec, const Problem& problem, const SamplerConfig& config);
+
+// Checkpoints record the problem that made them (cli/checkpoint_record.cpp): the
+// model flags and the seed, as safetensors metadata with the flags' names as keys.
+std::map<std::string, std::string> checkpoint_metadata(const ProblemSpec& spec);
+// Fills the flags not given on the command line from spec.checkpoint's record and
+// returns a warning for each given flag that differs from it (another data set than
+// the one the weights were trained on). Throws lambdahat::Error for a record of
+// another model or a value that does not parse.
+std::vector<std::string> apply_checkpoint_metadata(ProblemSpec& spec, const std::vector<std::string>& given_flags);
+
+// The parameters of the spec's model, by name, with their shapes (made, not trained).
+std::vector<std::pair<std::string, Dims>> model_parameters(const ProblemSpec& spec);
+// --sample-only: every name must be one of the model's parameters; the error lists them.
+void check_sample_only(const ProblemSpec& spec, const std::vector<std::string>& names);
 
 }  // namespace lambdahat::cli

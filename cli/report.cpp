@@ -70,7 +70,7 @@ nlohmann::json optional(const std::optional<T>& v) {
 nlohmann::json to_json(const SamplerConfig& c) {
   return {{"sampler", to_string(c.kind)},
           {"epsilon", optional(c.epsilon)},
-          {"nbeta", c.nbeta},
+          {"nbeta", c.nbeta > 0 ? nlohmann::json(c.nbeta) : nlohmann::json(nullptr)},  // null: n / log n
           {"gamma", c.localization},
           {"weight_decay", c.weight_decay},
           {"noise_level", c.noise_level},
@@ -111,7 +111,19 @@ nlohmann::json to_json(const Calibration& c) {
           {"summary", c.summary()}};
 }
 
-nlohmann::json to_json(const LLCResult& r, const std::optional<LearningCoefficient>& theory) {
+std::vector<std::size_t> evenly_spaced(std::size_t size, std::size_t limit) {
+  std::vector<std::size_t> at;
+  if (limit == 0 || size <= limit) {
+    for (std::size_t i = 0; i < size; ++i) at.push_back(i);
+    return at;
+  }
+  // limit points from the first to the last, rounded down to whole indices
+  if (limit == 1) return {size - 1};
+  for (std::size_t k = 0; k < limit; ++k) at.push_back(k * (size - 1) / (limit - 1));
+  return at;
+}
+
+nlohmann::json to_json(const LLCResult& r, const std::optional<LearningCoefficient>& theory, TraceDetail trace) {
   nlohmann::json per_chain = nlohmann::json::array(), chains = nlohmann::json::array();
   for (const auto& c : r.chains) {
     per_chain.push_back(number(c.llc));
@@ -129,10 +141,7 @@ nlohmann::json to_json(const LLCResult& r, const std::optional<LearningCoefficie
       {"llc", {{"mean", number(r.mean)}, {"std", number(r.std)}, {"mcse", number(r.diagnostics.mcse)},
                {"per_chain", per_chain}}},
       {"init_loss", r.init_loss},
-      {"nbeta", r.nbeta},
       {"n", r.n},
-      {"epsilon", optional(r.config.epsilon)},
-      {"gamma", r.config.localization},
       {"theory", theory ? nlohmann::json{{"lambda", theory->lambda}, {"multiplicity", theory->multiplicity}}
                         : nlohmann::json(nullptr)},
       {"diagnostics",
@@ -149,17 +158,31 @@ nlohmann::json to_json(const LLCResult& r, const std::optional<LearningCoefficie
       {"calibration", to_json(r.calibration)},
       {"warnings", r.warnings},
       {"chains", chains},
-      {"trace", {{"mean", r.trace_mean}, {"std", r.trace_std}}},
       {"settings", to_json(r.config)},
       {"seconds", r.seconds},
       {"version", kVersion}};
-  // the online trace may hold NaN std for one chain; JSON has no NaN
-  for (auto& v : j["trace"]["std"]) if (v.is_number() && !std::isfinite(v.get<double>())) v = nullptr;
-  for (auto& v : j["trace"]["mean"]) if (v.is_number() && !std::isfinite(v.get<double>())) v = nullptr;
+  // the settings used, with nβ resolved (the config's 0 stands for n / log n)
+  j["settings"]["nbeta"] = r.nbeta;
+  // λ̂ after the first t draws, at most kTracePoints of them unless the whole trace is
+  // asked for; the online trace may hold NaN std for one chain, and JSON has no NaN
+  nlohmann::json draws = nlohmann::json::array(), means = nlohmann::json::array(), stds = nlohmann::json::array();
+  const std::size_t limit = trace == TraceDetail::full ? 0 : kTracePoints;
+  for (std::size_t i : evenly_spaced(r.trace_mean.size(), limit)) {
+    draws.push_back(i + 1);
+    means.push_back(number(r.trace_mean[i]));
+    stds.push_back(i < r.trace_std.size() ? number(r.trace_std[i]) : nlohmann::json(nullptr));
+  }
+  j["trace"] = {{"draws", draws}, {"mean", means}, {"std", stds}};
   return j;
 }
 
 void write_text_atomically(const std::string& path, const std::string& text) { write_file_atomically(path, text); }
+
+void write_output(const std::string& path, const std::string& text) {
+  if (path != "-") return write_text_atomically(path, text);
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+}
 
 std::string summary(const LLCResult& r, const std::optional<LearningCoefficient>& theory,
                     const std::string& description, const std::optional<double>& theory_at_n) {
@@ -203,11 +226,15 @@ std::string summary(const LLCResult& r, const std::optional<LearningCoefficient>
                 r.config.localization, to_string(r.config.kind));
   os << line;
   os << "  calibration: " << r.calibration.summary() << "\n";
+  // the MALA check applies to SGLD and MALA steps; SGNHT's momentum step has none
+  char acceptance[64] = "";
+  if (std::isfinite(r.diagnostics.mala_acceptance))
+    std::snprintf(acceptance, sizeof acceptance, "MALA acceptance %.3f, ", r.diagnostics.mala_acceptance);
   std::snprintf(line, sizeof line,
-                "  diagnostics: R̂ %.4f (bulk %.4f, tail %.4f), ESS bulk %.0f, tail %.0f, MALA acceptance %.3f, "
-                "draws below init %.1f%%, diverged chains %lld\n",
+                "  diagnostics: R̂ %.4f (bulk %.4f, tail %.4f), ESS bulk %.0f, tail %.0f, %sdraws below init %.1f%%, "
+                "diverged chains %lld\n",
                 r.diagnostics.rhat, r.diagnostics.rhat_bulk, r.diagnostics.rhat_tail, r.diagnostics.ess_bulk,
-                r.diagnostics.ess_tail, r.diagnostics.mala_acceptance, 100 * r.diagnostics.below_init_fraction,
+                r.diagnostics.ess_tail, acceptance, 100 * r.diagnostics.below_init_fraction,
                 static_cast<long long>(r.diagnostics.diverged_chains));
   os << line;
   for (const auto& w : r.warnings) os << "  warning: " << w << "\n";

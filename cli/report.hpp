@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -38,12 +39,27 @@ class Progress {
 // "1:05" or "2:03:04"
 std::string format_duration(double seconds);
 
-nlohmann::json to_json(const LLCResult& r, const std::optional<LearningCoefficient>& theory);
+// How much of the λ̂ trace (λ̂ after the first t draws) the JSON holds: at most
+// kTracePoints evenly spaced points from the first draw to the last, or every draw.
+enum class TraceDetail { thinned, full };
+inline constexpr std::size_t kTracePoints = 1000;
+// The indices of at most `limit` evenly spaced points of 0..size-1, the first and the
+// last among them (every index when limit is 0 or size <= limit).
+std::vector<std::size_t> evenly_spaced(std::size_t size, std::size_t limit);
+
+// The result as JSON: the estimate, diagnostics, calibration, warnings, per-chain
+// values, the trace and the settings used (each quantity once: nβ, ε and γ live in
+// "settings").
+nlohmann::json to_json(const LLCResult& r, const std::optional<LearningCoefficient>& theory,
+                       TraceDetail trace = TraceDetail::thinned);
 nlohmann::json to_json(const SamplerConfig& c);
 nlohmann::json to_json(const Calibration& c);
 
 // Writes `text` to `path` atomically (temporary file + rename).
 void write_text_atomically(const std::string& path, const std::string& text);
+// A result file named by a flag: "-" is standard output, anything else is written
+// atomically.
+void write_output(const std::string& path, const std::string& text);
 
 // The readable summary of an LLC estimate; `theory_at_n` is the leading-order value
 // the estimator targets at this n and nβ (theory.hpp, llc_target_at_n).

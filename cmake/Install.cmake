@@ -19,3 +19,10 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/lambdahatConfigVers
   COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/lambdahatConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/lambdahatConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/lambdahat)
+
+# pkg-config, for builds without CMake. The prefix is relative to the installed .pc
+# file, so the same file serves any --prefix given at install time.
+file(RELATIVE_PATH LAMBDAHAT_PC_TO_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
+string(REGEX REPLACE "/$" "" LAMBDAHAT_PC_TO_PREFIX "${LAMBDAHAT_PC_TO_PREFIX}")
+configure_file(cmake/lambdahat.pc.in ${CMAKE_CURRENT_BINARY_DIR}/lambdahat.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/lambdahat.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

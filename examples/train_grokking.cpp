@@ -59,7 +59,12 @@ int main(int argc, char** argv) {
         char name[64];
         std::snprintf(name, sizeof name, "step_%06ld.safetensors", step);
         save_checkpoint(model, (std::filesystem::path(checkpoint_dir) / name).string(),
-                        {{"step", std::to_string(step)}, {"seed", std::to_string(seed)}});
+                        // the record `lambdahat llc --checkpoint` reads: the model, its
+                        // flags and the seed that drew the data split
+                        {{"model", "grok"},
+                         {"p", std::to_string(p)},
+                         {"seed", std::to_string(seed)},
+                         {"step", std::to_string(step)}});
       }
     }
     if (grokked_at > 0) std::printf("validation accuracy reached 0.95 at step %ld\n", grokked_at);

@@ -1,5 +1,6 @@
 #include "slt/free_energy.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "tensor/random.hpp"
@@ -81,7 +82,8 @@ std::vector<double> beta_ladder(int rungs, double power) {
 }
 
 ThermodynamicIntegration thermodynamic_integration(Module& model, const LossFn& loss, const Dataset& data,
-                                                   const SamplerConfig& config, const std::vector<double>& betas) {
+                                                   const SamplerConfig& config, const std::vector<double>& betas,
+                                                   const LadderOptions& options) {
   check(betas.size() >= 3 && betas.front() == 0 && betas.back() == 1, "thermodynamic_integration",
         "the ladder must start at 0, end at 1 and have at least 3 rungs");
   for (std::size_t i = 1; i < betas.size(); ++i)
@@ -97,6 +99,8 @@ ThermodynamicIntegration thermodynamic_integration(Module& model, const LossFn& 
     } else {
       SamplerConfig c = config;
       c.nbeta = beta * static_cast<double>(n);
+      if (options.epsilon_nbeta > 0 && c.epsilon)
+        c.epsilon = *c.epsilon * std::min(1.0, options.epsilon_nbeta / c.nbeta);
       c.full_data_draw_loss = true;
       c.mala_every = 0;
       e = expected_scaled_loss(run_chains(model, loss, data, c), n);

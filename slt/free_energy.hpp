@@ -42,10 +42,20 @@ struct ThermodynamicIntegration {
 // A ladder 0 = β_0 < … < β_K = 1 dense near 0, where E_β changes fastest: β_j = (j/K)^power.
 std::vector<double> beta_ladder(int rungs, double power = 3);
 
+struct LadderOptions {
+  // The nβ that config.epsilon was chosen for, 0 for one ε at every rung. When set,
+  // the rung at β samples with ε · min(1, epsilon_nbeta / (β n)): the step's
+  // stability is set by ε times the curvature of nβ L_n, so ε·nβ never exceeds the
+  // value the step size was calibrated at (an LLC calibration at nβ = n / log n
+  // gives a step that is log n times too long at β = 1).
+  double epsilon_nbeta = 0;
+};
+
 // F(1) over the given ladder (which must start at 0 and end at 1). At β = 0 the
 // draws come from the prior φ itself; at β > 0 from the sampler with nβ = β·n,
 // localization config.localization (> 0) and full-data draw losses.
 ThermodynamicIntegration thermodynamic_integration(Module& model, const LossFn& loss, const Dataset& data,
-                                                   const SamplerConfig& config, const std::vector<double>& betas);
+                                                   const SamplerConfig& config, const std::vector<double>& betas,
+                                                   const LadderOptions& options = {});
 
 }  // namespace lambdahat

@@ -59,7 +59,7 @@ def main():
         ratios = [r["llc"]["mean"] / lam if r["llc"]["mean"] is not None else float("nan") for r in rs]
         at_n = [r["llc"]["mean"] / r["theory_at_n"] for r in rs if r["llc"]["mean"] is not None]
         fin = [r["llc"]["mean"] / r["finite_n_target"] for r in rs if r.get("finite_n_target")]
-        eps = sorted({f'{r["epsilon"]:.2g}' for r in rs})
+        eps = sorted({f'{r["settings"]["epsilon"]:.2g}' for r in rs})
         draws = sorted({r["settings"]["draws"] for r in rs})
         warns = sum(len(r["warnings"]) for r in rs)
         secs = sum(r["wall_seconds"] for r in rs) / len(rs)

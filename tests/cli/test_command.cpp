@@ -1,5 +1,6 @@
 // The lambdahat program: bad flags and impossible values give a one-line error and
 // a non-zero exit; results go where asked.
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -43,6 +44,46 @@ nlohmann::json json_without_seconds(const std::string& path) {
   nlohmann::json j = nlohmann::json::parse(in);
   j.erase("seconds");
   return j;
+}
+
+TEST(Command, BareCommandPrintsUsage) {
+  const Result r = run("");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("error:"), std::string::npos) << r.output;
+  for (const char* word : {"Usage: lambdahat", "Subcommands:", "llc", "free-energy", "params", "--help"})
+    EXPECT_NE(r.output.find(word), std::string::npos) << word << " in\n" << r.output;
+}
+
+// --json - : the JSON alone on standard output (the summary goes to standard error),
+// the trace thinned to at most 1000 evenly spaced draws unless --trace full.
+TEST(Command, JsonToStandardOutputWithAThinnedTrace) {
+  const std::string cmd = std::string(LAMBDAHAT_COMMAND) +
+                          " llc --model polynomial --powers 1,1 --n 200 --epsilon 1e-3 --burnin 100 --draws 2500"
+                          " --chains 2 --json -";
+  const Result thinned = lambdahat::testing::run_shell(cmd + " 2>/dev/null");
+  ASSERT_EQ(thinned.exit_code, 0) << thinned.output;
+  const nlohmann::json j = nlohmann::json::parse(thinned.output);  // nothing else on standard output
+  const auto& draws = j["trace"]["draws"];
+  ASSERT_EQ(draws.size(), 1000u);
+  EXPECT_EQ(draws.front(), 1);
+  EXPECT_EQ(draws.back(), 2500);
+  for (std::size_t i = 1; i < draws.size(); ++i) {
+    const int step = draws[i].get<int>() - draws[i - 1].get<int>();
+    EXPECT_TRUE(step == 2 || step == 3) << i << ": " << step;  // 2499 / 999 apart, rounded down
+  }
+  EXPECT_EQ(j["trace"]["mean"].size(), 1000u);
+  const Result full = lambdahat::testing::run_shell(cmd + " --trace full 2>/dev/null");
+  ASSERT_EQ(full.exit_code, 0);
+  const nlohmann::json f = nlohmann::json::parse(full.output);
+  ASSERT_EQ(f["trace"]["mean"].size(), 2500u);
+  // the thinned trace is the full one at the listed draws
+  for (std::size_t i = 0; i < draws.size(); ++i)
+    EXPECT_EQ(j["trace"]["mean"][i], f["trace"]["mean"][draws[i].get<std::size_t>() - 1]) << i;
+  // the summary went to standard error
+  const Result summary = lambdahat::testing::run_shell(cmd + " 2>&1 >/dev/null");
+  EXPECT_NE(summary.output.find("LLC"), std::string::npos) << summary.output;
+  EXPECT_FALSE(fs::exists("-"));
+  EXPECT_EQ(run("llc --trace some --json x.json").exit_code, 2);
 }
 
 TEST(Command, VersionNamesTheBuild) {
@@ -249,8 +290,19 @@ TEST(Command, LlcWritesTheDocumentedJson) {
   std::ifstream in(json);
   nlohmann::json j;
   in >> j;
-  for (const char* key : {"llc", "init_loss", "nbeta", "n", "epsilon", "gamma", "theory", "diagnostics", "seconds"})
+  for (const char* key : {"llc", "init_loss", "n", "theory", "diagnostics", "settings", "trace", "seconds"})
     EXPECT_TRUE(j.contains(key)) << key;
+  // each quantity once: the settings used, nβ resolved to n / log n
+  for (const char* key : {"nbeta", "epsilon", "gamma"}) EXPECT_FALSE(j.contains(key)) << key;
+  EXPECT_NEAR(j["settings"]["nbeta"].get<double>(), 500 / std::log(500.0), 1e-9);
+  EXPECT_EQ(j["settings"]["epsilon"], j["calibration"]["epsilon"]["value"]);
+  // the draws kept after the calibrated burn-in (taken from the 300 asked for), each
+  // a point of the trace: fewer than 1000, so none is thinned out
+  const int kept = j["settings"]["draws"].get<int>();
+  EXPECT_GT(kept, 0);
+  EXPECT_LE(kept, 300);
+  EXPECT_EQ(j["trace"]["draws"].size(), static_cast<std::size_t>(kept));
+  EXPECT_EQ(j["trace"]["draws"].back(), kept);
   for (const char* key : {"mean", "std", "per_chain"}) EXPECT_TRUE(j["llc"].contains(key)) << key;
   for (const char* key : {"rhat", "rhat_bulk", "rhat_tail", "ess_bulk", "ess_tail", "mcse", "mala_acceptance",
                           "below_init_fraction", "below_init_margin", "diverged_chains"})
