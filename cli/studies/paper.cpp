@@ -45,17 +45,54 @@ std::string figure(const std::string& src, const std::string& caption) {
          "</figcaption></figure>\n";
 }
 
+// A number with a proper minus sign (U+2212) for prose and tables.
+std::string signed_text(double v) { return v < 0 ? "−" + fmt(-v) : fmt(v); }
+
 std::string fit_sentence(const nlohmann::json& s) {
   if (!s["fit_linear"].is_object()) return "There were too few usable runs for a fit.";
   const auto c = s["fit_linear"]["coefficients"];
   std::ostringstream o;
-  o << "The linear fit ΔF = " << fmt(num(c[0])) << " + " << fmt(num(c[1])) << "·x has R² = "
+  // "ΔF = −304 − 4.78·x": the sign belongs to the term
+  const double slope = num(c[1]);
+  o << "The linear fit ΔF = " << signed_text(num(c[0])) << (slope < 0 ? " − " : " + ") << fmt(std::abs(slope))
+    << "·x has R² = "
     << fmt(num(s["fit_linear"]["r2"])) << "; the slope's " << fmt(100 * num(s["fit_linear"]["confidence"]), 2)
     << " % bootstrap interval is [" << fmt(num(s["fit_linear"]["slope_ci"][0])) << ", "
     << fmt(num(s["fit_linear"]["slope_ci"][1])) << "]";
   if (s["fit_quadratic"].is_object()) o << "; the quadratic fit has R² = " << fmt(num(s["fit_quadratic"]["r2"]));
   o << ".";
   return o.str();
+}
+
+// The report's first section: what was run and the headline numbers.
+std::string headline(const std::vector<std::pair<std::string, nlohmann::json>>& scaling, const nlohmann::json& grok,
+                     const nlohmann::json& tms) {
+  std::vector<double> ratios;
+  std::string families;
+  for (const auto& [family, s] : scaling) {
+    if (!families.empty()) families += ", ";
+    families += family;
+    for (const auto& c : s["configurations"])
+      if (std::isfinite(num(c["ratio"]))) ratios.push_back(num(c["ratio"]));
+  }
+  std::ostringstream h;
+  h << "<h2>Summary</h2>\n<ul>\n<li><b>LLC scaling</b> (" << html_escape(families) << "): ";
+  if (ratios.empty()) {
+    h << "no configuration with a known λ.";
+  } else {
+    std::sort(ratios.begin(), ratios.end());
+    const std::size_t k = ratios.size();
+    const double median = k % 2 ? ratios[k / 2] : (ratios[k / 2 - 1] + ratios[k / 2]) / 2;
+    std::size_t within = 0;
+    for (double r : ratios) within += std::abs(r - 1) <= 0.15;
+    h << "median λ̂/λ " << fmt(median) << " over " << k << " configurations with a known λ, " << within
+      << " of them within 15 % of it.";
+  }
+  h << "</li>\n<li><b>Grokking</b>: " << grok["counts"]["grokked"].get<std::int64_t>() << " of "
+    << grok["counts"]["seeds"].get<std::int64_t>() << " runs grokked. " << fit_sentence(grok) << "</li>\n";
+  h << "<li><b>Superposition</b>: " << tms["counts"]["transitions"].get<std::int64_t>() << " transitions in "
+    << tms["counts"]["seeds"].get<std::int64_t>() << " runs. " << fit_sentence(tms) << "</li>\n</ul>\n";
+  return h.str();
 }
 
 std::string scaling_section(const std::string& family, const nlohmann::json& s, const std::string& dir) {
@@ -75,7 +112,9 @@ std::string scaling_section(const std::string& family, const nlohmann::json& s, 
                 "λ̂ against " + sweep + " (points: mean over seeds, bars: spread); dashed: the exact λ where it is known" +
                     (finite_n ? "; dots alone: the exact finite-n target for the data and sampler settings used." : "."));
   }
-  h << "<table><tr><th>sweep</th><th>variant</th><th>value</th><th>λ̂</th><th>± sd</th><th>theory λ (m)</th><th>λ̂/λ</th>"
+  h << "<p>Theory λ (m): the exact learning coefficient λ and its multiplicity m, the order of the\n"
+       "log log n term of the free energy.</p>\n"
+       "<table><tr><th>sweep</th><th>variant</th><th>value</th><th>λ̂</th><th>± sd</th><th>theory λ (m)</th><th>λ̂/λ</th>"
     << (finite_n ? "<th>finite-n target</th><th>λ̂/target</th>" : "") << "</tr>\n";
   std::vector<std::string> deviations;
   for (const auto& c : s["configurations"]) {
@@ -183,7 +222,8 @@ std::string run_paper(const PaperOptions& o) {
        "figure{display:inline-block;margin:0.5em;width:46%;vertical-align:top}figure img{width:100%}"
        "figcaption{font-size:0.85em;color:#555}table{border-collapse:collapse;font-size:0.9em}"
        "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}tr.off{background:#fff3cd}"
-       "code{background:#f4f4f4;padding:0 3px}</style></head><body>\n";
+       "code{background:#f4f4f4;padding:0 3px}.banner{background:#fff3cd;border:1px solid #e0c36a;padding:0.6em 1em}"
+       "</style></head><body>\n";
   h << "<h1>Local learning coefficients and phase transitions: the seed study</h1>\n";
   h << "<p>Made by lambdahat " << kVersion
     << (o.tiny ? " at a tiny test scale" : o.quick ? " at the <b>quick</b> scale (<code>lambdahat paper --quick</code>)"
@@ -194,6 +234,13 @@ std::string run_paper(const PaperOptions& o) {
                         : std::string())
     << ". Every number below is in the CSV and JSON files next to this page; "
        "each study directory also records what made it (<code>settings.json</code>).</p>\n";
+  if (o.quick || o.tiny)
+    h << "<p class=\"banner\"><b>Smoke-test settings.</b> This report was made at the "
+      << (o.tiny ? "tiny test" : "quick") << " scale: one seed, small data sets, loose precision targets and few "
+         "grokking and superposition runs. It shows that every stage runs; its ratios to theory and its fits are "
+         "not the study's findings. For those, run <code>lambdahat paper --out DIR</code> (the study's scale; it "
+         "resumes if stopped, and runs under <code>mpirun</code> or as <code>--shard k/N</code> jobs).</p>\n";
+  h << headline(scaling, grok, tms);
 
   h << "<h2>1. LLC scaling with problem difficulty</h2>\n<p>Each model is trained to a minimum w* (teacher–student "
        "for the linear networks), then λ̂ is estimated with SGLD at nβ = n/log n and compared with the exact learning "

@@ -243,7 +243,9 @@ nlohmann::json run_scaling_study(const ScalingStudyOptions& o) {
   write_file_atomically((fs::path(o.out) / "summary.json").string(), summary.dump(2) + "\n");
 
   for (const auto& [sweep, variants] : figures) {
-    Plot plot("LLC scaling, " + o.family + ": " + sweep, sweep, "λ̂ (error bars: sd over seeds)");
+    // one seed: the bars are the spread over that seed's chains, not over seeds
+    Plot plot("LLC scaling, " + o.family + ": " + sweep, sweep,
+              o.seeds > 1 ? "λ̂ (error bars: sd over seeds)" : "λ̂ (error bars: sd over chains, one seed)");
     std::map<std::string, std::vector<std::pair<double, double>>> theory, finite_n;
     for (const auto& [variant, points] : variants) {
       Series s{variant, {}, {}, {}, Series::Style::line_markers, ""};

@@ -40,12 +40,25 @@ std::string number(double v) {
 
 }  // namespace
 
+std::string tick_label(double t, double step) {
+  // as many decimals as the step has, so that neighbours differ in print: with a
+  // step of 0.2 the labels read −40.2, −40, −39.8
+  if (std::abs(t) >= 1e5 || (t != 0 && std::abs(t) < 1e-3)) return number(t);
+  const int decimals = std::max(0, static_cast<int>(-std::floor(std::log10(step) + 1e-9)));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, t);
+  std::string text = buf;
+  if (text.find_first_not_of("-0.") == std::string::npos) return "0";
+  if (text[0] == '-') text = "\u2212" + text.substr(1);
+  return text;
+}
+
 std::vector<double> nice_ticks(double lo, double hi, int count) {
   if (!(hi > lo)) return {lo};
   const double raw = (hi - lo) / std::max(count - 1, 1);
   const double magnitude = std::pow(10, std::floor(std::log10(raw)));
   double step = magnitude;
-  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
+  for (double m : {1.0, 2.0, 5.0, 10.0})
     if (m * magnitude >= raw) {
       step = m * magnitude;
       break;
@@ -81,6 +94,12 @@ Plot& Plot::mark_x(double x, std::string label) {
 std::string Plot::svg(int width, int height) const {
   // data ranges (finite points only; log axes need positive values)
   auto tx = [&](double v) { return log_x_ ? std::log10(v) : v; };
+  // the narrowest gap between neighbouring bars, on the drawn (transformed) axis
+  auto bar_gap = [&](const Series& s, double lo, double hi) {
+    double gap = std::numeric_limits<double>::infinity();
+    for (std::size_t i = 1; i < s.x.size(); ++i) gap = std::min(gap, std::abs(tx(s.x[i]) - tx(s.x[i - 1])));
+    return std::isfinite(gap) && gap > 0 ? gap : (hi > lo ? (hi - lo) / 10 : 1.0);
+  };
   auto ty = [&](double v) { return log_y_ ? std::log10(v) : v; };
   auto usable_x = [&](double v) { return std::isfinite(v) && (!log_x_ || v > 0); };
   auto usable_y = [&](double v) { return std::isfinite(v) && (!log_y_ || v > 0); };
@@ -96,12 +115,21 @@ std::string Plot::svg(int width, int height) const {
       y1 = std::max(y1, ty(hi));
       if (s.style == Series::Style::bars && !log_y_) y0 = std::min(y0, 0.0);
     }
+  // bars are drawn 0.8 of the narrowest gap wide, centred on x: half a gap of room
+  // at either end keeps the outer bars inside the axes
+  for (const auto& s : series_) {
+    if (s.style != Series::Style::bars || !std::isfinite(x0)) continue;
+    const double half = bar_gap(s, x0, x1) / 2;
+    x0 -= half;
+    x1 += half;
+  }
   for (const auto& [x, label] : marks_)
     if (usable_x(x)) {
       x0 = std::min(x0, tx(x));
       x1 = std::max(x1, tx(x));
     }
-  if (!std::isfinite(x0)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+  const bool empty = !std::isfinite(x0) || !std::isfinite(y0);
+  if (empty) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   if (x1 == x0) x0 -= 0.5, x1 += 0.5;
   if (y1 == y0) y0 -= 0.5, y1 += 0.5;
   const double pad_y = 0.06 * (y1 - y0);
@@ -135,7 +163,9 @@ std::string Plot::svg(int width, int height) const {
       if (ticks.size() < 2)
         for (double t : nice_ticks(lo, hi)) ticks.emplace_back(t, number(std::pow(10, t)));
     } else {
-      for (double t : nice_ticks(lo, hi)) ticks.emplace_back(t, number(t));
+      const std::vector<double> at = nice_ticks(lo, hi);
+      const double step = at.size() > 1 ? at[1] - at[0] : 1;
+      for (double t : at) ticks.emplace_back(t, tick_label(t, step));
     }
     return ticks;
   };
@@ -162,16 +192,14 @@ std::string Plot::svg(int width, int height) const {
     o << "<line x1=\"" << px(x) << "\" y1=\"" << top << "\" x2=\"" << px(x) << "\" y2=\"" << top + ph
       << "\" stroke=\"#888\" stroke-dasharray=\"4,3\"/>\n";
     if (!label.empty())
-      o << "<text x=\"" << px(x) + 3 << "\" y=\"" << top + 12 << "\" fill=\"#555\" font-size=\"10\">" << escape(label)
-        << "</text>\n";
+      // at the foot of the line, clear of the legend in the top right corner
+      o << "<text x=\"" << px(x) + 3 << "\" y=\"" << top + ph - 6 << "\" fill=\"#555\" font-size=\"10\">"
+        << escape(label) << "</text>\n";
   }
   for (const auto& s : series_) {
     // bars
     if (s.style == Series::Style::bars) {
-      double step = std::numeric_limits<double>::infinity();
-      for (std::size_t i = 1; i < s.x.size(); ++i) step = std::min(step, std::abs(tx(s.x[i]) - tx(s.x[i - 1])));
-      if (!std::isfinite(step) || step == 0) step = (x1 - x0) / 10;
-      const double bw = 0.8 * step / (x1 - x0) * pw;
+      const double bw = 0.8 * bar_gap(s, x0, x1) / (x1 - x0) * pw;
       for (std::size_t i = 0; i < s.x.size(); ++i) {
         if (!usable_x(s.x[i]) || !usable_y(s.y[i])) continue;
         const double y = py(s.y[i]), base = py(log_y_ ? std::pow(10, y0) : std::max(0.0, y0));
@@ -205,6 +233,9 @@ std::string Plot::svg(int width, int height) const {
           o << "<circle cx=\"" << px(s.x[i]) << "\" cy=\"" << py(s.y[i]) << "\" r=\"3\" fill=\"" << s.color << "\"/>\n";
   }
   o << "</g>\n";
+  if (empty)
+    o << "<text x=\"" << left + pw / 2 << "\" y=\"" << top + ph / 2 << "\" text-anchor=\"middle\" fill=\"#888\" "
+      << "font-size=\"14\">no data</text>\n";
   // legend, in the top right corner, as wide as its longest label (about 6.6 px
   // per character at 12 px; UTF-8 continuation bytes do not count)
   std::size_t longest = 0;
