@@ -5,9 +5,10 @@
 #include <fstream>
 #include <algorithm>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <string>
+
+#include <gtest/gtest-spi.h>
 
 #include "support/reference.hpp"
 #include "studies/studies.hpp"
@@ -20,76 +21,108 @@ using namespace lambdahat::cli;
 
 using Attributes = std::map<std::string, std::string>;
 
-Attributes attributes(const std::string& tag) {
-  static const std::regex attribute(R"re(([\w-]+)="([^"]*)")re");
-  Attributes a;
-  for (std::sregex_iterator it(tag.begin(), tag.end(), attribute), end; it != end; ++it) a[(*it)[1]] = (*it)[2];
-  return a;
-}
+// One element of an SVG file: its name, attributes and, for <text>, its text.
+struct Element {
+  std::string name;
+  Attributes attributes;
+  std::string text;
+  double number(const std::string& key) const { return std::stod(attributes.at(key)); }
+  bool has(const std::string& key) const { return attributes.count(key) > 0; }
+};
 
-double value(const Attributes& a, const std::string& key) { return std::stod(a.at(key)); }
+// The elements of `svg` between `from` and `to` (byte offsets), in order. The files
+// are lambdahat's own: attributes always in double quotes, no nested text markup.
+std::vector<Element> elements(const std::string& svg, std::size_t from = 0, std::size_t to = std::string::npos) {
+  std::vector<Element> found;
+  to = std::min(to, svg.size());
+  for (std::size_t at = svg.find('<', from); at < to; at = svg.find('<', at + 1)) {
+    if (svg[at + 1] == '/' || svg[at + 1] == '!') continue;
+    const std::size_t close = svg.find('>', at);
+    const std::string tag = svg.substr(at + 1, close - at - 1);
+    Element e;
+    std::size_t i = tag.find_first_of(" /");
+    e.name = tag.substr(0, i);
+    while (i != std::string::npos && (i = tag.find('=', i)) != std::string::npos) {
+      std::size_t key_start = tag.rfind(' ', i) + 1;
+      const std::size_t value_start = i + 2, value_end = tag.find('"', value_start);
+      e.attributes[tag.substr(key_start, i - key_start)] = tag.substr(value_start, value_end - value_start);
+      i = value_end + 1;
+    }
+    if (e.name == "text") e.text = svg.substr(close + 1, svg.find("</text>", close) - close - 1);
+    found.push_back(std::move(e));
+  }
+  return found;
+}
 
 // The texts of the <text> elements, in order.
 std::vector<std::string> texts(const std::string& svg) {
-  static const std::regex text("<text[^>]*>([^<]*)</text>");
   std::vector<std::string> found;
-  for (std::sregex_iterator it(svg.begin(), svg.end(), text), end; it != end; ++it) found.push_back((*it)[1]);
+  for (const Element& e : elements(svg))
+    if (e.name == "text") found.push_back(e.text);
   return found;
 }
 
 // A figure's checks; `what` names it in failure messages.
 void check_figure(const std::string& svg, const std::string& what) {
-  // the title (bold) and the axis labels: the x label below the plot, the y label rotated
-  static const std::regex title(R"(<text[^>]*font-weight="bold">([^<]+)</text>)");
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(svg, m, title)) << what << ": no title";
-  static const std::regex y_label(R"re(<text transform="translate\([^)]*\) rotate\(-90\)"[^>]*>([^<]+)</text>)re");
-  EXPECT_TRUE(std::regex_search(svg, m, y_label)) << what << ": no y-axis label";
-  // the plot area: the first unfilled rectangle
-  static const std::regex frame(R"re(<rect x="[^"]*" y="[^"]*" width="[^"]*" height="[^"]*" fill="none"[^>]*>)re");
-  ASSERT_TRUE(std::regex_search(svg, m, frame)) << what << ": no plot area";
-  const Attributes f = attributes(m.str());
-  const double left = value(f, "x"), top = value(f, "y"), right = left + value(f, "width"),
-               bottom = top + value(f, "height");
-  const Attributes root = attributes(svg.substr(0, svg.find('>')));
-  const double height = value(root, "height");
-  bool x_label = false;
-  static const std::regex any_text(R"(<text[^>]*>[^<]+</text>)");
-  for (std::sregex_iterator it(svg.begin(), svg.end(), any_text), end; it != end; ++it) {
-    const Attributes a = attributes(it->str());
-    if (a.count("y") && value(a, "y") > bottom + 20 && value(a, "y") <= height) x_label = true;
+  const std::vector<Element> all = elements(svg);
+  ASSERT_FALSE(all.empty()) << what;
+  const double height = all.front().number("height");
+  // the title (bold) and the axis labels: the y label rotated, the x label below the plot
+  bool title = false, y_label = false, x_label = false;
+  const Element* frame = nullptr;
+  for (const Element& e : all) {
+    if (e.name == "text" && e.has("font-weight") && !e.text.empty()) title = true;
+    if (e.name == "text" && e.has("transform") && e.attributes.at("transform").find("rotate(-90)") != std::string::npos &&
+        !e.text.empty())
+      y_label = true;
+    if (!frame && e.name == "rect" && e.has("fill") && e.attributes.at("fill") == "none") frame = &e;
   }
+  EXPECT_TRUE(title) << what << ": no title";
+  EXPECT_TRUE(y_label) << what << ": no y-axis label";
+  ASSERT_NE(frame, nullptr) << what << ": no plot area";
+  const double left = frame->number("x"), top = frame->number("y"), right = left + frame->number("width"),
+               bottom = top + frame->number("height");
+  for (const Element& e : all)
+    if (e.name == "text" && e.has("y") && e.number("y") > bottom + 20 && e.number("y") <= height && !e.text.empty())
+      x_label = true;
   EXPECT_TRUE(x_label) << what << ": no x-axis label";
   // everything drawn inside the clip group lies within the plot area (half a pixel of
   // slack for rounding)
-  const std::size_t begin = svg.find("<g clip-path=\"url(#plot)\">"), end = svg.find("</g>", begin);
+  const std::size_t begin = svg.find("<g clip-path=\"url(#plot)\">");
   ASSERT_NE(begin, std::string::npos) << what;
-  const std::string body = svg.substr(begin, end - begin);
   const auto inside_x = [&](double x) { return x >= left - 0.5 && x <= right + 0.5; };
   const auto inside_y = [&](double y) { return y >= top - 0.5 && y <= bottom + 0.5; };
-  static const std::regex element(R"(<(rect|circle|line|polyline|text)\b[^>]*>)");
-  for (std::sregex_iterator it(body.begin(), body.end(), element), stop; it != stop; ++it) {
-    const std::string tag = (*it)[1], text = it->str();
-    const Attributes a = attributes(text);
-    if (tag == "rect") {
-      EXPECT_TRUE(inside_x(value(a, "x")) && inside_x(value(a, "x") + value(a, "width"))) << what << ": " << text;
-      EXPECT_TRUE(inside_y(value(a, "y")) && inside_y(value(a, "y") + value(a, "height"))) << what << ": " << text;
-    } else if (tag == "circle") {
-      EXPECT_TRUE(inside_x(value(a, "cx")) && inside_y(value(a, "cy"))) << what << ": " << text;
-    } else if (tag == "line") {
-      EXPECT_TRUE(inside_x(value(a, "x1")) && inside_x(value(a, "x2"))) << what << ": " << text;
-      EXPECT_TRUE(inside_y(value(a, "y1")) && inside_y(value(a, "y2"))) << what << ": " << text;
-    } else if (tag == "text") {
-      EXPECT_TRUE(inside_x(value(a, "x")) && inside_y(value(a, "y"))) << what << ": " << text;
-    } else {
-      std::stringstream points(a.at("points"));
+  for (const Element& e : elements(svg, begin + 1, svg.find("</g>", begin))) {
+    const std::string where = what + ": <" + e.name + "> " + (e.text.empty() ? "" : e.text);
+    if (e.name == "rect") {
+      EXPECT_TRUE(inside_x(e.number("x")) && inside_x(e.number("x") + e.number("width"))) << where;
+      EXPECT_TRUE(inside_y(e.number("y")) && inside_y(e.number("y") + e.number("height"))) << where;
+    } else if (e.name == "circle") {
+      EXPECT_TRUE(inside_x(e.number("cx")) && inside_y(e.number("cy"))) << where;
+    } else if (e.name == "line") {
+      EXPECT_TRUE(inside_x(e.number("x1")) && inside_x(e.number("x2"))) << where;
+      EXPECT_TRUE(inside_y(e.number("y1")) && inside_y(e.number("y2"))) << where;
+    } else if (e.name == "text") {
+      EXPECT_TRUE(inside_x(e.number("x")) && inside_y(e.number("y"))) << where;
+    } else if (e.name == "polyline") {
+      std::stringstream points(e.attributes.at("points"));
       for (std::string pair; points >> pair;) {
         const std::size_t comma = pair.find(',');
         EXPECT_TRUE(inside_x(std::stod(pair.substr(0, comma))) && inside_y(std::stod(pair.substr(comma + 1))))
-            << what << ": " << pair;
+            << where << " " << pair;
       }
     }
   }
+}
+
+// The check itself catches what it is for: a bar past the right edge of the axes.
+TEST(Figures, CheckCatchesAnElementOutsideThePlot) {
+  Plot plot("histogram", "x", "y");
+  plot.add({"runs", {1, 2, 3}, {2, 7, 4}, {}, Series::Style::bars, ""});
+  std::string svg = plot.svg();
+  const std::size_t clip = svg.find("<g clip-path=\"url(#plot)\">") + 26;
+  svg.insert(clip, "\n<rect x=\"600\" y=\"100\" width=\"50\" height=\"20\" fill=\"red\"/>");
+  EXPECT_NONFATAL_FAILURE(check_figure(svg, "bad"), "bad: <rect>");
 }
 
 TEST(Figures, TickLabelsAreRoundSteps) {
@@ -126,10 +159,13 @@ TEST(Figures, MarkLabelsClearTheLegend) {
   plot.mark_x(29, "t_val");
   const std::string svg = plot.svg();
   // the mark's label sits at the foot of its line; the legend stays in the top 40 px
-  static const std::regex label(R"re(<text x="([^"]*)" y="([^"]*)"[^>]*>t_val</text>)re");
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(svg, m, label));
-  EXPECT_GT(std::stod(m[2]), 300);
+  bool found = false;
+  for (const Element& e : elements(svg))
+    if (e.name == "text" && e.text == "t_val") {
+      found = true;
+      EXPECT_GT(e.number("y"), 300);
+    }
+  EXPECT_TRUE(found);
   check_figure(svg, "marks");
 }
 
