@@ -67,8 +67,6 @@ SamplerConfig sampler_config(const SamplerFlags& f, const ProblemSpec& spec) {
           c.num_steps_bw_draws, " exceeds ", kMaxChainSteps, " steps per chain");
   c.sample_only = f.sample_only;
   c.threads = f.threads ? effective_threads(*f.threads, c.num_chains) : 0;
-  if (c.kind == SamplerKind::sgnht && !c.epsilon)
-    throw Error("lambdahat: --sampler sgnht needs --epsilon (the calibration is for sgld and mala)");
   return c;
 }
 

@@ -173,8 +173,8 @@ std::int64_t stationarity_cut(const std::vector<double>& trace, std::int64_t bat
 
 double calibrate_epsilon(Module& model, const LossFn& loss, const Dataset& data, const SamplerConfig& config,
                          const CalibrationTargets& targets, Calibration& cal) {
-  check(config.kind != SamplerKind::sgnht, "estimate_llc",
-        "SGNHT has no step-size calibration: set epsilon (its h) for it, or use sgld or mala");
+  check(config.kind != SamplerKind::sgnht, "calibrate_epsilon",
+        "SGNHT's step is derived from SGLD's (run_calibrated): calibrate with kind sgld");
   cal.epsilon_chosen = true;
   const double nbeta = resolve_nbeta(config, data.size());
   const std::int64_t P = targets.pilot_steps;
@@ -295,7 +295,21 @@ CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& d
   out.nbeta = resolve_nbeta(c, data.size());
   const double nbeta = out.nbeta;
   if (!c.epsilon) {
-    c.epsilon = calibrate_epsilon(model, loss, data, c, targets, cal);
+    if (c.kind == SamplerKind::sgnht) {
+      // SGNHT's step h from the SGLD step ε calibrated for this model: on a quadratic
+      // of curvature κ, SGLD is stable for ε κ < 4 and SGNHT's momentum step for
+      // h² κ < 4, so h = √ε keeps the margin the calibration found.
+      SamplerConfig sgld = c;
+      sgld.kind = SamplerKind::sgld;
+      const double eps = calibrate_epsilon(model, loss, data, sgld, targets, cal);
+      c.epsilon = std::sqrt(eps);
+      cal.epsilon = *c.epsilon;
+      if (!cal.failed)
+        cal.epsilon_reason = "SGNHT step h = √ε = " + fmt(*c.epsilon) + " (the same stability margin) for the SGLD " +
+                             cal.epsilon_reason;
+    } else {
+      c.epsilon = calibrate_epsilon(model, loss, data, c, targets, cal);
+    }
     if (cal.failed) {
       c.num_draws = c.num_draws.value_or(1);
       c.num_burnin_steps = c.num_burnin_steps.value_or(0);

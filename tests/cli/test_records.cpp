@@ -89,6 +89,38 @@ TEST(Records, SampleOnlyNamesAreCheckedBeforeTraining) {
   EXPECT_EQ(ok.output.find("theory λ"), std::string::npos) << ok.output;
 }
 
+// --sampler sgnht with no settings: its step h = √ε from the SGLD calibration, burn-in
+// and draws by the same precision targets. On the 5-3-5 network at rank 0 (λ = 6.5;
+// the leading-order target at this n is 6.28, 0.97 of λ) two seeds land within 10 %
+// of λ with every target met and no warning.
+TEST(Records, SgnhtHasItsOwnDefaults) {
+  for (const char* seed : {"0", "1"}) {
+    const std::string cmd = std::string(LAMBDAHAT_COMMAND) + " llc --model dln --widths 5,3,5 --rank 0 --sampler sgnht"
+                            " --seed " + seed + " --json -";
+    const fs::path err = fs::temp_directory_path() / (std::string("lambdahat_sgnht_") + seed + ".txt");
+    const Result r = lambdahat::testing::run_shell(cmd + " 2>" + err.string());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const nlohmann::json j = nlohmann::json::parse(r.output);
+    EXPECT_NEAR(j["llc"]["mean"].get<double>() / 6.5, 1.0, 0.10) << "seed " << seed;
+    EXPECT_TRUE(j["calibration"]["targets_met"].get<bool>()) << "seed " << seed;
+    EXPECT_LE(j["diagnostics"]["rhat"].get<double>(), 1.01) << "seed " << seed;
+    EXPECT_TRUE(j["warnings"].empty()) << j["warnings"].dump();
+    const std::string reason = j["calibration"]["epsilon"]["reason"].get<std::string>();
+    EXPECT_EQ(reason.rfind("SGNHT step h = √ε", 0), 0u) << reason;
+    EXPECT_EQ(j["settings"]["sampler"], "sgnht");
+    // the diagnostics line has no MALA acceptance for a sampler without one (the
+    // calibration line does: it speaks of the SGLD pilots)
+    std::ifstream in(err);
+    const std::string summary((std::istreambuf_iterator<char>(in)), {});
+    fs::remove(err);
+    const std::size_t at = summary.find("  diagnostics:");
+    ASSERT_NE(at, std::string::npos) << summary;
+    const std::string line = summary.substr(at, summary.find('\n', at) - at);
+    EXPECT_EQ(line.find("MALA"), std::string::npos) << line;
+    EXPECT_EQ(summary.find("nan"), std::string::npos) << summary;
+  }
+}
+
 // free-energy on a deep linear network: the local estimate, WBIC and the integral,
 // each with an error, in the summary and the JSON.
 TEST(Records, FreeEnergyGivesThreeEstimatesWithErrors) {

@@ -97,6 +97,29 @@ TEST(Calibration, DefaultsLandOnTheGaussianClosedFormAndSayWhy) {
   EXPECT_EQ(again.calibration.epsilon, r.calibration.epsilon);
 }
 
+// SGNHT with no settings: h = √ε of the calibrated SGLD step, the same precision
+// targets, and the Gaussian's exact value within its error and SGNHT's own step bias
+// (a few per cent at the calibrated margin, as for SGLD above).
+TEST(Calibration, SgnhtDerivesItsStepFromTheSgldCalibration) {
+  Gaussian g = gaussian_problem();
+  SamplerConfig c;
+  c.kind = SamplerKind::sgnht;
+  c.nbeta = g.nbeta;
+  c.localization = g.gamma;
+  const LLCResult r = estimate_llc(*g.model, mse_loss_fn(), g.data, c);
+  ASSERT_TRUE(r.has_estimate());
+  EXPECT_NEAR(r.mean, g.exact(), 0.05 * g.exact() + 3 * r.diagnostics.mcse);
+  EXPECT_TRUE(r.calibration.targets_met) << r.calibration.summary();
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+  EXPECT_TRUE(std::isnan(r.diagnostics.mala_acceptance));  // no MALA check on a momentum step
+  // the SGLD calibration's step, then its square root
+  SamplerConfig sgld = c;
+  sgld.kind = SamplerKind::sgld;
+  const LLCResult s = estimate_llc(*g.model, mse_loss_fn(), g.data, sgld);
+  EXPECT_DOUBLE_EQ(*r.config.epsilon, std::sqrt(s.calibration.epsilon));
+  EXPECT_EQ(r.calibration.epsilon_reason.rfind("SGNHT step h = √ε", 0), 0u) << r.calibration.epsilon_reason;
+}
+
 TEST(Calibration, NoStableStepSizeIsNoEstimateAndNamesWhatWasTried) {
   // a loss that is finite at w* and nowhere else: every step size diverges, and the
   // search stops at its floor rather than shrinking ε for ever
