@@ -13,8 +13,10 @@ BENCH_PACKAGES := libopenblas-dev
 # The fuzzing run (make fuzz): clang with libFuzzer and OpenMP.
 FUZZ_PACKAGES := clang libclang-rt-dev libomp-dev
 FUZZ_SECONDS ?= 60
+# The report check (make report-check): Debian's Chromium, headless.
+REPORT_PACKAGES := chromium
 
-.PHONY: all setup configure build test demo bench fuzz clean
+.PHONY: all setup configure build test demo bench fuzz report-check clean
 
 all: build
 
@@ -54,6 +56,14 @@ demo: build
 	@echo ""
 	@echo "The report: $(abspath $(DEMO_DIR))/index.html"
 	@echo "Tables and summaries: $(abspath $(DEMO_DIR))/*/*.csv and $(abspath $(DEMO_DIR))/*/summary.json"
+
+# The quick report rendered in headless Chromium at a desktop and a phone width:
+# every figure loads, and nothing is wider than the page (tools/check_report.sh).
+REPORT_DIR ?= $(BUILD_DIR)/report-check
+report-check:
+	$(MAKE) build EXTRA_PACKAGES="$(REPORT_PACKAGES)"
+	$(BUILD_DIR)/bin/lambdahat paper --quick --out $(REPORT_DIR)
+	tools/check_report.sh $(REPORT_DIR)/index.html
 
 bench:
 	$(MAKE) build EXTRA_PACKAGES="$(BENCH_PACKAGES)"

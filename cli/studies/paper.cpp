@@ -57,8 +57,8 @@ std::string fit_sentence(const nlohmann::json& s) {
   o << "The linear fit ΔF = " << signed_text(num(c[0])) << (slope < 0 ? " − " : " + ") << fmt(std::abs(slope))
     << "·x has R² = "
     << fmt(num(s["fit_linear"]["r2"])) << "; the slope's " << fmt(100 * num(s["fit_linear"]["confidence"]), 2)
-    << " % bootstrap interval is [" << fmt(num(s["fit_linear"]["slope_ci"][0])) << ", "
-    << fmt(num(s["fit_linear"]["slope_ci"][1])) << "]";
+    << " % bootstrap interval is [" << signed_text(num(s["fit_linear"]["slope_ci"][0])) << ", "
+    << signed_text(num(s["fit_linear"]["slope_ci"][1])) << "]";
   if (s["fit_quadratic"].is_object()) o << "; the quadratic fit has R² = " << fmt(num(s["fit_quadratic"]["r2"]));
   o << ".";
   return o.str();
@@ -114,7 +114,7 @@ std::string scaling_section(const std::string& family, const nlohmann::json& s, 
   }
   h << "<p>Theory λ (m): the exact learning coefficient λ and its multiplicity m, the order of the\n"
        "log log n term of the free energy.</p>\n"
-       "<table><tr><th>sweep</th><th>variant</th><th>value</th><th>λ̂</th><th>± sd</th><th>theory λ (m)</th><th>λ̂/λ</th>"
+       "<div class=\"wide\"><table><tr><th>sweep</th><th>variant</th><th>value</th><th>λ̂</th><th>± sd</th><th>theory λ (m)</th><th>λ̂/λ</th>"
     << (finite_n ? "<th>finite-n target</th><th>λ̂/target</th>" : "") << "</tr>\n";
   std::vector<std::string> deviations;
   for (const auto& c : s["configurations"]) {
@@ -140,7 +140,7 @@ std::string scaling_section(const std::string& family, const nlohmann::json& s, 
       deviations.push_back(d.str());
     }
   }
-  h << "</table>\n";
+  h << "</table></div>\n";
   if (!deviations.empty()) {
     h << "<p>Where the estimate is more than 15 % from theory (highlighted):</p><ul>";
     for (const auto& d : deviations) h << "<li>" << html_escape(d) << "</li>";
@@ -223,6 +223,8 @@ std::string run_paper(const PaperOptions& o) {
        "figcaption{font-size:0.85em;color:#555}table{border-collapse:collapse;font-size:0.9em}"
        "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}tr.off{background:#fff3cd}"
        "code{background:#f4f4f4;padding:0 3px}.banner{background:#fff3cd;border:1px solid #e0c36a;padding:0.6em 1em}"
+       // on a narrow screen: one figure per row, and wide tables scroll in their own box
+       ".wide{overflow-x:auto}@media (max-width:700px){figure{width:100%;margin:0.5em 0}body{margin:1em}}"
        "</style></head><body>\n";
   h << "<h1>Local learning coefficients and phase transitions: the seed study</h1>\n";
   h << "<p>Made by lambdahat " << kVersion
