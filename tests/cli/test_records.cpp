@@ -54,6 +54,19 @@ TEST(Records, CheckpointCarriesTheSeedAndModelFlags) {
   EXPECT_NE(other.output.find("warning: --seed 0 differs from the checkpoint's seed 5"), std::string::npos)
       << other.output;
   EXPECT_NE(other.output.find("leave --seed out"), std::string::npos) << other.output;
+  // a checkpoint without a record: said, since the data set may not be the one it
+  // was trained on
+  const std::string bare = (dir / "bare.safetensors").string();
+  {
+    lambdahat::Generator gen(1);
+    lambdahat::Sequential net;
+    net.add(lambdahat::Linear(3, 2, gen, lambdahat::LinearOptions{.bias = false}));
+    net.add(lambdahat::Linear(2, 3, gen, lambdahat::LinearOptions{.bias = false}));
+    lambdahat::save_checkpoint(net, bare);
+  }
+  const Result unrecorded = run("llc --model dln --widths 3,2,3 --n 400 --checkpoint " + bare + fixed);
+  EXPECT_NE(unrecorded.output.find("does not record the seed it was trained with"), std::string::npos)
+      << unrecorded.output;
   // a record of another model is refused before any work
   const Result wrong = run("llc --model tms --checkpoint " + ck);
   EXPECT_EQ(wrong.exit_code, 2);
