@@ -8,6 +8,7 @@
 #include "nn/models/regression.hpp"
 #include "nn/models/superposition.hpp"
 #include "nn/module.hpp"
+#include "nn/network.hpp"
 #include "nn/optim/adam.hpp"
 #include "nn/optim/adamw.hpp"
 #include "nn/optim/optimizer.hpp"

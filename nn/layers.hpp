@@ -86,6 +86,11 @@ class Sequential : public ModuleBase<Sequential> {
     children_.push_back(std::move(owned));
     return ref;
   }
+  // A module whose type is known only at run time (nn/network.hpp builds from text).
+  Module& append(std::unique_ptr<Module> module) {
+    children_.push_back(std::shared_ptr<Module>(std::move(module)));
+    return *children_.back();
+  }
   std::size_t size() const { return children_.size(); }
   Module& operator[](std::size_t i) { return *children_.at(i); }
 

@@ -19,6 +19,13 @@ LossFn mse_loss_fn() {
   };
 }
 
+LossFn sum_of_squares_loss() {
+  return [](Module& model, const Batch& batch) {
+    const Variable diff = sub(model(Variable(batch.inputs)), Variable(batch.targets));
+    return mul(sum(square(diff)), 0.5 / static_cast<double>(batch.inputs.size(0)));
+  };
+}
+
 namespace {
 // The samplers by name; each one's move is in slt/sampler_updates.hpp.
 struct SamplerName {

@@ -26,7 +26,10 @@ namespace lambdahat {
 // The loss of a model on a batch: mean over the batch's examples.
 using LossFn = std::function<Variable(Module& model, const Batch& batch)>;
 LossFn cross_entropy_loss();  // logits vs int64 class labels
-LossFn mse_loss_fn();         // predictions vs targets
+LossFn mse_loss_fn();         // predictions vs targets: the mean over every entry
+// ½ Σ_j (f_j − y_j)² per example, averaged over the examples: MSE times half the
+// output width, the scale of a Gaussian likelihood with unit variance.
+LossFn sum_of_squares_loss();
 
 // SGLD and SGNHT use stochastic gradients and no accept/reject step; MALA (full batch
 // only) is SGLD's proposal with a Metropolis–Hastings correction, exact for any ε,
