@@ -127,8 +127,9 @@ std::vector<std::string> apply_checkpoint_metadata(ProblemSpec& spec, const std:
     spec.model = m->second;
   }
   // a checkpoint from elsewhere: the data set is drawn from --seed, which may not be
-  // the one the weights were trained on
-  if (!record.count("seed") && !given(given_flags, "seed"))
+  // the one the weights were trained on (a described network reads its data from a
+  // file instead)
+  if (!record.count("seed") && !given(given_flags, "seed") && spec.model != "network")
     warnings.push_back("the checkpoint " + spec.checkpoint + " does not record the seed it was trained with; the data "
                        "set is drawn with --seed " + std::to_string(spec.seed) + ": give --seed if it was another");
   const Family& f = family(spec.model);

@@ -35,7 +35,13 @@ void add_model_flags(CLI::App& app, ProblemSpec& spec, bool with_training) {
                  "tms: start at the regular k-gon critical point (--hidden 2; inputs uniform in [0, 1])")
       ->check(integer_in(5, kMaxWidth));
   app.add_option("--p", spec.p, "grok: modulus")->check(integer_in(2, 100000))->capture_default_str();
+  // a described network is a model of its own: --network chooses it
+  app.add_option("--network", spec.network, "network: the JSON description of a network trained elsewhere (docs/networks.md)")
+      ->each([&spec](const std::string&) { spec.model = "network"; });
   if (with_training) {
+    app.add_option("--data", spec.data, "network: the data, a safetensors file with x and y");
+    app.add_option("--loss", spec.loss, "network: mse (mean over entries), ce (cross-entropy) or sse (½ Σ squares per example)")
+        ->check(CLI::IsMember({"mse", "ce", "sse"}));
     app.add_option("--n", spec.n, "data set size (default 5000; tms 1000; not grok)")->check(integer_in(1, 1000000000));
     app.add_option("--train-steps", spec.train_steps,
                    "training steps to reach w* (default 4000; tms: 4500 epochs; grok 25000; not polynomial)")

@@ -66,6 +66,7 @@ Family rrr_family();
 Family autoencoder_family();
 Family tms_family();
 Family grok_family();
+Family network_family();
 
 // Shared by the families' checks.
 void check_n_and_steps(const ProblemSpec& s);

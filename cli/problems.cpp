@@ -33,6 +33,8 @@ std::string families_with(const std::string& flag) {
 
 void check_flags_apply(const ProblemSpec& s, const std::vector<std::string>& given) {
   const Family& f = family(s.model);
+  check(s.network.empty() || std::find(given.begin(), given.end(), "--model") == given.end(), "lambdahat",
+        "--network describes the model: leave --model out");
   // the model flags: those some family lists
   for (const std::string& flag : given) {
     const std::string with = families_with(flag);

@@ -29,6 +29,7 @@ struct ProblemSpec {
   std::optional<std::int64_t> train_steps;          // training steps or epochs (unset: the family's default)
   std::uint64_t seed = 0;
   std::string checkpoint;                           // load w* from here instead of training
+  std::string network, data, loss;                  // network: description, data file, loss (mse, ce, sse)
 };
 
 // The rank in use: the given --rank, or the family's default.

@@ -4,7 +4,8 @@ namespace lambdahat::cli {
 
 const std::vector<Family>& families() {
   static const std::vector<Family> all = {polynomial_family(), dln_family(), rrr_family(),
-                                          autoencoder_family(), tms_family(), grok_family()};
+                                          autoencoder_family(), tms_family(), grok_family(),
+                                          network_family()};
   return all;
 }
 

@@ -1,0 +1,101 @@
+// lambdahat llc --network: a PyTorch-trained network (tests/data/networks) with no
+// C++ written, its parameters listed, and every input that does not fit refused with
+// one line and exit 2 before any sampling.
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "support/reference.hpp"
+
+namespace {
+
+using Result = lambdahat::testing::ShellResult;
+
+const std::string kNetworks = std::string(LAMBDAHAT_TEST_DATA_DIR) + "/networks/";
+
+Result run(const std::string& args) {
+  return lambdahat::testing::run_shell(std::string(LAMBDAHAT_COMMAND) + " " + args + " 2>&1");
+}
+
+std::string network(const std::string& name, const std::string& loss) {
+  const std::string d = kNetworks + name + "/";
+  return "--network " + d + "net.json --checkpoint " + d + "weights.safetensors --data " + d + "data.safetensors --loss " +
+         loss;
+}
+
+TEST(Networks, LlcOfAPyTorchNetwork) {
+  const Result r = lambdahat::testing::run_shell(std::string(LAMBDAHAT_COMMAND) + " llc " + network("mlp", "ce") +
+                                                 " --json - 2>/dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(r.output);
+  // the loss at the given weights is PyTorch's: the mean cross-entropy over the data
+  std::ifstream in(kNetworks + "mlp/reference.json");
+  const double torch_loss = nlohmann::json::parse(in)["value"];
+  EXPECT_NEAR(j["init_loss"].get<double>(), torch_loss, 1e-5 * torch_loss);
+  EXPECT_EQ(j["n"], 300);
+  EXPECT_GT(j["llc"]["mean"].get<double>(), 0);
+  EXPECT_LT(j["llc"]["mean"].get<double>(), 131);  // at most the parameter count... and well below it
+  EXPECT_TRUE(j["theory"].is_null());
+  EXPECT_TRUE(j["calibration"]["targets_met"].get<bool>());
+  EXPECT_TRUE(j["warnings"].empty()) << j["warnings"].dump();
+  EXPECT_NE(j["model"].get<std::string>().find("131 parameters"), std::string::npos) << j["model"];
+  // restricted to the last layer, and the free energy, through the same flags
+  EXPECT_EQ(run("llc " + network("mlp", "ce") + " --sample-only 2.weight,2.bias --draws 500").exit_code, 0);
+  const Result fe = run("free-energy " + network("mlp", "ce") + " --rungs 4 --rung-draws 200");
+  EXPECT_EQ(fe.exit_code, 0) << fe.output;
+  EXPECT_NE(fe.output.find("thermodynamic integration: F ="), std::string::npos) << fe.output;
+}
+
+TEST(Networks, ParamsListsTheDescribedParameters) {
+  const Result r = run("params --network " + kNetworks + "kinds/net.json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* name : {"0.weight", "2.weight", "4.weight", "8.0.weight", "8.2.bias", "12.bias"})
+    EXPECT_NE(r.output.find(name), std::string::npos) << name << " in\n" << r.output;
+  EXPECT_EQ(r.output.find("\n2.bias "), std::string::npos) << "layer 2 has no bias";
+  EXPECT_NE(r.output.find("370 parameters"), std::string::npos) << r.output;
+}
+
+// Each refused before sampling: one line, exit 2, naming what does not fit.
+TEST(Networks, InputThatDoesNotFitIsRefused) {
+  const std::string mlp = kNetworks + "mlp/", kinds = kNetworks + "kinds/";
+  const std::string tmp = testing::TempDir();
+  const std::string bad = tmp + "/bad_net.json";
+  std::ofstream(bad) << R"({"layers": [{"type": "linear", "in": 4, "out": 16}, {"type": "conv2d"}]})";
+  const std::string inconsistent = tmp + "/inconsistent_net.json";
+  std::ofstream(inconsistent) << R"({"layers": [{"type": "linear", "in": 4, "out": 16}, {"type": "linear", "in": 8, "out": 3}]})";
+  const struct {
+    std::string args, says;
+  } cases[] = {
+      {"--network " + bad + " --checkpoint " + mlp + "weights.safetensors --data " + mlp + "data.safetensors --loss ce",
+       "layer 1: unknown type conv2d (convolutions, attention"},
+      {"--network " + inconsistent + " --checkpoint " + mlp + "weights.safetensors --data " + mlp +
+           "data.safetensors --loss ce",
+       "layer 1 (linear): in is 8 but 16 features come in"},
+      {"--network " + mlp + "net.json --checkpoint " + kinds + "weights.safetensors --data " + mlp +
+           "data.safetensors --loss ce",
+       "0.weight"},
+      {"--network " + mlp + "net.json --checkpoint " + mlp + "weights.safetensors --data " + kinds +
+           "data.safetensors --loss mse",
+       "x has shape [200, 6] but the network's first layer (linear) takes (n, 4)"},
+      {"--network " + mlp + "net.json --checkpoint " + mlp + "weights.safetensors --data " + mlp +
+           "data.safetensors --loss mse",
+       "a squared loss needs float targets"},
+      {"--network " + mlp + "net.json --checkpoint " + mlp + "weights.safetensors --data " + mlp + "data.safetensors",
+       "--network needs --loss"},
+      {"--network " + mlp + "net.json --data " + mlp + "data.safetensors --loss ce", "--network needs --checkpoint"},
+      {"--network " + mlp + "net.json --checkpoint " + mlp + "weights.safetensors --loss ce", "--network needs --data"},
+      {"--model dln " + network("mlp", "ce"), "--network describes the model: leave --model out"},
+      {network("mlp", "ce") + " --widths 3,3", "--widths does not apply to --model network"},
+      {network("mlp", "ce") + " --sample-only 5.weight", "--sample-only 5.weight is not a parameter"},
+      {network("mlp", "nll"), "--loss"},
+  };
+  for (const auto& c : cases) {
+    const Result r = run("llc " + c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.output;
+    EXPECT_NE(r.output.find(c.says), std::string::npos) << c.says << " in\n" << r.output;
+    EXPECT_EQ(r.output.find("sampling"), std::string::npos) << r.output;
+  }
+}
+
+}  // namespace
