@@ -10,6 +10,7 @@
 #include "families.hpp"
 #include "flags.hpp"
 #include "report.hpp"
+#include "along_training.hpp"
 #include "sampler_flags.hpp"
 #include "studies/shards.hpp"
 
@@ -94,7 +95,7 @@ Runner add_llc_command(CLI::App& app) {
   struct Options {
     ProblemSpec spec;
     SamplerFlags sampler;
-    std::string json, trace = "thinned", save_checkpoint;
+    std::string json, trace = "thinned", save_checkpoint, checkpoints, svg;
     bool strict = false;
     Shard shard;
   };
@@ -113,10 +114,24 @@ Runner add_llc_command(CLI::App& app) {
   cmd->add_option("--save-checkpoint", o->save_checkpoint,
                   "save w* to this safetensors file, with the model flags and the seed in its metadata "
                   "(--checkpoint reads them back)");
+  cmd->add_option("--checkpoints", o->checkpoints,
+                  "estimate at every .safetensors checkpoint in this directory, in order of training step (the "
+                  "metadata's step, or the number in the name): a table, --json and --svg");
+  cmd->add_option("--svg", o->svg, "with --checkpoints: write λ̂ against the training step to this SVG file");
   add_shard_option(*cmd, o->shard,
                    "run only the chains c with c mod N = k and write their traces to --json; needs --epsilon, "
                    "--burnin and --draws; finish with lambdahat merge");
   return [o, cmd] {
+    std::vector<TrainingCheckpoint> along;
+    if (!o->checkpoints.empty()) {
+      check(o->spec.checkpoint.empty(), "lambdahat", "--checkpoints and --checkpoint: give one or the other");
+      check(!o->shard.active() && !cluster::distributed() && o->save_checkpoint.empty(), "lambdahat",
+            "--checkpoints runs in one process, without --shard or --save-checkpoint");
+      along = training_checkpoints(o->checkpoints);
+      o->spec.checkpoint = along.front().path;  // the first one's record and checks stand for all
+    }
+    check(o->svg.empty() || !along.empty(), "lambdahat", "--svg goes with --checkpoints");
+    if (!o->svg.empty()) check_writable_file(o->svg, "--svg");
     apply_checkpoint_record(*cmd, o->spec);
     SamplerConfig c = sampler_config(o->sampler, o->spec);
     check_before_work(*cmd, o->spec, o->sampler, c);
@@ -144,6 +159,8 @@ Runner add_llc_command(CLI::App& app) {
       options.sharing.owns = [](std::int64_t) { return false; };
       options.sharing.share = [](std::vector<ChainTrace>& traces) { traces = merged_traces(); };
     }
+    if (!along.empty())
+      return estimate_along_training(o->spec, c, options, along, AlongTrainingOutput{.json = o->json, .svg = o->svg});
     const bool quiet = !cluster::is_writer();
     Problem problem = make_problem(o->spec, [quiet](const std::string& line) {
       if (!quiet) std::fprintf(stderr, "%s\n", line.c_str());

@@ -6,6 +6,8 @@ into tests/data/networks/<name>/:
   net.json             the description lambdahat reads (docs/networks.md)
   weights.safetensors  the state dict, named as nn.Sequential names it
   data.safetensors     x and y
+  checkpoints/         for the mlp, the weights at a few steps of training, each with
+                       its step in the metadata (lambdahat llc --checkpoints DIR)
   reference.json       the loss at those weights (mean over the data, as PyTorch
                        computes it) and its gradient with respect to every parameter
 
@@ -93,20 +95,24 @@ def loss_of(name, out, y):
     return 0.5 * ((out - y) ** 2).sum() / out.shape[0]  # sse
 
 
-def example(name, layers, x, y, loss, steps=300):
+def example(name, layers, x, y, loss, steps=300, checkpoint_steps=()):
     torch.manual_seed(1)
     net = nn.Sequential(*[layer(s) for s in layers])
     opt = torch.optim.Adam(net.parameters(), lr=1e-2)
-    for _ in range(steps):
+    folder = os.path.join(OUT, name)
+    os.makedirs(folder, exist_ok=True)
+    for step in range(1, steps + 1):
         opt.zero_grad()
         loss_of(loss, net(x), y).backward()
         opt.step()
+        if step in checkpoint_steps:
+            os.makedirs(os.path.join(folder, "checkpoints"), exist_ok=True)
+            save_safetensors(os.path.join(folder, "checkpoints", f"step_{step:04d}.safetensors"), dict(net.state_dict()),
+                             {"step": str(step)})
     net.eval()
     net.zero_grad()
     value = loss_of(loss, net(x), y)
     value.backward()
-    folder = os.path.join(OUT, name)
-    os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "net.json"), "w") as f:
         json.dump({"layers": layers}, f, indent=1)
         f.write("\n")
@@ -127,7 +133,8 @@ def main():
     y = torch.randint(0, 3, (300,))
     x = centres[y] + torch.randn(300, 4)
     example("mlp", [{"type": "linear", "in": 4, "out": 16, "bias": True}, {"type": "relu"},
-                    {"type": "linear", "in": 16, "out": 3, "bias": True}], x, y, "ce")
+                    {"type": "linear", "in": 16, "out": 3, "bias": True}], x, y, "ce",
+            checkpoint_steps=(10, 30, 100, 300))
     # every float layer kind in one regression network
     x = torch.randn(200, 6)
     y = torch.stack([torch.sin(x[:, 0]) + x[:, 1] * x[:, 2], torch.tanh(x[:, 3] - x[:, 4])], 1)

@@ -1,6 +1,8 @@
 // lambdahat llc --network: a PyTorch-trained network (tests/data/networks) with no
 // C++ written, its parameters listed, and every input that does not fit refused with
 // one line and exit 2 before any sampling.
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -45,6 +47,41 @@ TEST(Networks, LlcOfAPyTorchNetwork) {
   const Result fe = run("free-energy " + network("mlp", "ce") + " --rungs 4 --rung-draws 200");
   EXPECT_EQ(fe.exit_code, 0) << fe.output;
   EXPECT_NE(fe.output.find("thermodynamic integration: F ="), std::string::npos) << fe.output;
+}
+
+// --checkpoints DIR: λ̂ at each checkpoint of the PyTorch run, in order of the step
+// its metadata records, as a table, JSON and a figure.
+TEST(Networks, LlcAlongTraining) {
+  const std::string d = kNetworks + "mlp/", tmp = testing::TempDir();
+  const Result r = run("llc --network " + d + "net.json --checkpoints " + d + "checkpoints --data " + d +
+                       "data.safetensors --loss ce --epsilon 1e-3 --burnin 100 --draws 500 --chains 2 --json " + tmp +
+                       "/along.json --svg " + tmp + "/along.svg");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(tmp + "/along.json");
+  const nlohmann::json j = nlohmann::json::parse(in);
+  ASSERT_EQ(j["checkpoints"].size(), 4u);
+  const int steps[] = {10, 30, 100, 300};
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(j["checkpoints"][i]["step"], steps[i]);
+    EXPECT_FALSE(j["checkpoints"][i].contains("trace"));
+  }
+  // the loss falls along training, and the last checkpoint is the trained weights
+  EXPECT_GT(j["checkpoints"][0]["init_loss"].get<double>(), j["checkpoints"][3]["init_loss"].get<double>());
+  std::ifstream ref(kNetworks + "mlp/reference.json");
+  EXPECT_NEAR(j["checkpoints"][3]["init_loss"].get<double>(), nlohmann::json::parse(ref)["value"].get<double>(), 1e-6);
+  std::ifstream svg(tmp + "/along.svg");
+  const std::string figure((std::istreambuf_iterator<char>(svg)), {});
+  EXPECT_NE(figure.find("LLC along training"), std::string::npos);
+  EXPECT_NE(r.output.find("step_0300.safetensors"), std::string::npos) << r.output;
+  // a directory without checkpoints, and --svg alone, are usage errors
+  EXPECT_EQ(run("llc " + network("mlp", "ce") + " --svg " + tmp + "/x.svg").exit_code, 2);
+  std::string none = tmp + "/lambdahat_no_checkpoints_XXXXXX";
+  ASSERT_NE(mkdtemp(none.data()), nullptr);
+  const Result empty = run("llc --network " + d + "net.json --checkpoints " + none + " --data " + d +
+                           "data.safetensors --loss ce");
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.output.find("holds no .safetensors file"), std::string::npos) << empty.output;
+  std::filesystem::remove(none);
 }
 
 TEST(Networks, ParamsListsTheDescribedParameters) {
