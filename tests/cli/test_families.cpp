@@ -22,6 +22,15 @@ TEST(Families, EveryFamilyMakesItsProblemAtSmallSizes) {
     if (f.name != "grok") s.n = 200;
     if (f.name == "grok") s.p = 7;
     if (f.name != "polynomial") s.train_steps = 20;
+    if (f.name == "network") {  // a PyTorch-trained network, its weights and data (tests/data/networks)
+      const std::string d = std::string(LAMBDAHAT_TEST_DATA_DIR) + "/networks/mlp/";
+      s = ProblemSpec();
+      s.model = "network";
+      s.checkpoint = d + "weights.safetensors";
+      s.network = d + "net.json";
+      s.data = d + "data.safetensors";
+      s.loss = "ce";
+    }
     EXPECT_GT(estimated_bytes(s, 4), 0) << f.name;
     const SamplerConfig c = default_sampler(s);
     EXPECT_FALSE(c.epsilon.has_value()) << f.name << ": the step size is the calibration's";
@@ -29,16 +38,17 @@ TEST(Families, EveryFamilyMakesItsProblemAtSmallSizes) {
     EXPECT_EQ(pr.family, f.reported_as);
     EXPECT_TRUE(std::isfinite(pr.train_loss)) << f.name;
     EXPECT_GT(pr.model->num_parameters(), 0) << f.name;
-    EXPECT_EQ(pr.data.size(), f.name == "grok" ? 19 : 200) << f.name;  // 40 % of 7² pairs
+    EXPECT_EQ(pr.data.size(), f.name == "grok" ? 19 : f.name == "network" ? 300 : 200) << f.name;  // grok: 40 % of 7²
     EXPECT_FALSE(pr.description.empty()) << f.name;
     EXPECT_EQ(static_cast<bool>(f.seed_study), f.name == "tms" || f.name == "grok") << f.name;
   }
-  EXPECT_EQ(family_names(), "polynomial, dln, rrr, autoencoder, tms, grok");
+  EXPECT_EQ(family_names(), "polynomial, dln, rrr, autoencoder, tms, grok, network");
 }
 
 TEST(Families, UnknownNamesAndForeignFlagsAreRefusedByName) {
   const std::string unknown = testing::error_of([] { family("mlp"); });
-  EXPECT_NE(unknown.find("unknown model mlp (polynomial, dln, rrr, autoencoder, tms, grok)"), std::string::npos)
+  EXPECT_NE(unknown.find("unknown model mlp (polynomial, dln, rrr, autoencoder, tms, grok, network)"),
+            std::string::npos)
       << unknown;
   ProblemSpec s;
   s.model = "grok";
