@@ -211,14 +211,15 @@ Runner add_llc_command(CLI::App& app) {
     }
     if (finite_n && r.has_estimate())
       std::fprintf(out, "  exact finite-n target for this data set, nβ and γ: %.4g   (λ̂ / target = %.3f)\n",
-                   *finite_n,
-                  r.mean / *finite_n);
+                   *finite_n, r.mean / *finite_n);
+    if (problem.eval_loss) std::fprintf(out, "  loss at w* on the evaluation set: %.6g\n", *problem.eval_loss);
     if (!o->json.empty()) {
       nlohmann::json j = to_json(r, theory, o->trace == "full" ? TraceDetail::full : TraceDetail::thinned);
       j["theory_at_n"] = at_n ? nlohmann::json(*at_n) : nlohmann::json(nullptr);
       j["finite_n_target"] = finite_n ? nlohmann::json(*finite_n) : nlohmann::json(nullptr);
       j["model"] = problem.description;
       j["train_loss"] = problem.train_loss;
+      j["eval_loss"] = problem.eval_loss ? nlohmann::json(*problem.eval_loss) : nlohmann::json(nullptr);
       write_output(o->json, j.dump(2) + "\n");
     }
     if (!r.has_estimate()) return 1;

@@ -29,6 +29,7 @@ struct Made {
   Dataset data;
   LossFn loss;
   std::string description;  // one line for summaries
+  Dataset eval = {};        // an evaluation set, where the family has one (network)
 };
 
 using Log = std::function<void(const std::string&)>;

@@ -104,6 +104,7 @@ Problem make_problem(const ProblemSpec& s, const std::function<void(const std::s
     load_checkpoint(*pr.model, s.checkpoint);
   }
   pr.train_loss = full_data_loss(*pr.model, pr.loss, pr.data);
+  if (made.eval.size() > 0) pr.eval_loss = full_data_loss(*pr.model, pr.loss, made.eval);
   check(std::isfinite(pr.train_loss), "lambdahat", "the loss at w* is ", pr.train_loss);
   return pr;
 }

@@ -44,6 +44,7 @@ struct Problem {
   std::optional<LearningCoefficient> theory;
   SamplerConfig sampler;    // the family's default settings
   double train_loss = 0;    // L_n(w*) on the data
+  std::optional<double> eval_loss;  // the loss at w* on an evaluation set, where there is one
 };
 
 // Validates the spec (one-line lambdahat::Error for impossible values), builds the

@@ -5,7 +5,7 @@ For each example network this trains a small torch.nn.Sequential briefly, then w
 into tests/data/networks/<name>/:
   net.json             the description lambdahat reads (docs/networks.md)
   weights.safetensors  the state dict, named as nn.Sequential names it
-  data.safetensors     x and y
+  data.safetensors     x and y (and for the mlp an evaluation set, x_eval and y_eval)
   checkpoints/         for the mlp, the weights at a few steps of training, each with
                        its step in the metadata (lambdahat llc --checkpoints DIR)
   reference.json       the loss at those weights (mean over the data, as PyTorch
@@ -95,7 +95,7 @@ def loss_of(name, out, y):
     return 0.5 * ((out - y) ** 2).sum() / out.shape[0]  # sse
 
 
-def example(name, layers, x, y, loss, steps=300, checkpoint_steps=()):
+def example(name, layers, x, y, loss, steps=300, checkpoint_steps=(), evaluation=None):
     torch.manual_seed(1)
     net = nn.Sequential(*[layer(s) for s in layers])
     opt = torch.optim.Adam(net.parameters(), lr=1e-2)
@@ -117,9 +117,15 @@ def example(name, layers, x, y, loss, steps=300, checkpoint_steps=()):
         json.dump({"layers": layers}, f, indent=1)
         f.write("\n")
     save_safetensors(os.path.join(folder, "weights.safetensors"), dict(net.state_dict()))
-    save_safetensors(os.path.join(folder, "data.safetensors"), {"x": x, "y": y})
+    data = {"x": x, "y": y}
+    if evaluation is not None:
+        data["x_eval"], data["y_eval"] = evaluation
+    save_safetensors(os.path.join(folder, "data.safetensors"), data)
     reference = {"loss": loss, "value": value.item(),
                  "gradients": {n: p.grad.flatten().tolist() for n, p in net.named_parameters()}}
+    if evaluation is not None:
+        with torch.no_grad():
+            reference["eval_value"] = loss_of(loss, net(evaluation[0]), evaluation[1]).item()
     with open(os.path.join(folder, "reference.json"), "w") as f:
         json.dump(reference, f, indent=1)
         f.write("\n")
@@ -132,9 +138,11 @@ def main():
     centres = torch.randn(3, 4) * 2
     y = torch.randint(0, 3, (300,))
     x = centres[y] + torch.randn(300, 4)
+    y_eval = torch.randint(0, 3, (100,))
+    x_eval = centres[y_eval] + torch.randn(100, 4)
     example("mlp", [{"type": "linear", "in": 4, "out": 16, "bias": True}, {"type": "relu"},
                     {"type": "linear", "in": 16, "out": 3, "bias": True}], x, y, "ce",
-            checkpoint_steps=(10, 30, 100, 300))
+            checkpoint_steps=(10, 30, 100, 300), evaluation=(x_eval, y_eval))
     # every float layer kind in one regression network
     x = torch.randn(200, 6)
     y = torch.stack([torch.sin(x[:, 0]) + x[:, 1] * x[:, 2], torch.tanh(x[:, 3] - x[:, 4])], 1)

@@ -55,6 +55,11 @@ Family network_family() {
       check_network_data(spec, *model, data.train, targets_of(s.loss), "--data " + s.data);
       m.data = data.train;
       data_text = "n = " + std::to_string(data.train.size()) + " from " + s.data;
+      if (data.eval.size() > 0) {
+        check_network_data(spec, *model, data.eval, targets_of(s.loss), "--data " + s.data + " (x_eval, y_eval)");
+        m.eval = data.eval;
+        data_text += " (and " + std::to_string(data.eval.size()) + " evaluation examples)";
+      }
     }
     // nothing to train: the weights come from the checkpoint (the parameter listing
     // of `lambdahat params` needs none)

@@ -33,8 +33,11 @@ TEST(Networks, LlcOfAPyTorchNetwork) {
   const nlohmann::json j = nlohmann::json::parse(r.output);
   // the loss at the given weights is PyTorch's: the mean cross-entropy over the data
   std::ifstream in(kNetworks + "mlp/reference.json");
-  const double torch_loss = nlohmann::json::parse(in)["value"];
+  const nlohmann::json ref = nlohmann::json::parse(in);
+  const double torch_loss = ref["value"], torch_eval = ref["eval_value"];
   EXPECT_NEAR(j["init_loss"].get<double>(), torch_loss, 1e-5 * torch_loss);
+  // and on the file's evaluation set (x_eval, y_eval), reported beside the estimate
+  EXPECT_NEAR(j["eval_loss"].get<double>(), torch_eval, 1e-5 * torch_eval);
   EXPECT_EQ(j["n"], 300);
   EXPECT_GT(j["llc"]["mean"].get<double>(), 0);
   EXPECT_LT(j["llc"]["mean"].get<double>(), 131);  // at most the parameter count... and well below it
