@@ -92,7 +92,6 @@ Runner add_free_energy_command(CLI::App& app) {
 
     // WBIC and the ladder sample with the LLC run's calibrated settings
     SamplerConfig run = r.config;
-    run.sample_only.clear();
     if (r.has_estimate()) {
       try {
         say("WBIC...");

@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
     load_checkpoint(*net, argv[2]);
     const NetworkData data = load_network_data(argv[3]);
     check_network_data(spec, *net, data.train, loss == "ce" ? TargetKind::classes : TargetKind::values, argv[3]);
-    const LossFn fn = loss == "ce" ? cross_entropy_loss() : loss == "mse" ? mse_loss_fn() : sum_of_squares_loss();
+    const LossFn fn = loss_named(loss);
     const LLCResult r = estimate_llc(*net, fn, data.train);
     std::printf("loss at the weights %.6g, llc %.3f ± %.3f over %lld parameters\n", r.init_loss, r.mean,
                 r.diagnostics.mcse, static_cast<long long>(net->num_parameters()));

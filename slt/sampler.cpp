@@ -26,6 +26,13 @@ LossFn sum_of_squares_loss() {
   };
 }
 
+LossFn loss_named(const std::string& name) {
+  if (name == "ce") return cross_entropy_loss();
+  if (name == "mse") return mse_loss_fn();
+  if (name == "sse") return sum_of_squares_loss();
+  fail("loss", "unknown loss ", name, " (ce, mse or sse)");
+}
+
 namespace {
 // The samplers by name; each one's move is in slt/sampler_updates.hpp.
 struct SamplerName {

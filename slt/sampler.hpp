@@ -30,6 +30,9 @@ LossFn mse_loss_fn();         // predictions vs targets: the mean over every ent
 // ½ Σ_j (f_j − y_j)² per example, averaged over the examples: MSE times half the
 // output width, the scale of a Gaussian likelihood with unit variance.
 LossFn sum_of_squares_loss();
+// The loss of that name: "ce" (cross_entropy_loss), "mse" (mse_loss_fn) or "sse"
+// (sum_of_squares_loss); throws lambdahat::Error naming the three for any other.
+LossFn loss_named(const std::string& name);
 
 // SGLD and SGNHT use stochastic gradients and no accept/reject step; MALA (full batch
 // only) is SGLD's proposal with a Metropolis–Hastings correction, exact for any ε,

@@ -14,10 +14,6 @@ namespace {
 
 TargetKind targets_of(const std::string& loss) { return loss == "ce" ? TargetKind::classes : TargetKind::values; }
 
-LossFn loss_of(const std::string& loss) {
-  return loss == "ce" ? cross_entropy_loss() : loss == "mse" ? mse_loss_fn() : sum_of_squares_loss();
-}
-
 }  // namespace
 
 Family network_family() {
@@ -47,7 +43,7 @@ Family network_family() {
   f.make = [](const ProblemSpec& s, Generator& init, bool train, const Log& log) {
     const NetworkSpec spec = load_network(s.network);
     auto model = build_network(spec, init);
-    Made m{.model = nullptr, .data = Dataset(), .loss = loss_of(s.loss), .description = ""};
+    Made m{.model = nullptr, .data = Dataset(), .loss = s.loss.empty() ? LossFn() : loss_named(s.loss), .description = ""};
     std::string data_text = "no data";
     if (!s.data.empty()) {
       log("loading the data from " + s.data);

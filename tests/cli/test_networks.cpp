@@ -20,10 +20,14 @@ Result run(const std::string& args) {
   return lambdahat::testing::run_shell(std::string(LAMBDAHAT_COMMAND) + " " + args + " 2>&1");
 }
 
+// The flags for a description, a weights file and a data file (paths as given).
+std::string files(const std::string& net, const std::string& weights, const std::string& data) {
+  return "--network " + net + " --checkpoint " + weights + " --data " + data;
+}
+
 std::string network(const std::string& name, const std::string& loss) {
   const std::string d = kNetworks + name + "/";
-  return "--network " + d + "net.json --checkpoint " + d + "weights.safetensors --data " + d + "data.safetensors --loss " +
-         loss;
+  return files(d + "net.json", d + "weights.safetensors", d + "data.safetensors") + " --loss " + loss;
 }
 
 TEST(Networks, LlcOfAPyTorchNetwork) {
@@ -107,22 +111,15 @@ TEST(Networks, InputThatDoesNotFitIsRefused) {
   const struct {
     std::string args, says;
   } cases[] = {
-      {"--network " + bad + " --checkpoint " + mlp + "weights.safetensors --data " + mlp + "data.safetensors --loss ce",
+      {files(bad, mlp + "weights.safetensors", mlp + "data.safetensors") + " --loss ce",
        "layer 1: unknown type conv2d (convolutions, attention"},
-      {"--network " + inconsistent + " --checkpoint " + mlp + "weights.safetensors --data " + mlp +
-           "data.safetensors --loss ce",
+      {files(inconsistent, mlp + "weights.safetensors", mlp + "data.safetensors") + " --loss ce",
        "layer 1 (linear): in is 8 but 16 features come in"},
-      {"--network " + mlp + "net.json --checkpoint " + kinds + "weights.safetensors --data " + mlp +
-           "data.safetensors --loss ce",
-       "0.weight"},
-      {"--network " + mlp + "net.json --checkpoint " + mlp + "weights.safetensors --data " + kinds +
-           "data.safetensors --loss mse",
+      {files(mlp + "net.json", kinds + "weights.safetensors", mlp + "data.safetensors") + " --loss ce", "0.weight"},
+      {files(mlp + "net.json", mlp + "weights.safetensors", kinds + "data.safetensors") + " --loss mse",
        "x has shape [200, 6] but the network's first layer (linear) takes (n, 4)"},
-      {"--network " + mlp + "net.json --checkpoint " + mlp + "weights.safetensors --data " + mlp +
-           "data.safetensors --loss mse",
-       "a squared loss needs float targets"},
-      {"--network " + mlp + "net.json --checkpoint " + mlp + "weights.safetensors --data " + mlp + "data.safetensors",
-       "--network needs --loss"},
+      {network("mlp", "mse"), "a squared loss needs float targets"},
+      {files(mlp + "net.json", mlp + "weights.safetensors", mlp + "data.safetensors"), "--network needs --loss"},
       {"--network " + mlp + "net.json --data " + mlp + "data.safetensors --loss ce", "--network needs --checkpoint"},
       {"--network " + mlp + "net.json --checkpoint " + mlp + "weights.safetensors --loss ce", "--network needs --data"},
       {"--model dln " + network("mlp", "ce"), "--network describes the model: leave --model out"},

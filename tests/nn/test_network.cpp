@@ -16,10 +16,6 @@ namespace {
 
 const std::string kNetworks = std::string(LAMBDAHAT_TEST_DATA_DIR) + "/networks/";
 
-LossFn loss_named(const std::string& name) {
-  return name == "ce" ? cross_entropy_loss() : name == "mse" ? mse_loss_fn() : sum_of_squares_loss();
-}
-
 // The loss and every gradient at the committed weights agree with PyTorch's to
 // float32 precision: the loss to 1e-5 relative, each gradient entry within 1e-4 of
 // the largest entry of its tensor (float32 sums over a few hundred examples).
