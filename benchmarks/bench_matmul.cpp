@@ -7,6 +7,9 @@
 //                                 a transposed view, the layout of weight gradients;
 //                                 _Bt: B a transposed view, as in x·Wᵀ or in the
 //                                 weight gradients of feature-major activations)
+//   BM_matmul_batch/<impl>/MxKxN  the same layers over 16 000 rows, one thread
+//   BM_matmul_layers/<impl>/MxKxN the products of one SGLD step of bench_sgld's
+//                                 large networks (dln256, mlp), one thread
 //
 // The FLOPS counter is 2·M·N·K per iteration.
 #include <benchmark/benchmark.h>
@@ -140,6 +143,23 @@ int register_all() {
     for (const Batched& b : batched) {
       const char* suffix = b.layout == Layout::a_t ? "_At" : b.layout == Layout::b_t ? "_Bt" : "";
       benchmark::RegisterBenchmark((std::string("BM_matmul_batch/") + name + "/" + std::to_string(b.M) + "x" +
+                                    std::to_string(b.K) + "x" + std::to_string(b.N) + suffix)
+                                       .c_str(),
+                                   [=](benchmark::State& s) { run(s, impl, b.M, b.K, b.N, 1, b.layout); })
+          ->Unit(benchmark::kMicrosecond);
+    }
+  }
+  // the products of one step of the large networks of bench_sgld, batch 256: forward
+  // x·Wᵀ, weight gradients gᵀ·x, input gradients g·W
+  const std::vector<Batched> layers = {
+      {256, 256, 256, Layout::b_t}, {256, 256, 256, Layout::a_t}, {256, 256, 256, Layout::plain},  // dln256
+      {256, 784, 256, Layout::b_t}, {256, 256, 784, Layout::a_t},                                  // mlp 784→256
+      {256, 256, 10, Layout::b_t},  {10, 256, 256, Layout::a_t},  {256, 10, 256, Layout::plain}};  // mlp 256→10
+  for (auto [name, impl] : impls) {
+    if (impl == Impl::naive) continue;
+    for (const Batched& b : layers) {
+      const char* suffix = b.layout == Layout::a_t ? "_At" : b.layout == Layout::b_t ? "_Bt" : "";
+      benchmark::RegisterBenchmark((std::string("BM_matmul_layers/") + name + "/" + std::to_string(b.M) + "x" +
                                     std::to_string(b.K) + "x" + std::to_string(b.N) + suffix)
                                        .c_str(),
                                    [=](benchmark::State& s) { run(s, impl, b.M, b.K, b.N, 1, b.layout); })

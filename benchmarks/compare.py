@@ -47,7 +47,8 @@ def main():
             ("grok_sgld", "grok_sgld", "BM_sgld/grok", True), ("tms_sgld", "tms_sgld", "BM_sgld/tms", True),
             ("dln_sgld", "dln_sgld", "BM_sgld/dln", True),
             ("dln_sgld, layer by layer", "dln_sgld", "BM_sgld/dln_by_layer", True),
-            ("poly_sgld", "poly_sgld", "BM_sgld/poly", True)]
+            ("poly_sgld", "poly_sgld", "BM_sgld/poly", True),
+            ("dln256_sgld", "dln256_sgld", "BM_sgld/dln256", True), ("mlp_sgld", "mlp_sgld", "BM_sgld/mlp", True)]
     ours_rounds, peer_rounds = [], []
     for _ in range(args.rounds):
         ours = {}

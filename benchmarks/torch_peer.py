@@ -16,6 +16,10 @@ faster on one thread). `compare.py` runs it and divides.
   tms_sgld    SGLD on the same model: batch 512, eps 5e-4, gamma 1, nbeta n/log n
   dln_sgld    SGLD on a deep linear network 10-10-10-10-10: full batch n = 1000, eps 6e-4, gamma 1
   poly_sgld   SGLD on f(x) = x w1 w2^3: full batch n = 1000, eps 4e-4, gamma 0
+  dln256_sgld SGLD on a deep linear network 256-256-256-256-256 over n = 10 000
+              Gaussian samples, minibatches of 256, eps 1e-7, gamma 1
+  mlp_sgld    SGLD on a ReLU MLP 784-256-256-10 (cross-entropy) over n = 10 000
+              Gaussian samples with random labels, minibatches of 256, eps 1e-7, gamma 1
 """
 import argparse
 import json
@@ -167,14 +171,40 @@ def poly_sgld(n=1000):
     return lambda: sgld.step(F.mse_loss(model(x), y))
 
 
-WORKLOADS = {f.__name__: f for f in (grok_train, grok_sgld, tms_train, tms_sgld, dln_sgld, poly_sgld)}
+def dln256_sgld(n=10000):
+    model = nn.Sequential(*(nn.Linear(256, 256, bias=False) for _ in range(4)))
+    x, y = torch.randn(n, 256), torch.randn(n, 256)
+    sgld = SGLD(model, 1e-7, n / math.log(n), 1.0)
+
+    def step():
+        i = minibatch(n, 256)
+        sgld.step(F.mse_loss(model(x[i]), y[i]))
+    return step
+
+
+def mlp_sgld(n=10000):
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+    x, y = torch.randn(n, 784), torch.randint(0, 10, (n,))
+    sgld = SGLD(model, 1e-7, n / math.log(n), 1.0)
+
+    def step():
+        i = minibatch(n, 256)
+        sgld.step(F.cross_entropy(model(x[i]), y[i]))
+    return step
+
+
+WORKLOADS = {f.__name__: f for f in (grok_train, grok_sgld, tms_train, tms_sgld, dln_sgld, poly_sgld, dln256_sgld,
+                                     mlp_sgld)}
+
+# The large networks' steps take milliseconds: they run --steps / 20 steps.
+LARGE = {"dln256_sgld": 20, "mlp_sgld": 20}
 
 
 def median_us_per_step(make_step, steps, threads):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     step = make_step()
-    for _ in range(50):  # warm-up
+    for _ in range(min(50, steps)):  # warm-up
         step()
     runs = []
     for _ in range(5):
@@ -194,10 +224,11 @@ def main():
         if name not in WORKLOADS:
             ap.error(f"unknown workload {name!r}: choose from {', '.join(WORKLOADS)}")
     for name in a.workloads or list(WORKLOADS):
-        by_threads = {t: median_us_per_step(WORKLOADS[name], a.steps, t) for t in sorted({1, os.cpu_count() or 1})}
+        steps = max(1, a.steps // LARGE.get(name, 1))
+        by_threads = {t: median_us_per_step(WORKLOADS[name], steps, t) for t in sorted({1, os.cpu_count() or 1})}
         best = min(by_threads, key=by_threads.get)
         print(json.dumps({"workload": name, "us_per_step_median": by_threads[best], "best_threads": best,
-                          "us_per_step_by_threads": by_threads, "steps": a.steps}), flush=True)
+                          "us_per_step_by_threads": by_threads, "steps": steps}), flush=True)
 
 
 if __name__ == "__main__":

@@ -166,6 +166,9 @@ Runner add_llc_command(CLI::App& app) {
       if (!quiet) std::fprintf(stderr, "%s\n", line.c_str());
     });
     validate(c, problem.data.size());
+    if (!o->sampler.max_steps)
+      options.targets.max_steps_per_chain =
+          default_max_steps(o->spec, c, problem.data.size(), options.targets.first_round_steps);
     if (!o->save_checkpoint.empty() && cluster::is_writer())
       save_checkpoint(*problem.model, o->save_checkpoint, checkpoint_metadata(o->spec));
     if (o->shard.active()) {

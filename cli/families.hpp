@@ -45,6 +45,9 @@ struct Family {
   std::function<std::optional<LearningCoefficient>(const ProblemSpec&)> theory;
   // Hints to the calibrated defaults (nβ, γ, batch), if the family needs any.
   std::function<void(SamplerConfig&)> sampler_hints;
+  // The minibatch size sampling defaults to for this problem (0: the full data set);
+  // unset: the full data set. Large problems take minibatches (default_batch below).
+  std::function<std::int64_t(const ProblemSpec&)> default_batch;
   // The seed study's fixed settings (--preset seed-study), if the family has them.
   std::function<void(SamplerConfig&)> seed_study;
   // The exact finite-n value the estimator targets for this data set and these
@@ -68,8 +71,16 @@ Family autoencoder_family();
 Family tms_family();
 Family grok_family();
 Family network_family();
+Family mlp_family();
 
 // Shared by the families' checks.
 void check_n_and_steps(const ProblemSpec& s);
+
+// The default minibatch for training and sampling a problem of n examples and this
+// many parameters: the full data set (0) unless a full-batch step would take more
+// than 10⁸ multiply–adds (n × parameters), then kLargeProblemBatch. A deep linear
+// network 10-10-10-10-10 on 5000 examples is 2·10⁶; 256 wide on 10 000 is 2.6·10⁹.
+inline constexpr std::int64_t kLargeProblemBatch = 256;
+std::int64_t default_batch(std::int64_t n, long double parameters);
 
 }  // namespace lambdahat::cli

@@ -50,6 +50,15 @@ double estimated_bytes(const ProblemSpec& s, std::int64_t chains) {
   return static_cast<double>(total);
 }
 
+std::int64_t default_max_steps(const ProblemSpec& s, const SamplerConfig& c, std::int64_t data_size,
+                               std::int64_t floor) {
+  constexpr long double kBudgetMacs = 1e13L, kDefault = 200000;
+  const long double batch = static_cast<long double>(c.batch_size > 0 ? std::min(c.batch_size, data_size) : data_size);
+  const long double step_macs = 3 * batch * std::max(1.0L, checked(s).footprint(s).params);
+  const long double steps = kBudgetMacs / (static_cast<long double>(std::max<std::int64_t>(1, c.num_chains)) * step_macs);
+  return static_cast<std::int64_t>(std::max(static_cast<long double>(floor), std::min(kDefault, std::floor(steps))));
+}
+
 SamplerConfig default_sampler(const ProblemSpec& s) {
   const Family& f = checked(s);
   // The step size, the draws and the burn-in stay unset: estimate_llc calibrates them
@@ -57,6 +66,7 @@ SamplerConfig default_sampler(const ProblemSpec& s) {
   // library's defaults (docs/theory.md, "Choosing nβ and γ"), unless the family hints.
   SamplerConfig c;
   c.seed = s.seed;
+  if (f.default_batch) c.batch_size = f.default_batch(s);
   if (f.sampler_hints) f.sampler_hints(c);
   return c;
 }

@@ -68,6 +68,13 @@ void check_flags_apply(const ProblemSpec& spec, const std::vector<std::string>& 
 // gradients. Used to refuse sizes beyond --max-memory before allocating.
 double estimated_bytes(const ProblemSpec& spec, std::int64_t chains);
 
+// The calibration's default budget of steps per chain (--max-steps unset): 200 000,
+// lowered for large problems so that the main run costs at most about 10¹³
+// multiply–adds over all chains (a step: about 3 × batch × parameters), a few
+// minutes on two cores; never below `floor` (the first round's length).
+std::int64_t default_max_steps(const ProblemSpec& spec, const SamplerConfig& config, std::int64_t data_size,
+                               std::int64_t floor);
+
 // The theory value for a spec, if the family has one (no training needed).
 std::optional<LearningCoefficient> theory_for(const ProblemSpec& spec);
 

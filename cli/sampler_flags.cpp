@@ -25,7 +25,8 @@ void add_sampler_flags(CLI::App& cmd, SamplerFlags& f, SamplerFlagSet set) {
         ->check(integer_in(0, kBig));
     cmd.add_option("--epsilon,--lr", f.epsilon, "step size epsilon, alias --lr (default: calibrated)")->check(number_in(1e-12, 10));
     cmd.add_option("--gamma", f.gamma, "localization strength (default 1; grok 5)")->check(number_in(0, 1e12));
-    cmd.add_option("--max-steps", f.max_steps, "the calibration's budget of steps per chain (default 200000)")
+    cmd.add_option("--max-steps", f.max_steps, "the calibration's budget of steps per chain (default 200000, less for large problems: "
+                   "about 1e13 multiply-adds over all chains)")
         ->check(integer_in(1000, kBig));
   } else {
     cmd.add_option("--draws", f.draws, "draws per chain in every cell (default 2000)")->check(integer_in(1, kBig));

@@ -33,10 +33,25 @@ void TmsTraining::epoch() {
 
 void train_full_batch(Module& model, const Dataset& data, const FullBatchRecipe& recipe) {
   Adam optimizer(model.parameters(), AdamOptions{.lr = recipe.lr});
-  const Batch all = data.all();
+  const auto loss = [&](const Batch& b) {
+    const Variable out = model(Variable(b.inputs));
+    return recipe.loss == TrainingLoss::cross_entropy ? cross_entropy(out, b.targets)
+                                                       : mse_loss(out, Variable(b.targets));
+  };
+  const bool minibatches = recipe.batch > 0 && recipe.batch < data.size();
+  if (!minibatches) {
+    const Batch all = data.all();
+    for (std::int64_t s = 0; s < recipe.steps; ++s) {
+      optimizer.zero_grad();
+      loss(all).backward();
+      optimizer.step();
+    }
+    return;
+  }
+  DataLoader loader(data, LoaderOptions{.batch_size = recipe.batch, .seed = recipe.seed});
   for (std::int64_t s = 0; s < recipe.steps; ++s) {
     optimizer.zero_grad();
-    mse_loss(model(Variable(all.inputs)), Variable(all.targets)).backward();
+    loss(loader.next()).backward();
     optimizer.step();
   }
 }

@@ -7,7 +7,9 @@
 //   tms        the toy model of superposition, from a noisy 2-gon: SGD, lr 0.01,
 //              momentum 0.9, minibatches of 100, 4 500 epochs
 //   full batch the regression models (deep linear networks, autoencoders, the toy
-//              model from a regular k-gon): full-batch Adam, lr 1e-2, 4 000 steps, MSE
+//              model from a regular k-gon): full-batch Adam, lr 1e-2, 4 000 steps, MSE;
+//              the same Adam on shuffled minibatches for problems too large for
+//              thousands of full-batch steps, and with cross-entropy for classifiers
 #pragma once
 
 #include <cstdint>
@@ -63,12 +65,21 @@ class TmsTraining {
   DataLoader loader_;
 };
 
+enum class TrainingLoss { mse, cross_entropy };
+
 struct FullBatchRecipe {
   std::int64_t steps = 4000;
   double lr = 1e-2;
+  TrainingLoss loss = TrainingLoss::mse;
+  // 0: every step on the whole data set; otherwise shuffled minibatches of this size
+  // (from `seed`), for data sets where thousands of full-batch steps cost too much
+  std::int64_t batch = 0;
+  std::uint64_t seed = 0;
 };
 
-// Full-batch Adam on the mean squared error of model(inputs) against the targets.
+// Adam on the recipe's loss (mean squared error of model(inputs) against the
+// targets, or the mean cross-entropy of logits against int64 labels), full batch
+// unless the recipe sets a batch size.
 void train_full_batch(Module& model, const Dataset& data, const FullBatchRecipe& recipe = {});
 
 }  // namespace lambdahat

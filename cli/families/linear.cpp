@@ -13,10 +13,19 @@ std::string joined(const std::vector<std::int64_t>& values, const char* sep) {
   return os.str();
 }
 
-FullBatchRecipe recipe_for(const ProblemSpec& s) {
+FullBatchRecipe recipe_for(const ProblemSpec& s, long double parameters) {
   FullBatchRecipe r;
   if (s.train_steps) r.steps = *s.train_steps;
+  r.batch = default_batch(s.n.value_or(5000), parameters);
+  r.seed = s.seed;
   return r;
+}
+
+long double parameter_count(const std::vector<std::int64_t>& widths) {
+  long double params = 0;
+  for (std::size_t i = 0; i + 1 < widths.size(); ++i)
+    params += static_cast<long double>(widths[i]) * static_cast<long double>(widths[i + 1]);
+  return params;
 }
 
 void validate_widths(const ProblemSpec& s) {
@@ -49,6 +58,7 @@ Family deep_linear(const std::string& name) {
     return fp;
   };
   f.theory = [](const ProblemSpec& s) { return std::optional(deep_linear_network(s.widths, rank_of(s))); };
+  f.default_batch = [](const ProblemSpec& s) { return default_batch(s.n.value_or(5000), parameter_count(s.widths)); };
   f.make = [](const ProblemSpec& s, Generator& init, bool train, const Log& log) {
     // teacher–student: a random rank-r teacher, Gaussian inputs, output noise 0.1
     const std::int64_t n = s.n.value_or(5000);
@@ -59,8 +69,15 @@ Family deep_linear(const std::string& name) {
            .description = "deep linear network " + joined(s.widths, "-") + ", teacher rank " +
                           std::to_string(rank_of(s)) + ", n = " + std::to_string(n)};
     if (train) {
-      log("training the student to the teacher (full-batch Adam)...");
-      train_full_batch(*m.model, m.data, recipe_for(s));
+      const FullBatchRecipe recipe = recipe_for(s, parameter_count(s.widths));
+      if (recipe.batch) {
+        std::string line = "training the student to the teacher (Adam, minibatches of ";
+        line += std::to_string(recipe.batch);
+        log(line + ")...");
+      } else {
+        log("training the student to the teacher (full-batch Adam)...");
+      }
+      train_full_batch(*m.model, m.data, recipe);
     }
     return m;
   };
@@ -99,6 +116,9 @@ Family autoencoder_family() {
     if (s.relu || s.tied) return std::nullopt;
     return linear_autoencoder(s.dim, s.bottleneck, rank_of(s));
   };
+  f.default_batch = [](const ProblemSpec& s) {
+    return default_batch(s.n.value_or(5000), 2 * static_cast<long double>(s.dim * s.bottleneck));
+  };
   f.make = [](const ProblemSpec& s, Generator& init, bool train, const Log& log) {
     const std::int64_t n = s.n.value_or(5000);
     auto model = std::make_unique<Autoencoder>(
@@ -113,7 +133,7 @@ Family autoencoder_family() {
            .description = desc.str()};
     if (train) {
       log("training the autoencoder (full-batch Adam)...");
-      train_full_batch(*m.model, m.data, recipe_for(s));
+      train_full_batch(*m.model, m.data, recipe_for(s, 2 * static_cast<long double>(s.dim * s.bottleneck)));
     }
     return m;
   };
