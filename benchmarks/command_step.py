@@ -35,7 +35,7 @@ def command_seconds(binary, flags, draws, chains):
 
 
 def bench_us(binary, name, repeats):
-    out = subprocess.run([binary, f"--benchmark_filter=^{name}$", "--benchmark_format=json",
+    out = subprocess.run([binary, f"--benchmark_filter=^{name}/real_time$", "--benchmark_format=json",
                           f"--benchmark_repetitions={repeats}", "--benchmark_report_aggregates_only=true"],
                          check=True, capture_output=True, text=True).stdout
     for b in json.loads(out)["benchmarks"]:

@@ -21,7 +21,7 @@ void add_model_flags(CLI::App& app, ProblemSpec& spec, bool with_training) {
   app.add_option("--model", spec.model, family_names())->capture_default_str();
   app.add_option("--powers", spec.powers, "polynomial: powers k_i of f = x Π w_i^k_i")
       ->delimiter(',')->check(integer_in(0, 32))->capture_default_str();
-  app.add_option("--widths", spec.widths, "dln/rrr: layer widths H_1,...,H_L+1 (rrr: M,H,N)")
+  app.add_option("--widths", spec.widths, "dln/rrr: layer widths H_1,...,H_L+1 (rrr: M,H,N); mlp: inputs,hidden...,classes")
       ->delimiter(',')->check(integer_in(1, kMaxWidth))->capture_default_str();
   app.add_option("--rank", spec.rank, "dln/rrr: teacher rank r; autoencoder: data rank s (default 0; autoencoder 2)")
       ->check(integer_in(0, kMaxWidth));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <limits>
 #include <numeric>
 
@@ -56,25 +57,85 @@ Chains map_draws(const Chains& chains, const auto& f) {
   return out;
 }
 
+// In-place radix-2 fast Fourier transform of a power-of-two length (inverse: the
+// conjugate transform, unscaled). The products are written out: std::complex's
+// operator* checks for infinities and NaNs on every call, which doubled the cost.
+void fft(std::vector<std::complex<double>>& a, bool inverse) {
+  const std::size_t n = a.size();
+  for (std::size_t i = 1, j = 0; i < n; ++i) {  // bit-reversal permutation
+    std::size_t bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) std::swap(a[i], a[j]);
+  }
+  std::vector<double> cos_k(n / 2), sin_k(n / 2);  // e^(∓2πik/n) = cos ∓ i sin
+  for (std::size_t k = 0; k < n / 2; ++k) {
+    const double angle = 2 * M_PI * static_cast<double>(k) / static_cast<double>(n);
+    cos_k[k] = std::cos(angle);
+    sin_k[k] = inverse ? std::sin(angle) : -std::sin(angle);
+  }
+  double* d = reinterpret_cast<double*>(a.data());  // re, im interleaved (std::complex guarantees it)
+  for (std::size_t len = 2; len <= n; len <<= 1) {
+    const std::size_t half = len / 2, stride = n / len;
+    for (std::size_t start = 0; start < n; start += len)
+      for (std::size_t k = 0; k < half; ++k) {
+        const std::size_t i = 2 * (start + k), j = 2 * (start + k + half);
+        const double wr = cos_k[k * stride], wi = sin_k[k * stride];
+        const double vr = d[j] * wr - d[j + 1] * wi, vi = d[j] * wi + d[j + 1] * wr;
+        d[j] = d[i] - vr;
+        d[j + 1] = d[i + 1] - vi;
+        d[i] += vr;
+        d[i + 1] += vi;
+      }
+  }
+}
+
 // Autocovariance of x at lags 0..n−1, divided by n (the biased estimator, which keeps
-// the sequence positive semi-definite). Direct O(n²) sums would be slow for long
-// chains, so only the lags Geyer's sequence reaches are computed, on demand.
+// the sequence positive semi-definite). Geyer's sequence usually stops after a few
+// lags, which are summed directly; a strongly correlated chain reaches far, and
+// direct sums over every lag would cost O(n²) (minutes for 10⁵ draws), so past
+// kDirectLags all lags come at once from the power spectrum: the autocovariance is
+// the inverse transform of |FFT(x − x̄)|², zero-padded to twice the length so that
+// the circular sums are the linear ones.
 class Autocovariance {
  public:
   explicit Autocovariance(const std::vector<double>& x) : x_(x), mean_(mean_of(x)) {}
   double at(std::size_t lag) const {
-    double s = 0;
-    for (std::size_t i = 0; i + lag < x_.size(); ++i) s += (x_[i] - mean_) * (x_[i + lag] - mean_);
-    return s / static_cast<double>(x_.size());
+    if (lag < kDirectLags) {
+      double s = 0;
+      for (std::size_t i = 0; i + lag < x_.size(); ++i) s += (x_[i] - mean_) * (x_[i + lag] - mean_);
+      return s / static_cast<double>(x_.size());
+    }
+    if (all_.empty()) all_ = by_fft();
+    return all_[lag];
   }
   double mean() const { return mean_; }
 
  private:
+  static constexpr std::size_t kDirectLags = 32;
+  std::vector<double> by_fft() const { return autocovariance(x_); }
   const std::vector<double>& x_;
   double mean_;
+  mutable std::vector<double> all_;  // every lag, once a lag past kDirectLags is asked for
 };
 
 }  // namespace
+
+std::vector<double> autocovariance(const std::vector<double>& x) {
+  if (x.empty()) return {};
+  const double mean = mean_of(x);
+  std::size_t length = 1;
+  while (length < 2 * x.size()) length <<= 1;
+  std::vector<std::complex<double>> a(length);
+  for (std::size_t i = 0; i < x.size(); ++i) a[i] = x[i] - mean;
+  fft(a, false);
+  for (auto& v : a) v = std::norm(v);
+  fft(a, true);
+  std::vector<double> out(x.size());
+  const double scale = 1 / (static_cast<double>(length) * static_cast<double>(x.size()));
+  for (std::size_t lag = 0; lag < out.size(); ++lag) out[lag] = a[lag].real() * scale;
+  return out;
+}
 
 double inverse_normal_cdf(double p) {
   check(p > 0 && p < 1, "inverse_normal_cdf", "p must be in (0, 1), got ", p);

@@ -47,6 +47,9 @@ double split_rhat(const Chains& chains);
 double effective_sample_size(const Chains& chains);
 // One chain (not split): the same with M = 1.
 double effective_sample_size(const std::vector<double>& trace);
+// The autocovariance of x at every lag 0 … n−1, divided by n, from the power
+// spectrum (O(n log n)); the ESS uses it once Geyer's sequence runs past 32 lags.
+std::vector<double> autocovariance(const std::vector<double>& x);
 
 double rank_normalized_split_rhat(const Chains& chains);  // max(bulk, tail)
 double bulk_ess(const Chains& chains);
