@@ -10,13 +10,16 @@ PACKAGES := cmake make g++ libxsimd-dev libgtest-dev libbenchmark-dev libcli11-d
   python3-pandas openmpi-bin libopenmpi-dev pkgconf
 # Optional: the OpenBLAS peer of the matmul benchmark.
 BENCH_PACKAGES := libopenblas-dev
+# The PyTorch comparison (make compare): OpenBLAS under Debian's PyTorch (without it
+# libblas.so.3 is the reference BLAS and the peer runs up to 20x slower).
+COMPARE_PACKAGES := libopenblas-dev python3-torch
 # The fuzzing run (make fuzz): clang with libFuzzer and OpenMP.
 FUZZ_PACKAGES := clang libclang-rt-dev libomp-dev
 FUZZ_SECONDS ?= 60
 # The report check (make report-check): Debian's Chromium, headless.
 REPORT_PACKAGES := chromium
 
-.PHONY: all setup configure build test demo bench fuzz report-check clean
+.PHONY: all setup configure build test demo bench compare fuzz report-check clean
 
 all: build
 
@@ -69,6 +72,13 @@ bench:
 	$(MAKE) build EXTRA_PACKAGES="$(BENCH_PACKAGES)"
 	$(BUILD_DIR)/bin/bench_matmul
 	$(BUILD_DIR)/bin/bench_elementwise
+
+# lambdahat against PyTorch on the same workloads (benchmarks/README.md), then the
+# command's own loop against the bare sampler.
+compare:
+	$(MAKE) build EXTRA_PACKAGES="$(COMPARE_PACKAGES)"
+	python3 benchmarks/compare.py --build $(BUILD_DIR)
+	python3 benchmarks/command_step.py --build $(BUILD_DIR)
 
 # The checkpoint load path under libFuzzer for FUZZ_SECONDS, from the committed corpus.
 fuzz:

@@ -49,6 +49,9 @@ def main():
             ("dln_sgld, layer by layer", "dln_sgld", "BM_sgld/dln_by_layer", True),
             ("poly_sgld", "poly_sgld", "BM_sgld/poly", True),
             ("dln256_sgld", "dln256_sgld", "BM_sgld/dln256", True), ("mlp_sgld", "mlp_sgld", "BM_sgld/mlp", True)]
+    blas = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+    print(f"The peer's BLAS (libblas.so.3): {blas}" +
+          ("  <- the reference BLAS: install libopenblas-dev for a fair peer" if "/blas/" in blas else ""))
     ours_rounds, peer_rounds = [], []
     for _ in range(args.rounds):
         ours = {}

@@ -360,6 +360,9 @@ CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& d
     if (healthy.empty()) break;
     const std::int64_t length = static_cast<std::int64_t>(chain_average(healthy).size());
     cut = cut_burnin ? stationarity_cut(chain_average(healthy), std::max<std::int64_t>(1, length / 100)) : 0;
+    // with the draws fixed there is nothing to decide: the summary diagnoses the
+    // traces once (estimate_llc then says whether they met the targets)
+    if (!grow) break;
     std::vector<std::vector<double>> kept;
     for (const auto& h : healthy) kept.emplace_back(h.begin() + cut, h.end());
     d = diagnose(kept);
@@ -370,7 +373,7 @@ CalibratedRun run_calibrated(Module& model, const LossFn& loss, const Dataset& d
     cal.targets_met = d.rhat <= targets.rhat && ess >= targets.ess_per_chain * chains &&
                       mcse <= targets.relative_mcse * std::abs(llc);
     const std::int64_t draws = *set->config().num_draws;
-    if (!grow || cal.targets_met || draws >= budget_draws) break;
+    if (cal.targets_met || draws >= budget_draws) break;
     // how much longer the kept part must be, from how the error falls with length
     const double kept_length = static_cast<double>(draws - cut);
     double factor = std::max(targets.ess_per_chain * chains / std::max(ess, 1.0),

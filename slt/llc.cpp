@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "slt/diagnostics.hpp"
+#include "tensor/parallel.hpp"
 
 namespace lambdahat {
 
@@ -51,14 +52,33 @@ LLCResult summarize_llc(const std::vector<ChainTrace>& traces, double init_loss,
   r.n = n;
   std::vector<double> healthy_llc, mala;
   Chains healthy_traces;
-  for (const ChainTrace& t : traces) {
+  for (const ChainTrace& t : traces)
+    if (!t.diverged) healthy_traces.push_back(t.losses);
+  // The diagnostics of each chain and of the pool are independent of one another:
+  // they run side by side (each on one thread, so the results do not depend on the
+  // thread count). For long traces they cost more than the sampling did.
+  const auto tasks = static_cast<std::int64_t>(traces.size()) + 1;
+  std::vector<TraceDiagnostics> per_chain(traces.size());
+  TraceDiagnostics pooled;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(static_cast<int>(std::min<std::int64_t>(tasks, num_threads())))
+#endif
+  for (std::int64_t task = 0; task < tasks; ++task) {
+    if (task == tasks - 1) {
+      pooled = healthy_traces.empty() ? diagnose({}) : diagnose(healthy_traces);
+    } else if (!traces[static_cast<std::size_t>(task)].losses.empty()) {
+      per_chain[static_cast<std::size_t>(task)] = diagnose({traces[static_cast<std::size_t>(task)].losses});
+    }
+  }
+  for (std::size_t i = 0; i < traces.size(); ++i) {
+    const ChainTrace& t = traces[i];
     LLCChain c;
     c.losses = t.losses;
     c.mean_loss = mean(t.losses);
     // λ̂_c = nβ (mean_t L(w_t) − L_n(w*))
     c.llc = nbeta * (c.mean_loss - init_loss);
     if (!t.losses.empty()) {
-      const TraceDiagnostics d = diagnose({t.losses});
+      const TraceDiagnostics& d = per_chain[i];
       c.rhat = d.rhat;
       c.ess_bulk = d.ess_bulk;
       c.ess_tail = d.ess_tail;
@@ -72,14 +92,12 @@ LLCResult summarize_llc(const std::vector<ChainTrace>& traces, double init_loss,
       r.warnings.push_back(t.divergence + "; the estimate uses the healthy chains only: lower the step size epsilon");
     } else {
       healthy_llc.push_back(c.llc);
-      healthy_traces.push_back(t.losses);
       if (t.mala_checks > 0) mala.push_back(t.mala_acceptance);
     }
     r.chains.push_back(std::move(c));
   }
   r.mean = mean(healthy_llc);
   r.std = sample_sd(healthy_llc);
-  const TraceDiagnostics pooled = healthy_traces.empty() ? diagnose({}) : diagnose(healthy_traces);
   r.diagnostics.rhat = pooled.rhat;
   r.diagnostics.rhat_bulk = pooled.rhat_bulk;
   r.diagnostics.rhat_tail = pooled.rhat_tail;
@@ -177,7 +195,14 @@ LLCResult estimate_llc(Module& model, const LossFn& loss, const Dataset& data, c
   if (r.calibration.failed) {
     r.mean = r.std = kNaN;
     r.warnings.insert(r.warnings.begin(), r.calibration.epsilon_reason);
-  } else if (!r.calibration.targets_met && r.calibration.draws_chosen) {
+  } else if (!r.calibration.draws_chosen) {
+    // the calibration's targets, judged on the fixed-length run's pooled diagnostics
+    const double healthy = static_cast<double>(r.chains.size()) - static_cast<double>(r.diagnostics.diverged_chains);
+    r.calibration.targets_met =
+        healthy > 0 && r.diagnostics.rhat <= options.targets.rhat &&
+        std::min(r.diagnostics.ess_bulk, r.diagnostics.ess_tail) >= options.targets.ess_per_chain * healthy &&
+        r.diagnostics.mcse <= options.targets.relative_mcse * std::abs(r.mean);
+  } else if (!r.calibration.targets_met) {
     r.warnings.push_back(r.calibration.draws_reason);
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
