@@ -3,7 +3,8 @@
 back on this machine and prints the ratios (benchmarks/README.md, "How the comparison
 is made": training compares per-step times; sampling compares throughput, the peer's
 per-step time divided by the number of cores against lambdahat's wall time per step
-over all chains).
+over all chains; the peer's sampling runs as one single-threaded process per core,
+all at once).
 
     python3 benchmarks/compare.py [--build build] [--torch benchmarks/torch_peer.py]
                                   [--repetitions 5] [--steps 2000] [--rounds 1]
@@ -58,11 +59,29 @@ def main():
         ours.update(gbench(os.path.join(args.build, "bin", "bench_training"), args.repetitions))
         ours.update(gbench(os.path.join(args.build, "bin", "bench_sgld"), args.repetitions))
         peer = {}
-        proc = subprocess.run(["/usr/bin/python3", args.torch, "--steps", str(args.steps)], check=True,
+        training = [w for _, w, _, sampling in rows if not sampling]
+        sampling = sorted({w for _, w, _, s in rows if s})
+        proc = subprocess.run(["/usr/bin/python3", args.torch, "--steps", str(args.steps), *training], check=True,
                               capture_output=True, text=True)
         for line in proc.stdout.splitlines():
             j = json.loads(line)
             peer[j["workload"]] = j["us_per_step_median"]
+        # one single-threaded peer per core at the same time, as one chain per core
+        # runs: the cores share caches and memory, which a lone process does not see.
+        # OpenBLAS keeps its own thread pool whatever torch.set_num_threads says, so
+        # every library is held to one thread, as such a user would.
+        one = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        procs = [subprocess.Popen(["/usr/bin/python3", args.torch, "--steps", str(args.steps), "--threads", "1",
+                                   *sampling], stdout=subprocess.PIPE, text=True, env=one) for _ in range(cores)]
+        per_process = []
+        for p in procs:
+            out, _ = p.communicate()
+            if p.returncode != 0:
+                sys.exit(f"{args.torch} failed")
+            per_process.append({json.loads(l)["workload"]: json.loads(l)["us_per_step_median"]
+                                for l in out.splitlines()})
+        for w in sampling:
+            peer[w] = statistics.mean(r[w] for r in per_process)
         ours_rounds.append(ours)
         peer_rounds.append(peer)
     print(f"| workload | PyTorch µs/step | compared as | lambdahat µs/step | ratio |"

@@ -6,7 +6,9 @@ writes it: eager mode, on the CPU, with the settings of the lambdahat benchmark 
 the same name (benchmarks/bench_sgld.cpp, bench_training.cpp). For each workload it
 prints one JSON line: the median microseconds per step over five timed runs, at one
 thread and at all threads, and the better of the two (models this small often run
-faster on one thread). `compare.py` runs it and divides.
+faster on one thread), or at the thread count --threads gives. `compare.py` runs it
+and divides; for the sampling workloads it runs one single-threaded copy per core at
+once, as a user running one chain per core would.
 
     /usr/bin/python3 benchmarks/torch_peer.py [WORKLOAD ...] [--steps N]    (Debian python3-torch)
 
@@ -219,13 +221,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("workloads", nargs="*", help="any of " + ", ".join(WORKLOADS) + " (default: all)")
     ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--threads", type=int, default=0,
+                    help="measure at this thread count only (default: 1 and all, reporting the better)")
     a = ap.parse_args()
     for name in a.workloads:
         if name not in WORKLOADS:
             ap.error(f"unknown workload {name!r}: choose from {', '.join(WORKLOADS)}")
     for name in a.workloads or list(WORKLOADS):
         steps = max(1, a.steps // LARGE.get(name, 1))
-        by_threads = {t: median_us_per_step(WORKLOADS[name], steps, t) for t in sorted({1, os.cpu_count() or 1})}
+        counts = [a.threads] if a.threads > 0 else sorted({1, os.cpu_count() or 1})
+        by_threads = {t: median_us_per_step(WORKLOADS[name], steps, t) for t in counts}
         best = min(by_threads, key=by_threads.get)
         print(json.dumps({"workload": name, "us_per_step_median": by_threads[best], "best_threads": best,
                           "us_per_step_by_threads": by_threads, "steps": steps}), flush=True)
