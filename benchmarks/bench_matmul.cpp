@@ -90,6 +90,24 @@ void BM_fma_peak(benchmark::State& state) {
 }
 BENCHMARK(BM_fma_peak)->Name("BM_peak/fma_one_core")->Unit(benchmark::kMicrosecond);
 
+// A product shape and the layout of its operands.
+struct Shape {
+  std::int64_t M, K, N;
+  Layout layout = Layout::plain;
+};
+
+// Registers `group`/<impl>/MxKxN[_At|_Bt] for every shape, one thread.
+void register_one_thread(const char* group, Impl impl, const char* impl_name, const std::vector<Shape>& shapes) {
+  for (const Shape& b : shapes) {
+    const char* suffix = b.layout == Layout::a_t ? "_At" : b.layout == Layout::b_t ? "_Bt" : "";
+    benchmark::RegisterBenchmark((std::string(group) + "/" + impl_name + "/" + std::to_string(b.M) + "x" +
+                                  std::to_string(b.K) + "x" + std::to_string(b.N) + suffix)
+                                     .c_str(),
+                                 [=](benchmark::State& s) { run(s, impl, b.M, b.K, b.N, 1, b.layout); })
+        ->Unit(benchmark::kMicrosecond);
+  }
+}
+
 int register_all() {
   std::vector<std::pair<const char*, Impl>> impls = {{"lambdahat", Impl::lambdahat}, {"naive", Impl::naive}};
 #ifdef LAMBDAHAT_HAVE_OPENBLAS
@@ -104,67 +122,35 @@ int register_all() {
           ->Unit(benchmark::kMicrosecond)
           ->UseRealTime();
     }
-  // the seed study's products, forward and backward (MxKxN)
-  const std::vector<std::array<std::int64_t, 3>> small = {
-      {128, 12, 48}, {128, 48, 53}, {48, 128, 53}, {128, 53, 48},  // grokking MLP
+  const std::vector<Shape> small = {
+      // the seed study's products, forward and backward (MxKxN)
+      {128, 12, 48}, {128, 48, 53}, {48, 128, 53}, {128, 53, 48},              // grokking MLP
       {512, 8, 8},   {8, 512, 8},   {512, 8, 2},   {512, 2, 8},   {2, 512, 8},  // toy model
-      {1000, 10, 10}, {10, 1000, 10}, {10, 10, 1000}};                          // deep linear network
-  // weight gradients gᵀ·x, with A a transposed view (suffix _At)
-  const std::vector<std::array<std::int64_t, 3>> gradients = {{8, 512, 8}, {2, 512, 8}, {10, 1000, 10}, {48, 128, 53}};
-  // B a transposed view (suffix _Bt): linear layers x·Wᵀ, a feature-major first
-  // layer W·xᵀ, weight gradients g·hᵀ of feature-major activations
-  const std::vector<std::array<std::int64_t, 3>> feature_major = {
-      {128, 12, 48}, {128, 48, 53}, {10, 10, 1000}, {10, 1000, 10}};
-  const std::pair<Layout, const std::vector<std::array<std::int64_t, 3>>*> sets[] = {
-      {Layout::plain, &small}, {Layout::a_t, &gradients}, {Layout::b_t, &feature_major}};
-  for (auto [name, impl] : impls)
-    for (auto [layout, shapes] : sets)
-      for (auto [M, K, N] : *shapes) {
-        const char* suffix = layout == Layout::a_t ? "_At" : layout == Layout::b_t ? "_Bt" : "";
-        benchmark::RegisterBenchmark((std::string("BM_matmul_small/") + name + "/" + std::to_string(M) + "x" +
-                                      std::to_string(K) + "x" + std::to_string(N) + suffix)
-                                         .c_str(),
-                                     [=](benchmark::State& s) { run(s, impl, M, K, N, 1, layout); })
-            ->Unit(benchmark::kMicrosecond);
-      }
-  // the same layers over a large batch (16000 rows), one thread: one operand small,
-  // the other streamed (BM_matmul_batch)
-  struct Batched {
-    std::int64_t M, K, N;
-    Layout layout;
-  };
-  const std::vector<Batched> batched = {
+      {1000, 10, 10}, {10, 1000, 10}, {10, 10, 1000},                           // deep linear network
+      // weight gradients gᵀ·x, with A a transposed view (suffix _At)
+      {8, 512, 8, Layout::a_t}, {2, 512, 8, Layout::a_t}, {10, 1000, 10, Layout::a_t}, {48, 128, 53, Layout::a_t},
+      // B a transposed view (suffix _Bt): linear layers x·Wᵀ, a feature-major first
+      // layer W·xᵀ, weight gradients g·hᵀ of feature-major activations
+      {128, 12, 48, Layout::b_t}, {128, 48, 53, Layout::b_t}, {10, 10, 1000, Layout::b_t},
+      {10, 1000, 10, Layout::b_t}};
+  // the same layers over a large batch (16000 rows): one operand small, the other
+  // streamed
+  const std::vector<Shape> batched = {
       {16000, 10, 10, Layout::b_t}, {10, 16000, 10, Layout::a_t},  // deep linear network in rows: x·Wᵀ, gᵀ·x
       {10, 10, 16000, Layout::plain}, {10, 16000, 10, Layout::b_t},  // feature-major: W·h, g·hᵀ
       {16000, 8, 2, Layout::b_t},   {2, 16000, 8, Layout::a_t},    // toy model: x·Wᵀ, gᵀ·x
       {16000, 48, 53, Layout::b_t}, {53, 4000, 48, Layout::a_t}};  // grokking MLP's output layer
-  for (auto [name, impl] : impls) {
-    if (impl == Impl::naive) continue;
-    for (const Batched& b : batched) {
-      const char* suffix = b.layout == Layout::a_t ? "_At" : b.layout == Layout::b_t ? "_Bt" : "";
-      benchmark::RegisterBenchmark((std::string("BM_matmul_batch/") + name + "/" + std::to_string(b.M) + "x" +
-                                    std::to_string(b.K) + "x" + std::to_string(b.N) + suffix)
-                                       .c_str(),
-                                   [=](benchmark::State& s) { run(s, impl, b.M, b.K, b.N, 1, b.layout); })
-          ->Unit(benchmark::kMicrosecond);
-    }
-  }
   // the products of one step of the large networks of bench_sgld, batch 256: forward
   // x·Wᵀ, weight gradients gᵀ·x, input gradients g·W
-  const std::vector<Batched> layers = {
+  const std::vector<Shape> layers = {
       {256, 256, 256, Layout::b_t}, {256, 256, 256, Layout::a_t}, {256, 256, 256, Layout::plain},  // dln256
       {256, 784, 256, Layout::b_t}, {256, 256, 784, Layout::a_t},                                  // mlp 784→256
       {256, 256, 10, Layout::b_t},  {10, 256, 256, Layout::a_t},  {256, 10, 256, Layout::plain}};  // mlp 256→10
+  for (auto [name, impl] : impls) register_one_thread("BM_matmul_small", impl, name, small);
   for (auto [name, impl] : impls) {
     if (impl == Impl::naive) continue;
-    for (const Batched& b : layers) {
-      const char* suffix = b.layout == Layout::a_t ? "_At" : b.layout == Layout::b_t ? "_Bt" : "";
-      benchmark::RegisterBenchmark((std::string("BM_matmul_layers/") + name + "/" + std::to_string(b.M) + "x" +
-                                    std::to_string(b.K) + "x" + std::to_string(b.N) + suffix)
-                                       .c_str(),
-                                   [=](benchmark::State& s) { run(s, impl, b.M, b.K, b.N, 1, b.layout); })
-          ->Unit(benchmark::kMicrosecond);
-    }
+    register_one_thread("BM_matmul_batch", impl, name, batched);
+    register_one_thread("BM_matmul_layers", impl, name, layers);
   }
   return 0;
 }

@@ -83,16 +83,22 @@ StepCost linear_layers_cost(const std::vector<std::int64_t>& widths, std::int64_
 
 constexpr std::int64_t kLargeN = 10000, kLargeBatch = 256, kLargeDraws = 25;
 
+// The large networks' sampler: minibatches of 256, ε small enough that no chain
+// leaves the neighbourhood of its start, γ 1.
+SamplerConfig large_network_sampler() {
+  SamplerConfig c;
+  c.epsilon = 1e-7;
+  c.localization = 1;
+  c.batch_size = kLargeBatch;
+  return c;
+}
+
 void BM_sgld_dln256(benchmark::State& state) {
   Generator gen(0);
   const std::vector<std::int64_t> widths = {256, 256, 256, 256, 256};
   const Dataset data(normal({kLargeN, 256}, gen), normal({kLargeN, 256}, gen));
   DeepLinearNetwork model(widths, gen);
-  SamplerConfig c;
-  c.epsilon = 1e-7;
-  c.localization = 1;
-  c.batch_size = kLargeBatch;
-  run(state, model, mse_loss_fn(), data, c, kLargeDraws, linear_layers_cost(widths, kLargeBatch, false));
+  run(state, model, mse_loss_fn(), data, large_network_sampler(), kLargeDraws, linear_layers_cost(widths, kLargeBatch, false));
 }
 
 void BM_sgld_mlp(benchmark::State& state) {
@@ -105,11 +111,7 @@ void BM_sgld_mlp(benchmark::State& state) {
   model.add(Linear(256, 256, gen));
   model.add(ReLU());
   model.add(Linear(256, 10, gen));
-  SamplerConfig c;
-  c.epsilon = 1e-7;
-  c.localization = 1;
-  c.batch_size = kLargeBatch;
-  run(state, model, cross_entropy_loss(), data, c, kLargeDraws, linear_layers_cost(widths, kLargeBatch, true));
+  run(state, model, cross_entropy_loss(), data, large_network_sampler(), kLargeDraws, linear_layers_cost(widths, kLargeBatch, true));
 }
 
 void BM_sgld_grok(benchmark::State& state) {
