@@ -57,6 +57,27 @@ Chains map_draws(const Chains& chains, const auto& f) {
   return out;
 }
 
+// The twiddle factors e^(−2πik/len) of every stage of a radix-2 transform of length
+// n, stage by stage (len = 2, 4, …, n; k < len/2), so that each stage reads them in
+// order. Kept per thread for the last length used: the diagnostics transform many
+// traces of one length.
+struct Twiddles {
+  std::size_t n = 0;
+  std::vector<double> re, im;  // stage len starts at offset len/2 − 1
+  void prepare(std::size_t length) {
+    if (n == length) return;
+    n = length;
+    re.assign(n, 0);
+    im.assign(n, 0);
+    for (std::size_t len = 2; len <= n; len <<= 1)
+      for (std::size_t k = 0; k < len / 2; ++k) {
+        const double angle = -2 * M_PI * static_cast<double>(k) / static_cast<double>(len);
+        re[len / 2 - 1 + k] = std::cos(angle);
+        im[len / 2 - 1 + k] = std::sin(angle);
+      }
+  }
+};
+
 // In-place radix-2 fast Fourier transform of a power-of-two length (inverse: the
 // conjugate transform, unscaled). The products are written out: std::complex's
 // operator* checks for infinities and NaNs on every call, which doubled the cost.
@@ -68,19 +89,18 @@ void fft(std::vector<std::complex<double>>& a, bool inverse) {
     j ^= bit;
     if (i < j) std::swap(a[i], a[j]);
   }
-  std::vector<double> cos_k(n / 2), sin_k(n / 2);  // e^(∓2πik/n) = cos ∓ i sin
-  for (std::size_t k = 0; k < n / 2; ++k) {
-    const double angle = 2 * M_PI * static_cast<double>(k) / static_cast<double>(n);
-    cos_k[k] = std::cos(angle);
-    sin_k[k] = inverse ? std::sin(angle) : -std::sin(angle);
-  }
+  thread_local Twiddles twiddles;
+  twiddles.prepare(n);
+  const double sign = inverse ? -1 : 1;  // the inverse uses the conjugate factors
   double* d = reinterpret_cast<double*>(a.data());  // re, im interleaved (std::complex guarantees it)
   for (std::size_t len = 2; len <= n; len <<= 1) {
-    const std::size_t half = len / 2, stride = n / len;
+    const std::size_t half = len / 2;
+    const double* w_re = twiddles.re.data() + half - 1;
+    const double* w_im = twiddles.im.data() + half - 1;
     for (std::size_t start = 0; start < n; start += len)
       for (std::size_t k = 0; k < half; ++k) {
         const std::size_t i = 2 * (start + k), j = 2 * (start + k + half);
-        const double wr = cos_k[k * stride], wi = sin_k[k * stride];
+        const double wr = w_re[k], wi = sign * w_im[k];
         const double vr = d[j] * wr - d[j + 1] * wi, vi = d[j] * wi + d[j + 1] * wr;
         d[j] = d[i] - vr;
         d[j + 1] = d[i + 1] - vi;
@@ -90,34 +110,35 @@ void fft(std::vector<std::complex<double>>& a, bool inverse) {
   }
 }
 
-// Autocovariance of x at lags 0..n−1, divided by n (the biased estimator, which keeps
-// the sequence positive semi-definite). Geyer's sequence usually stops after a few
-// lags, which are summed directly; a strongly correlated chain reaches far, and
-// direct sums over every lag would cost O(n²) (minutes for 10⁵ draws), so past
-// kDirectLags all lags come at once from the power spectrum: the autocovariance is
-// the inverse transform of |FFT(x − x̄)|², zero-padded to twice the length so that
-// the circular sums are the linear ones.
+// Autocovariance of x at a lag, divided by n (the biased estimator, which keeps the
+// sequence positive semi-definite), as a direct sum. Geyer's sequence usually stops
+// after a few lags; a strongly correlated chain reaches far, and direct sums over
+// every lag would cost O(n²) (minutes for 10⁵ draws), so past kDirectLags the ESS
+// takes all lags at once from the power spectrum (autocovariances below).
+constexpr std::size_t kDirectLags = 32;
 class Autocovariance {
  public:
   explicit Autocovariance(const std::vector<double>& x) : x_(x), mean_(mean_of(x)) {}
   double at(std::size_t lag) const {
-    if (lag < kDirectLags) {
-      double s = 0;
-      for (std::size_t i = 0; i + lag < x_.size(); ++i) s += (x_[i] - mean_) * (x_[i + lag] - mean_);
-      return s / static_cast<double>(x_.size());
-    }
-    if (all_.empty()) all_ = by_fft();
-    return all_[lag];
+    double s = 0;
+    for (std::size_t i = 0; i + lag < x_.size(); ++i) s += (x_[i] - mean_) * (x_[i + lag] - mean_);
+    return s / static_cast<double>(x_.size());
   }
   double mean() const { return mean_; }
 
  private:
-  static constexpr std::size_t kDirectLags = 32;
-  std::vector<double> by_fft() const { return autocovariance(x_); }
   const std::vector<double>& x_;
   double mean_;
-  mutable std::vector<double> all_;  // every lag, once a lag past kDirectLags is asked for
 };
+
+// Every lag of every chain (equal lengths), two chains per transform.
+std::vector<std::vector<double>> autocovariances(const Chains& chains) {
+  std::vector<std::vector<double>> out(chains.size());
+  std::size_t c = 0;
+  for (; c + 1 < chains.size(); c += 2) autocovariance_pair(chains[c], chains[c + 1], out[c], out[c + 1]);
+  if (c < chains.size()) out[c] = autocovariance(chains[c]);
+  return out;
+}
 
 }  // namespace
 
@@ -126,7 +147,8 @@ std::vector<double> autocovariance(const std::vector<double>& x) {
   const double mean = mean_of(x);
   std::size_t length = 1;
   while (length < 2 * x.size()) length <<= 1;
-  std::vector<std::complex<double>> a(length);
+  thread_local std::vector<std::complex<double>> a;  // reused: a fresh megabyte per call cost page faults
+  a.assign(length, 0.0);
   for (std::size_t i = 0; i < x.size(); ++i) a[i] = x[i] - mean;
   fft(a, false);
   for (auto& v : a) v = std::norm(v);
@@ -135,6 +157,35 @@ std::vector<double> autocovariance(const std::vector<double>& x) {
   const double scale = 1 / (static_cast<double>(length) * static_cast<double>(x.size()));
   for (std::size_t lag = 0; lag < out.size(); ++lag) out[lag] = a[lag].real() * scale;
   return out;
+}
+
+// The power-spectrum path of autocovariance(x) for two sequences of one length in a
+// single pair of transforms: with z = x + i y, X_k = (Z_k + conj Z_{L−k}) / 2 and
+// Y_k = (Z_k − conj Z_{L−k}) / 2i, and since both power spectra are real and even,
+// |X|² + i |Y|² transforms back to acov_x + i acov_y. Half the work of two calls.
+void autocovariance_pair(const std::vector<double>& x, const std::vector<double>& y, std::vector<double>& acov_x,
+                         std::vector<double>& acov_y) {
+  const std::size_t n = x.size();
+  const double mx = mean_of(x), my = mean_of(y);
+  std::size_t length = 1;
+  while (length < 2 * n) length <<= 1;
+  thread_local std::vector<std::complex<double>> z, p;
+  z.assign(length, 0.0);
+  p.resize(length);
+  for (std::size_t i = 0; i < n; ++i) z[i] = {x[i] - mx, y[i] - my};
+  fft(z, false);
+  for (std::size_t k = 0; k < length; ++k) {
+    const std::complex<double> mirror = std::conj(z[(length - k) & (length - 1)]);
+    p[k] = {std::norm(z[k] + mirror) / 4, std::norm(z[k] - mirror) / 4};
+  }
+  fft(p, true);
+  const double scale = 1 / (static_cast<double>(length) * static_cast<double>(n));
+  acov_x.resize(n);
+  acov_y.resize(n);
+  for (std::size_t lag = 0; lag < n; ++lag) {
+    acov_x[lag] = p[lag].real() * scale;
+    acov_y[lag] = p[lag].imag() * scale;
+  }
 }
 
 double inverse_normal_cdf(double p) {
@@ -219,9 +270,15 @@ double effective_sample_size(const Chains& chains_in) {
     acov.emplace_back(c);
     means.push_back(acov.back().mean());
   }
+  std::vector<std::vector<double>> all;  // every lag of every chain, once a lag past kDirectLags is asked for
   const auto mean_acov = [&](std::size_t lag) {
     double s = 0;
-    for (const auto& a : acov) s += a.at(lag);
+    if (lag < kDirectLags) {
+      for (const auto& a : acov) s += a.at(lag);
+    } else {
+      if (all.empty()) all = autocovariances(chains);
+      for (const auto& a : all) s += a[lag];
+    }
     return s / static_cast<double>(M);
   };
   const double Nd = static_cast<double>(N);

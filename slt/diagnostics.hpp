@@ -50,6 +50,10 @@ double effective_sample_size(const std::vector<double>& trace);
 // The autocovariance of x at every lag 0 … n−1, divided by n, from the power
 // spectrum (O(n log n)); the ESS uses it once Geyer's sequence runs past 32 lags.
 std::vector<double> autocovariance(const std::vector<double>& x);
+// The same for two sequences of one length, in one pair of transforms (the ESS of
+// several chains takes them two by two).
+void autocovariance_pair(const std::vector<double>& x, const std::vector<double>& y, std::vector<double>& acov_x,
+                         std::vector<double>& acov_y);
 
 double rank_normalized_split_rhat(const Chains& chains);  // max(bulk, tail)
 double bulk_ess(const Chains& chains);

@@ -123,6 +123,15 @@ TEST(Diagnostics, AutocovarianceFromTheSpectrumEqualsDirectSums) {
     direct /= static_cast<double>(x.size());
     EXPECT_NEAR(acov[lag], direct, 1e-10 * acov[0]) << "lag " << lag;
   }
+  // two sequences in one pair of transforms give each one's autocovariance
+  const std::vector<double> y = ar1(3001, 0.5);
+  std::vector<double> ax, ay;
+  autocovariance_pair(x, y, ax, ay);
+  const std::vector<double> acov_y = autocovariance(y);
+  for (std::size_t lag = 0; lag < x.size(); ++lag) {
+    ASSERT_NEAR(ax[lag], acov[lag], 1e-10 * acov[0]) << "lag " << lag;
+    ASSERT_NEAR(ay[lag], acov_y[lag], 1e-10 * acov_y[0]) << "lag " << lag;
+  }
   // τ = (1 + ρ)/(1 − ρ) = 65.7 for ρ = 0.97: 4 chains of 20 000 draws hold about
   // 1218 effective draws; the estimate's relative error at this length is about 10 %
   Chains chains;
