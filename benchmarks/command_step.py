@@ -9,7 +9,7 @@ the diagnostics of the shorter run cancel. The settings are bench_sgld's (fixed 
 and γ, no burn-in, as many chains as bench_sgld runs), so the two figures measure
 the same step.
 
-    python3 benchmarks/command_step.py [--build build] [--repeats 3] [--draws 2000,12000]
+    python3 benchmarks/command_step.py [--build build] [--repeats 3] [--draws 2000,42000]
 
 Prints a table: the command's marginal µs per step, bench_sgld's, and their ratio.
 """
@@ -50,7 +50,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=os.path.join(root, "build"))
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--draws", default="2000,12000", help="the two draw counts per chain, short,long")
+    ap.add_argument("--draws", default="2000,42000", help="the two draw counts per chain, short,long")
     a = ap.parse_args()
     short, long = (int(d) for d in a.draws.split(","))
     chains = 2 * (os.cpu_count() or 1)  # bench_sgld's: two chains per thread

@@ -43,11 +43,15 @@ std::vector<double> pooled(const Chains& chains) {
 
 // The p-quantile with linear interpolation between order statistics (type 7).
 double quantile(std::vector<double> x, double p) {
-  std::sort(x.begin(), x.end());
+  // the order statistics x_(lo) and x_(lo+1) by selection, not a full sort: the same
+  // two values, in linear time
   const double h = (static_cast<double>(x.size()) - 1) * p;
   const auto lo = static_cast<std::size_t>(std::floor(h));
   const std::size_t hi = std::min(lo + 1, x.size() - 1);
-  return x[lo] + (h - static_cast<double>(lo)) * (x[hi] - x[lo]);
+  std::nth_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(lo), x.end());
+  const double below = x[lo];
+  const double above = hi == lo ? below : *std::min_element(x.begin() + static_cast<std::ptrdiff_t>(hi), x.end());
+  return below + (h - static_cast<double>(lo)) * (above - below);
 }
 
 Chains map_draws(const Chains& chains, const auto& f) {
