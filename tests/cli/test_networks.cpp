@@ -56,6 +56,29 @@ TEST(Networks, LlcOfAPyTorchNetwork) {
   EXPECT_NE(fe.output.find("thermodynamic integration: F ="), std::string::npos) << fe.output;
 }
 
+// --model mlp: a ReLU MLP trained here on its teacher's labels, with no flags but its
+// shape: an estimate with every calibration target met and no warning, its
+// parameters listed, and too few widths refused.
+TEST(Networks, MlpFamilyThroughTheCommand) {
+  const Result r = lambdahat::testing::run_shell(std::string(LAMBDAHAT_COMMAND) +
+                                                 " llc --model mlp --widths 4,6,3 --n 300 --json - 2>/dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(r.output);
+  EXPECT_NE(j["model"].get<std::string>().find("ReLU MLP 4-6-3"), std::string::npos) << j["model"];
+  EXPECT_GT(j["llc"]["mean"].get<double>(), 0);
+  EXPECT_LT(j["llc"]["mean"].get<double>(), 51);  // below the parameter count
+  EXPECT_TRUE(j["theory"].is_null());
+  EXPECT_EQ(j["settings"]["batch"], 0);  // small: full batch
+  EXPECT_TRUE(j["calibration"]["targets_met"].get<bool>());
+  EXPECT_TRUE(j["warnings"].empty()) << j["warnings"].dump();
+  const Result params = run("params --model mlp --widths 4,6,3");
+  ASSERT_EQ(params.exit_code, 0) << params.output;
+  EXPECT_NE(params.output.find("51 parameters in 4 tensors"), std::string::npos) << params.output;
+  const Result few = run("llc --model mlp --widths 4,3");
+  EXPECT_EQ(few.exit_code, 2);
+  EXPECT_NE(few.output.find("--model mlp needs at least three widths"), std::string::npos) << few.output;
+}
+
 // --checkpoints DIR: λ̂ at each checkpoint of the PyTorch run, in order of the step
 // its metadata records, as a table, JSON and a figure.
 TEST(Networks, LlcAlongTraining) {
